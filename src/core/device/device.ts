@@ -1,0 +1,539 @@
+import { isWellFormedPfn } from '../dmclient/pfn.js';
+import { planPolls, nextPoll, POLL_START, type PollCursor, type PollPlan, type PollConfig } from '../dmclient/poll-schedule.js';
+import { PushStatus } from '../dmclient/push-status.js';
+import {
+  attemptGoesAhead,
+  scheduleAfterAttempt,
+  scheduleAfterSkip,
+  type OsVersion,
+  type RenewalDecision,
+} from '../dmclient/renewal-policy.js';
+import type { ChannelGrant, IncomingPush, LinkHandlers, MdmTransport, PushNodes, WnsLink } from '../ports.js';
+import type { Random } from '../random/random.js';
+import type { Clock, Timer } from '../time/clock.js';
+import type {
+  ChannelFailure,
+  ChannelRequestReason,
+  DisconnectReason,
+  EventSink,
+  SessionBlocker,
+  SessionTrigger,
+  TimelineEvent,
+} from '../timeline/events.js';
+import type { DevicePatch, DeviceSpec } from './conditions.js';
+import { limitReachedAt, nextLimitCrossing, nextReset, usedAt, type DataSenseConfig, type DataSenseState } from './data-sense.js';
+import { hasInternet, type NetworkConfig } from './network.js';
+import { levelAt, nextSaverCrossing, rebase, saverOnAt, type PowerConfig, type PowerState } from './power.js';
+
+/** What a device needs from the world: time, its random stream, the timeline and two links. */
+export interface DeviceContext {
+  readonly clock: Clock;
+  /** This device's own stream (see `streamFor(seed, id)`). */
+  readonly random: Random;
+  readonly sink: EventSink;
+  readonly wns: WnsLink;
+  readonly mdm: MdmTransport;
+}
+
+/** A read-only view of a device, for APIs, dashboards and tests. */
+export interface DeviceSnapshot {
+  readonly id: string;
+  readonly os: OsVersion;
+  readonly pfn: string | null;
+  readonly channelUri: string | null;
+  readonly channelExpiresAt: number | null;
+  readonly nextRenewal: RenewalDecision | null;
+  readonly wnsConnected: boolean;
+  readonly pushStatus: PushStatus;
+  readonly sessionRunning: boolean;
+  readonly battery: PowerConfig & { readonly saverOn: boolean };
+  readonly network: NetworkConfig;
+  readonly dataSense: DataSenseConfig & { readonly limitReached: boolean };
+}
+
+const round2 = (x: number): number => Math.round(x * 100) / 100;
+
+/**
+ * One simulated Windows device: power, network, Data Sense, its WNS persistent connection and the
+ * DMClient's push nodes, renewal schedule and poll schedule. It runs entirely on its context's
+ * clock and random stream, so a run is reproducible.
+ */
+export class SimDevice {
+  readonly id: string;
+  readonly os: OsVersion;
+  private readonly ctx: DeviceContext;
+  private readonly zone: string;
+  private readonly providerId: string;
+
+  private power: PowerState;
+  private network: NetworkConfig;
+  private dataSense: DataSenseState;
+  private pollConfig: PollConfig;
+  private saverOn = false;
+  private limitReached = false;
+
+  private pfn: string | null;
+  private channel: { uri: string; expiresAt: number } | null = null;
+  private failureStatus: PushStatus | null = null;
+  private pushWithoutSession = false;
+  private status: PushStatus = PushStatus.NoChannelUri;
+  private link: 'down' | 'connecting' | 'up' = 'down';
+  private requestGeneration = 0;
+  private renewal: RenewalDecision | null = null;
+
+  private plan: PollPlan;
+  private pollCursor: PollCursor = POLL_START;
+  private sessionRunning: SessionTrigger | null = null;
+  private sessionQueued: SessionTrigger | null = null;
+
+  private renewalTimer: Timer | null = null;
+  private expiryTimer: Timer | null = null;
+  private powerTimer: Timer | null = null;
+  private limitTimer: Timer | null = null;
+  private resetTimer: Timer | null = null;
+  private pollTimer: Timer | null = null;
+
+  private readonly handlers: LinkHandlers;
+
+  constructor(spec: DeviceSpec, ctx: DeviceContext) {
+    this.id = spec.id;
+    this.os = spec.os;
+    this.ctx = ctx;
+    this.zone = spec.timezone;
+    this.providerId = spec.providerId;
+    const now = ctx.clock.now();
+    this.power = { ...spec.battery, since: now };
+    this.network = spec.network;
+    this.dataSense = { ...spec.dataSense, since: now, accruing: false };
+    this.pollConfig = spec.poll;
+    this.plan = planPolls(spec.poll);
+    this.pfn = spec.pfn;
+    this.handlers = {
+      onOpen: () => this.onLinkOpen(),
+      onPush: (push) => this.onPush(push),
+      onClosed: (reason) => this.onLinkClosed(reason),
+    };
+  }
+
+  /** Boots the device: conditions, then provisioning (a preset PFN) or a first poll session, then polling. */
+  start(): void {
+    const p = this.power;
+    const n = this.network;
+    this.emit({
+      type: 'device.started',
+      os: this.os,
+      pfn: this.pfn,
+      battery: round2(p.level),
+      charging: p.charging,
+      connected: n.connected,
+      internet: n.internet,
+      metered: n.metered,
+    });
+    this.refreshPower();
+    this.refreshDataSense();
+    this.scheduleReset();
+    if (this.pfn !== null) this.requestChannel('provisioned');
+    else this.requestSession('poll');
+    this.schedulePoll(this.now(), POLL_START);
+  }
+
+  /** Applies a change of conditions (a scenario `set`, a control API PATCH). */
+  apply(patch: DevicePatch): void {
+    if (patch.battery) this.setPower(patch.battery);
+    if (patch.network) this.setNetwork(patch.network);
+    if (patch.dataSense) this.setDataSense(patch.dataSense);
+    if (patch.poll) this.setPoll(patch.poll);
+    if (patch.pfn !== undefined) this.setPfn(patch.pfn);
+  }
+
+  /** The Push nodes as a server reads them. */
+  readPush(): PushNodes {
+    return { pfn: this.pfn, channelUri: this.channel?.uri ?? null, status: this.status };
+  }
+
+  /** The device's CSP path prefix (`./Vendor/MSFT/DMClient/Provider/{ProviderID}`). */
+  get providerPath(): string {
+    return `./Vendor/MSFT/DMClient/Provider/${this.providerId}`;
+  }
+
+  snapshot(): DeviceSnapshot {
+    const now = this.now();
+    return {
+      id: this.id,
+      os: this.os,
+      pfn: this.pfn,
+      channelUri: this.channel?.uri ?? null,
+      channelExpiresAt: this.channel?.expiresAt ?? null,
+      nextRenewal: this.renewal,
+      wnsConnected: this.link === 'up',
+      pushStatus: this.status,
+      sessionRunning: this.sessionRunning !== null,
+      battery: { ...this.powerConfig(), level: round2(levelAt(this.power, now)), saverOn: this.saverOn },
+      network: this.network,
+      dataSense: { ...this.dataSenseConfig(), usedMB: round2(usedAt(this.dataSense, now)), limitReached: this.limitReached },
+    };
+  }
+
+  // ---- renewal --------------------------------------------------------------------------------
+
+  private requestChannel(reason: ChannelRequestReason): void {
+    const pfn = this.pfn;
+    if (pfn === null) return;
+    this.emit({ type: 'channel.requested', reason });
+    const generation = ++this.requestGeneration;
+    const local = this.localChannelFailure(pfn);
+    const reply = (grant: ChannelGrant): void => {
+      if (generation === this.requestGeneration) this.onGrant(reason, grant);
+    };
+    if (local) reply({ ok: false, reason: local } as ChannelGrant);
+    else this.ctx.wns.requestChannel(this.id, pfn, reply);
+  }
+
+  private localChannelFailure(pfn: string): ChannelFailure | null {
+    if (!isWellFormedPfn(pfn)) return 'invalid-pfn';
+    if (!this.network.connected) return 'no-network';
+    if (!this.network.internet) return 'no-internet';
+    if (!this.network.wnsReachable) return 'wns-unreachable';
+    return null;
+  }
+
+  private onGrant(reason: ChannelRequestReason, grant: ChannelGrant | { ok: false; reason: ChannelFailure }): void {
+    const now = this.now();
+    if (grant.ok) {
+      this.channel = { uri: grant.channelUri, expiresAt: grant.expiresAt };
+      this.failureStatus = null;
+      this.emit({ type: 'channel.issued', channelUri: grant.channelUri, expiresAt: grant.expiresAt });
+      this.ctx.clock.cancel(this.expiryTimer);
+      this.expiryTimer = this.ctx.clock.schedule(grant.expiresAt, () => this.onChannelExpired());
+      this.updateStatus();
+      this.scheduleRenewal(scheduleAfterAttempt(this.os, now, grant.expiresAt, this.ctx.random));
+      this.updateConnection();
+      this.requestSession(reason === 'provisioned' ? 'provisioned' : 'renewal');
+      return;
+    }
+    this.emit({ type: 'channel.request-failed', reason: grant.reason });
+    if (grant.reason === 'invalid-pfn') {
+      const malformed = this.pfn !== null && !isWellFormedPfn(this.pfn);
+      this.failureStatus = malformed ? PushStatus.InvalidPfn : PushStatus.WnsRegistrationFailed;
+    } else if (grant.reason === 'pfn-blocked') {
+      this.failureStatus = PushStatus.WnsRegistrationFailed;
+    }
+    this.updateStatus();
+    this.scheduleRenewal(scheduleAfterAttempt(this.os, now, this.channel?.expiresAt ?? null, this.ctx.random));
+    // A server that just set the PFN learns the outcome (Push/Status) in the provisioning session.
+    if (reason === 'provisioned') this.requestSession('provisioned');
+  }
+
+  private onRenewalDue(): void {
+    this.renewalTimer = null;
+    if (!attemptGoesAhead(this.os, this.network.connected)) {
+      this.emit({ type: 'renewal.skipped', reason: 'no-network' });
+      this.scheduleRenewal(scheduleAfterSkip(this.os, this.now(), this.ctx.random));
+      return;
+    }
+    this.requestChannel('renewal');
+  }
+
+  private scheduleRenewal(decision: RenewalDecision): void {
+    this.ctx.clock.cancel(this.renewalTimer);
+    this.renewal = decision;
+    this.emit({
+      type: 'renewal.scheduled',
+      os: decision.os,
+      rule: decision.rule,
+      at: decision.at,
+      earliest: decision.earliest,
+      latest: decision.latest,
+    });
+    this.renewalTimer = this.ctx.clock.schedule(decision.at, () => this.onRenewalDue());
+  }
+
+  private onChannelExpired(): void {
+    this.expiryTimer = null;
+    if (!this.channel) return;
+    this.emit({ type: 'channel.expired', channelUri: this.channel.uri });
+    this.updateStatus();
+    this.updateConnection();
+  }
+
+  private setPfn(pfn: string | null): void {
+    if (pfn === this.pfn) return;
+    this.pfn = pfn;
+    this.channel = null;
+    this.failureStatus = null;
+    this.requestGeneration++;
+    this.ctx.clock.cancel(this.expiryTimer);
+    this.ctx.clock.cancel(this.renewalTimer);
+    this.expiryTimer = this.renewalTimer = null;
+    this.renewal = null;
+    this.updateStatus();
+    this.updateConnection();
+    if (pfn !== null) this.requestChannel('provisioned');
+  }
+
+  // ---- Push/Status --------------------------------------------------------------------------
+
+  private baseStatus(): PushStatus {
+    if (this.failureStatus !== null) return this.failureStatus;
+    if (!this.channel) return PushStatus.NoChannelUri;
+    return this.channel.expiresAt > this.now() ? PushStatus.Success : PushStatus.ChannelUriExpired;
+  }
+
+  private updateStatus(): void {
+    const status = this.pushWithoutSession ? PushStatus.PushWithoutSession : this.baseStatus();
+    if (status === this.status) return;
+    this.status = status;
+    this.emit({ type: 'push.status', status });
+  }
+
+  // ---- WNS persistent connection --------------------------------------------------------------
+
+  /** Why the device should not hold a connection now, or null when it should. */
+  private connectionBlocker(): DisconnectReason | null {
+    const channel = this.channel;
+    if (!channel) return 'no-channel';
+    if (channel.expiresAt <= this.now()) return 'channel-expired';
+    if (!this.network.connected) return 'no-network';
+    if (!this.network.internet) return 'no-internet';
+    if (this.saverOn && !this.power.pushAllowedInSaver) return 'battery-saver';
+    if (this.limitReached && this.network.metered) return 'data-sense';
+    if (!this.network.wnsReachable) return 'cloud';
+    return null;
+  }
+
+  private updateConnection(): void {
+    const blocker = this.connectionBlocker();
+    if (blocker === null) {
+      if (this.link === 'down') {
+        this.link = 'connecting';
+        this.ctx.wns.connect(this.id, this.handlers);
+      }
+      return;
+    }
+    if (this.link === 'down') return;
+    const wasUp = this.link === 'up';
+    this.link = 'down';
+    this.ctx.wns.disconnect(this.id);
+    if (wasUp) this.emit({ type: 'wns.disconnected', reason: blocker });
+  }
+
+  private onLinkOpen(): void {
+    if (this.link !== 'connecting') return;
+    this.link = 'up';
+    this.emit({ type: 'wns.connected' });
+  }
+
+  private onLinkClosed(reason: 'cloud'): void {
+    if (this.link === 'down') return;
+    const wasUp = this.link === 'up';
+    // The link keeps trying to reconnect; the device stays willing.
+    this.link = 'connecting';
+    if (wasUp) this.emit({ type: 'wns.disconnected', reason });
+  }
+
+  private onPush(push: IncomingPush): void {
+    this.emit({ type: 'push.received', msgId: push.msgId, channelUri: push.channelUri, cached: push.cached });
+    this.useData(this.dataSense.perPushMB);
+    this.requestSession('push');
+  }
+
+  // ---- sessions and polling -----------------------------------------------------------------
+
+  private sessionBlocker(): SessionBlocker | null {
+    if (!this.network.connected) return 'no-network';
+    if (!this.network.internet) return 'no-internet';
+    if (this.saverOn) return 'battery-saver';
+    if (this.limitReached && this.network.metered) return 'data-sense';
+    return null;
+  }
+
+  /** Starts a management session, or queues one behind the running session. */
+  requestSession(trigger: SessionTrigger): void {
+    if (this.sessionRunning !== null) {
+      if (this.sessionQueued === null) {
+        this.sessionQueued = trigger;
+        this.emit({ type: 'session.queued', trigger });
+      }
+      return;
+    }
+    const blocker = this.sessionBlocker();
+    if (blocker) {
+      this.emit({ type: 'session.skipped', trigger, reason: blocker });
+      if (trigger === 'push') {
+        this.pushWithoutSession = true;
+        this.updateStatus();
+      }
+      return;
+    }
+    this.sessionRunning = trigger;
+    this.emit({ type: 'session.started', trigger });
+    if (this.pushWithoutSession) {
+      this.pushWithoutSession = false;
+      this.updateStatus();
+    }
+    this.useData(this.dataSense.perSessionMB);
+    this.ctx.mdm.startSession({ deviceId: this.id, trigger, readPush: () => this.readPush() }, (result) => {
+      this.sessionRunning = null;
+      if (result.ok) this.emit({ type: 'session.completed', trigger });
+      else this.emit({ type: 'session.failed', trigger, reason: result.reason });
+      const queued = this.sessionQueued;
+      if (queued !== null) {
+        this.sessionQueued = null;
+        this.requestSession(queued);
+      }
+    });
+  }
+
+  private schedulePoll(previous: number, cursor: PollCursor): void {
+    this.ctx.clock.cancel(this.pollTimer);
+    const next = nextPoll(this.plan, cursor, previous, this.zone);
+    this.pollTimer = next
+      ? this.ctx.clock.schedule(next.at, () => {
+          this.requestSession('poll');
+          this.schedulePoll(next.at, next.cursor);
+        })
+      : null;
+    this.pollCursor = next?.cursor ?? cursor;
+  }
+
+  private setPoll(patch: NonNullable<DevicePatch['poll']>): void {
+    const c = this.pollConfig;
+    this.pollConfig = {
+      maintenanceTime: patch.maintenanceTime ?? c.maintenanceTime,
+      first: { ...c.first, ...patch.first },
+      second: { ...c.second, ...patch.second },
+      remaining: { ...c.remaining, ...patch.remaining },
+    };
+    // A new schedule starts over from now (docs/model.md).
+    this.plan = planPolls(this.pollConfig);
+    this.schedulePoll(this.now(), POLL_START);
+  }
+
+  // ---- power ----------------------------------------------------------------------------------
+
+  private powerConfig(): PowerConfig {
+    const { since: _since, ...config } = this.power;
+    return config;
+  }
+
+  private setPower(patch: Partial<PowerConfig>): void {
+    const now = this.now();
+    const before = this.power;
+    const base = rebase(before, now);
+    this.power = { ...base, ...patch, since: now };
+    if (patch.charging !== undefined || patch.level !== undefined) {
+      if (this.power.charging !== before.charging || patch.level !== undefined) {
+        this.emit({ type: 'power.changed', charging: this.power.charging, level: round2(this.power.level) });
+      }
+    }
+    this.refreshPower();
+  }
+
+  private refreshPower(): void {
+    const now = this.now();
+    const on = saverOnAt(this.power, now);
+    if (on !== this.saverOn) {
+      this.saverOn = on;
+      this.emit({ type: 'battery-saver.changed', on, level: round2(levelAt(this.power, now)) });
+      this.updateConnection();
+    }
+    this.ctx.clock.cancel(this.powerTimer);
+    const at = nextSaverCrossing(this.power, now);
+    this.powerTimer =
+      at === null
+        ? null
+        : this.ctx.clock.schedule(at, () => {
+            this.powerTimer = null;
+            this.power = rebase(this.power, at, this.power.saverThreshold);
+            this.refreshPower();
+          });
+  }
+
+  // ---- network --------------------------------------------------------------------------------
+
+  private setNetwork(patch: Partial<NetworkConfig>): void {
+    const before = this.network;
+    // Settle Data Sense usage up to now under the old network before switching.
+    this.settleDataSense();
+    this.network = { ...before, ...patch };
+    const n = this.network;
+    if (n.connected !== before.connected || n.internet !== before.internet || n.metered !== before.metered || n.type !== before.type) {
+      this.emit({ type: 'network.changed', connected: n.connected, internet: n.internet, metered: n.metered, networkType: n.type });
+    }
+    this.refreshDataSense();
+    this.updateConnection();
+  }
+
+  // ---- Data Sense -------------------------------------------------------------------------------
+
+  private dataSenseConfig(): DataSenseConfig {
+    const { since: _since, accruing: _accruing, ...config } = this.dataSense;
+    return config;
+  }
+
+  /** Folds usage so far into `usedMB` at now. */
+  private settleDataSense(): void {
+    const now = this.now();
+    this.dataSense = { ...this.dataSense, usedMB: usedAt(this.dataSense, now), since: now };
+  }
+
+  private setDataSense(patch: Partial<DataSenseConfig>): void {
+    this.settleDataSense();
+    const resetDayChanged = patch.resetDay !== undefined && patch.resetDay !== this.dataSense.resetDay;
+    this.dataSense = { ...this.dataSense, ...patch };
+    this.refreshDataSense();
+    if (resetDayChanged) this.scheduleReset();
+  }
+
+  private useData(mb: number): void {
+    if (mb <= 0 || !this.network.metered || !hasInternet(this.network)) return;
+    this.settleDataSense();
+    this.dataSense = { ...this.dataSense, usedMB: this.dataSense.usedMB + mb };
+    this.refreshDataSense();
+  }
+
+  private refreshDataSense(): void {
+    const now = this.now();
+    const s = this.dataSense;
+    const reached = limitReachedAt(s, now);
+    const accruing = this.network.metered && hasInternet(this.network) && !reached;
+    this.dataSense = { ...s, usedMB: usedAt(s, now), since: now, accruing };
+    if (reached !== this.limitReached) {
+      this.limitReached = reached;
+      this.emit({ type: 'data-sense.changed', limitReached: reached, usedMB: round2(this.dataSense.usedMB) });
+      this.updateConnection();
+    }
+    this.ctx.clock.cancel(this.limitTimer);
+    const at = nextLimitCrossing(this.dataSense, now);
+    this.limitTimer =
+      at === null
+        ? null
+        : this.ctx.clock.schedule(at, () => {
+            this.limitTimer = null;
+            this.dataSense = { ...this.dataSense, usedMB: this.dataSense.limitMB ?? this.dataSense.usedMB, since: at };
+            this.refreshDataSense();
+          });
+  }
+
+  private scheduleReset(): void {
+    this.ctx.clock.cancel(this.resetTimer);
+    const at = nextReset(this.now(), this.dataSense.resetDay, this.zone);
+    this.resetTimer = this.ctx.clock.schedule(at, () => {
+      this.dataSense = { ...this.dataSense, usedMB: 0, since: at };
+      this.refreshDataSense();
+      this.scheduleReset();
+    });
+  }
+
+  // ---- helpers --------------------------------------------------------------------------------
+
+  private now(): number {
+    return this.ctx.clock.now();
+  }
+
+  private emit(event: DistributiveOmit<TimelineEvent, 'time' | 'device'>): void {
+    this.ctx.sink.emit({ time: this.now(), device: this.id, ...event } as TimelineEvent);
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

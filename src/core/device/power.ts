@@ -1,0 +1,66 @@
+import { HOUR } from '../time/iso.js';
+
+/** Battery and Battery Saver settings of a device (scenario field `battery`). */
+export interface PowerConfig {
+  /** Battery level in percent, 0–100. */
+  readonly level: number;
+  readonly charging: boolean;
+  /** Percent lost per hour while not charging. */
+  readonly drainPerHour: number;
+  /** Percent gained per hour while charging. */
+  readonly chargePerHour: number;
+  /** Battery Saver turns on at or below this level while not charging (Windows default 20 %). */
+  readonly saverThreshold: number;
+  /** The manual "Battery Saver on" switch. */
+  readonly saverSwitch: boolean;
+  /**
+   * The app is "Always allowed" under Battery Saver, so the WNS connection survives it (WNS
+   * overview). Off by default: Battery Saver then ends the connection, as the seed says.
+   */
+  readonly pushAllowedInSaver: boolean;
+}
+
+export const DEFAULT_POWER: PowerConfig = {
+  level: 80,
+  charging: false,
+  drainPerHour: 1.5,
+  chargePerHour: 25,
+  saverThreshold: 20,
+  saverSwitch: false,
+  pushAllowedInSaver: false,
+};
+
+/** Power state: the config with its level measured at `since`. Levels move linearly between. */
+export interface PowerState extends PowerConfig {
+  readonly since: number;
+}
+
+/** The battery level at `t` (linear drain or charge, clamped to 0–100). */
+export function levelAt(s: PowerState, t: number): number {
+  const hours = (t - s.since) / HOUR;
+  if (s.charging) return Math.min(100, s.level + s.chargePerHour * hours);
+  return Math.max(0, s.level - s.drainPerHour * hours);
+}
+
+/** Battery Saver is on while not charging and either switched on or at/below the threshold. */
+export function saverOnAt(s: PowerState, t: number): boolean {
+  if (s.charging) return false;
+  return s.saverSwitch || levelAt(s, t) <= s.saverThreshold;
+}
+
+/**
+ * When Battery Saver will next turn on by itself (the level draining down to the threshold), or
+ * null if it will not without another change. Charging never turns it on; reaching 100 % or 0 %
+ * changes nothing else, so no other instant needs a timer.
+ */
+export function nextSaverCrossing(s: PowerState, t: number): number | null {
+  if (s.charging || s.saverSwitch || s.drainPerHour <= 0) return null;
+  const level = levelAt(s, t);
+  if (level <= s.saverThreshold) return null;
+  return t + Math.ceil(((level - s.saverThreshold) / s.drainPerHour) * HOUR);
+}
+
+/** Rebases a state at `t`: the same trajectory, measured from `t`. */
+export function rebase(s: PowerState, t: number, level = levelAt(s, t)): PowerState {
+  return { ...s, level, since: t };
+}

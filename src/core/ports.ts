@@ -1,0 +1,63 @@
+/**
+ * The ports through which the device core talks to the world. In-process stand-ins implement them
+ * for virtual-time runs; network adapters (WebSocket link to the WNS emulator, HTTP OMA-DM client)
+ * implement the same interfaces for live runs, without touching the device core.
+ */
+import type { PushStatus } from './dmclient/push-status.js';
+import type { ChannelFailure, SessionTrigger } from './timeline/events.js';
+
+/** The answer to a channel request. */
+export type ChannelGrant =
+  | { readonly ok: true; readonly channelUri: string; readonly expiresAt: number }
+  | { readonly ok: false; readonly reason: Extract<ChannelFailure, 'invalid-pfn' | 'pfn-blocked' | 'wns-unreachable'> };
+
+/** A raw notification arriving at the device over its persistent connection. */
+export interface IncomingPush {
+  readonly msgId: string;
+  readonly channelUri: string;
+  /** It waited in the WNS cache while the device was offline. */
+  readonly cached: boolean;
+}
+
+/** What the device hears on its persistent connection. */
+export interface LinkHandlers {
+  /** The connection is up. */
+  onOpen(): void;
+  /** A raw push arrived (the link acknowledges it to WNS). */
+  onPush(push: IncomingPush): void;
+  /** WNS ended the connection. */
+  onClosed(reason: 'cloud'): void;
+}
+
+/** Device ↔ WNS: channel requests and the persistent connection. */
+export interface WnsLink {
+  /** Asks for a channel for `pfn`; `reply` is called once, now or later. */
+  requestChannel(deviceId: string, pfn: string, reply: (grant: ChannelGrant) => void): void;
+  /** Opens the device's persistent connection; `handlers.onOpen` is called when it is up. */
+  connect(deviceId: string, handlers: LinkHandlers): void;
+  /** Closes it (the device's own decision: Battery Saver, Data Sense, connectivity). */
+  disconnect(deviceId: string): void;
+}
+
+/** What the device's DMClient tree says about push, as a server reads it in a session. */
+export interface PushNodes {
+  readonly pfn: string | null;
+  readonly channelUri: string | null;
+  readonly status: PushStatus;
+}
+
+/** A management session the device opens. */
+export interface SessionRequest {
+  readonly deviceId: string;
+  readonly trigger: SessionTrigger;
+  /** Reads `Push/PFN`, `Push/ChannelURI`, `Push/Status` as they are now. */
+  readPush(): PushNodes;
+}
+
+export type SessionResult = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
+/** Device → MDM server: OMA-DM sessions. */
+export interface MdmTransport {
+  /** Runs one session; `done` is called once when it ends. */
+  startSession(request: SessionRequest, done: (result: SessionResult) => void): void;
+}

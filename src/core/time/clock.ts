@@ -1,0 +1,27 @@
+/** A scheduled callback. Cancel it with {@link Clock.cancel}. */
+export interface Timer {
+  /** When it is due (epoch ms). */
+  readonly at: number;
+}
+
+/**
+ * The Clock port: the only source of time in the core. Two implementations share it: the
+ * {@link VirtualClock} (discrete events, time skips) and the system clock adapter (real time).
+ */
+export interface Clock {
+  readonly mode: 'virtual' | 'system';
+  /** The current instant, epoch milliseconds. */
+  now(): number;
+  /**
+   * Runs `callback` at `at` (epoch ms). A time in the past runs as soon as possible. Callbacks due
+   * at the same instant run in the order they were scheduled.
+   */
+  schedule(at: number, callback: () => void): Timer;
+  /** Cancels a timer; cancelling one that already ran or was cancelled does nothing. */
+  cancel(timer: Timer | null | undefined): void;
+  /**
+   * Marks I/O in flight until `work` settles. A virtual clock does not skip time while any is in
+   * flight, so a real server or socket can answer before the next event runs.
+   */
+  track<T>(work: Promise<T>): Promise<T>;
+}

@@ -1,0 +1,127 @@
+import type { OsVersion, RenewalRule } from '../dmclient/renewal-policy.js';
+import type { PushStatus } from '../dmclient/push-status.js';
+import type { NetworkType } from '../device/network.js';
+
+/** Why a device asked WNS for a channel. */
+export type ChannelRequestReason = 'provisioned' | 'renewal' | 'boot';
+/** Why a channel request failed. */
+export type ChannelFailure = 'no-network' | 'no-internet' | 'wns-unreachable' | 'invalid-pfn' | 'pfn-blocked';
+/** Why the WNS persistent connection went down. */
+export type DisconnectReason =
+  | 'battery-saver'
+  | 'data-sense'
+  | 'no-network'
+  | 'no-internet'
+  | 'cloud'
+  | 'channel-expired'
+  | 'no-channel'
+  | 'reboot';
+/** What started a management session. */
+export type SessionTrigger = 'push' | 'renewal' | 'poll' | 'provisioned';
+/** Why a session could not start. */
+export type SessionBlocker = 'battery-saver' | 'data-sense' | 'no-network' | 'no-internet';
+/** Why WNS dropped a notification. */
+export type DropReason = 'offline' | 'ttl-expired' | 'replaced' | 'channel-expired';
+export type CachePolicy = 'cache' | 'no-cache';
+
+/**
+ * The fields of each timeline event type. Instants are epoch milliseconds here and ISO 8601 in
+ * JSONL output; fields named `at`, `earliest`, `latest` or ending in `At` are instants.
+ */
+export interface TimelineEventFields {
+  'device.started': { os: OsVersion; pfn: string | null; battery: number; charging: boolean; connected: boolean; internet: boolean; metered: boolean };
+  'device.rebooted': Record<never, never>;
+  'channel.requested': { reason: ChannelRequestReason };
+  'channel.issued': { channelUri: string; expiresAt: number };
+  'channel.request-failed': { reason: ChannelFailure };
+  'channel.expired': { channelUri: string };
+  'renewal.scheduled': { os: OsVersion; rule: RenewalRule; at: number; earliest: number; latest: number };
+  'renewal.skipped': { reason: 'no-network' };
+  'wns.connected': Record<never, never>;
+  'wns.disconnected': { reason: DisconnectReason };
+  'wns.pfn-blocked': { pfn: string };
+  'wns.pfn-unblocked': { pfn: string };
+  'push.sent': { msgId: string; channelUri: string; status: number; cachePolicy: CachePolicy; ttlSeconds: number | null };
+  'push.rejected': { channelUri: string | null; status: number; reason: string };
+  'push.received': { msgId: string; channelUri: string; cached: boolean };
+  'push.cached': { msgId: string; channelUri: string; expiresAt: number | null };
+  'push.dropped': { msgId: string; channelUri: string; reason: DropReason };
+  'push.status': { status: PushStatus };
+  'session.started': { trigger: SessionTrigger };
+  'session.completed': { trigger: SessionTrigger };
+  'session.failed': { trigger: SessionTrigger; reason: string };
+  'session.skipped': { trigger: SessionTrigger; reason: SessionBlocker };
+  'session.queued': { trigger: SessionTrigger };
+  'battery-saver.changed': { on: boolean; level: number };
+  'power.changed': { charging: boolean; level: number };
+  'network.changed': { connected: boolean; internet: boolean; metered: boolean; networkType: NetworkType };
+  'data-sense.changed': { limitReached: boolean; usedMB: number };
+}
+
+export type TimelineEventType = keyof TimelineEventFields;
+
+/** One timeline event: `time` (epoch ms), `device` (id, or null for cloud-wide events), `type`, fields. */
+export type TimelineEvent = {
+  [K in TimelineEventType]: { time: number; device: string | null; type: K } & TimelineEventFields[K];
+}[TimelineEventType];
+
+/** The event of one type. */
+export type TimelineEventOf<K extends TimelineEventType> = Extract<TimelineEvent, { type: K }>;
+
+/** Every event type, in a stable order (for docs, filters and summaries). */
+export const TIMELINE_EVENT_TYPES: readonly TimelineEventType[] = [
+  'device.started',
+  'device.rebooted',
+  'channel.requested',
+  'channel.issued',
+  'channel.request-failed',
+  'channel.expired',
+  'renewal.scheduled',
+  'renewal.skipped',
+  'wns.connected',
+  'wns.disconnected',
+  'wns.pfn-blocked',
+  'wns.pfn-unblocked',
+  'push.sent',
+  'push.rejected',
+  'push.received',
+  'push.cached',
+  'push.dropped',
+  'push.status',
+  'session.started',
+  'session.completed',
+  'session.failed',
+  'session.skipped',
+  'session.queued',
+  'battery-saver.changed',
+  'power.changed',
+  'network.changed',
+  'data-sense.changed',
+];
+
+/** The EventSink port: where the core writes its timeline. */
+export interface EventSink {
+  emit(event: TimelineEvent): void;
+}
+
+/** An {@link EventSink} that keeps every event in memory. */
+export class MemorySink implements EventSink {
+  readonly events: TimelineEvent[] = [];
+  emit(event: TimelineEvent): void {
+    this.events.push(event);
+  }
+  /** The events of one type (and optionally one device). */
+  ofType<K extends TimelineEventType>(type: K, device?: string): TimelineEventOf<K>[] {
+    return this.events.filter(
+      (e): e is TimelineEventOf<K> => e.type === type && (device === undefined || e.device === device),
+    );
+  }
+}
+
+/** An {@link EventSink} that fans out to several sinks. */
+export class TeeSink implements EventSink {
+  constructor(private readonly sinks: readonly EventSink[]) {}
+  emit(event: TimelineEvent): void {
+    for (const s of this.sinks) s.emit(event);
+  }
+}

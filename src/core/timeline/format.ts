@@ -1,0 +1,107 @@
+import { PUSH_STATUS_TEXT } from '../dmclient/push-status.js';
+import type { RenewalRule } from '../dmclient/renewal-policy.js';
+import { formatInstant, humanSpan } from '../time/iso.js';
+import type { TimelineEvent } from './events.js';
+
+const INSTANT_KEYS = new Set(['at', 'earliest', 'latest']);
+const isInstantKey = (key: string): boolean => INSTANT_KEYS.has(key) || key.endsWith('At');
+
+/**
+ * The JSON form of an event: `time` as ISO 8601 UTC with milliseconds, then `device`, `type` and
+ * the fields, with every instant field as ISO too. Key order is fixed, so output is byte-stable.
+ */
+export function toJson(event: TimelineEvent): Record<string, unknown> {
+  const out: Record<string, unknown> = { time: formatInstant(event.time), device: event.device, type: event.type };
+  for (const [key, value] of Object.entries(event)) {
+    if (key === 'time' || key === 'device' || key === 'type') continue;
+    out[key] = typeof value === 'number' && isInstantKey(key) ? formatInstant(value) : value;
+  }
+  return out;
+}
+
+/** One JSONL line (no trailing newline). */
+export function toJsonLine(event: TimelineEvent): string {
+  return JSON.stringify(toJson(event));
+}
+
+const RULE_TEXT: Readonly<Record<RenewalRule, string>> = {
+  'fifteen-day-mark': 'more than 15 days left: renew when 15 days are left',
+  'within-fifteen-days': '15 days or less left: retry in 4 ± 1 h',
+  expired: 'channel expired: retry in 1 day ± 4 h',
+  'no-network': '1607+: no network, attempt skipped: retry in 4 ± 1 h',
+};
+
+/** The sentence of the retry logic behind a rule. */
+export function explainRule(rule: RenewalRule): string {
+  return RULE_TEXT[rule];
+}
+
+/** A sentence saying what an event means, for text output and tooltips. */
+export function describe(event: TimelineEvent): string {
+  switch (event.type) {
+    case 'device.started':
+      return `Windows 10 ${event.os} device starts; battery ${event.battery}%${event.charging ? ' (charging)' : ''}, ${event.connected ? (event.internet ? 'online' : 'network without internet') : 'no network'}${event.metered ? ', metered' : ''}${event.pfn ? `, PFN ${event.pfn}` : ', no PFN'}`;
+    case 'device.rebooted':
+      return 'device rebooted';
+    case 'channel.requested':
+      return `asks WNS for a ChannelURI (${event.reason})`;
+    case 'channel.issued':
+      return `gets ChannelURI ${event.channelUri}, valid until ${formatInstant(event.expiresAt)}`;
+    case 'channel.request-failed':
+      return `channel request failed: ${event.reason}`;
+    case 'channel.expired':
+      return `ChannelURI expired: ${event.channelUri}`;
+    case 'renewal.scheduled': {
+      const window =
+        event.earliest === event.latest
+          ? ''
+          : ` (window ${formatInstant(event.earliest)} – ${formatInstant(event.latest)})`;
+      return `${event.os}: ${RULE_TEXT[event.rule]}; next attempt ${formatInstant(event.at)}, in ${humanSpan(event.at - event.time)}${window}`;
+    }
+    case 'renewal.skipped':
+      return 'renewal due, but no network: attempt skipped (1607+)';
+    case 'wns.connected':
+      return 'WNS persistent connection up';
+    case 'wns.disconnected':
+      return `WNS persistent connection down: ${event.reason}`;
+    case 'wns.pfn-blocked':
+      return `WNS blocks PFN ${event.pfn}`;
+    case 'wns.pfn-unblocked':
+      return `WNS unblocks PFN ${event.pfn}`;
+    case 'push.sent':
+      return `server sends raw push ${event.msgId} (${event.cachePolicy}${event.ttlSeconds !== null ? `, TTL ${event.ttlSeconds} s` : ''}): WNS answers ${event.status}`;
+    case 'push.rejected':
+      return `push rejected: ${event.status === 0 ? 'not sent' : `WNS answers ${event.status}`} (${event.reason})`;
+    case 'push.received':
+      return `raw push ${event.msgId} received${event.cached ? ' from the WNS cache' : ''}`;
+    case 'push.cached':
+      return `device offline: WNS caches push ${event.msgId}${event.expiresAt !== null ? ` until ${formatInstant(event.expiresAt)}` : ''}`;
+    case 'push.dropped':
+      return `WNS drops push ${event.msgId}: ${event.reason}`;
+    case 'push.status':
+      return `Push/Status = ${event.status} (${PUSH_STATUS_TEXT[event.status]})`;
+    case 'session.started':
+      return `OMA-DM session starts (${event.trigger})`;
+    case 'session.completed':
+      return `OMA-DM session completed (${event.trigger})`;
+    case 'session.failed':
+      return `OMA-DM session failed (${event.trigger}): ${event.reason}`;
+    case 'session.skipped':
+      return `no session possible (${event.trigger}): ${event.reason}`;
+    case 'session.queued':
+      return `session running: one more (${event.trigger}) will follow it`;
+    case 'battery-saver.changed':
+      return `Battery Saver ${event.on ? 'on' : 'off'} at ${event.level}%`;
+    case 'power.changed':
+      return `${event.charging ? 'charging' : 'on battery'} at ${event.level}%`;
+    case 'network.changed':
+      return `network: ${event.connected ? `${event.networkType}${event.internet ? '' : ' without internet'}${event.metered ? ', metered' : ''}` : 'none'}`;
+    case 'data-sense.changed':
+      return event.limitReached ? `Data Sense: monthly limit reached (${event.usedMB} MB)` : `Data Sense: under the limit again (${event.usedMB} MB)`;
+  }
+}
+
+/** One readable line: time, device, type, explanation. */
+export function toTextLine(event: TimelineEvent): string {
+  return `${formatInstant(event.time)}  ${(event.device ?? '(cloud)').padEnd(10)} ${event.type.padEnd(22)} ${describe(event)}`;
+}

@@ -1,0 +1,259 @@
+import { RENEWAL_TIMING } from '../dmclient/renewal-policy.js';
+import type { ChannelGrant, LinkHandlers, WnsLink } from '../ports.js';
+import { streamFor, type SeededRandom } from '../random/random.js';
+import type { Clock, Timer } from '../time/clock.js';
+import { SECOND } from '../time/iso.js';
+import type { CachePolicy, EventSink } from '../timeline/events.js';
+
+/** Options of the in-process WNS cloud. */
+export interface WnsCloudOptions {
+  /** Run seed; channel tokens come from a stream per device, so they are reproducible. */
+  readonly seed: number;
+  /** Host of issued channel URIs. */
+  readonly host?: string;
+  readonly channelLifetimeMs?: number;
+  /** PFNs WNS knows. `'any'` (default) knows every PFN except `unknownPfns`. */
+  readonly knownPfns?: 'any' | Iterable<string>;
+  readonly unknownPfns?: Iterable<string>;
+  readonly blockedPfns?: Iterable<string>;
+  /** A re-request while the device holds a valid channel returns the same URI (WNS may do either). */
+  readonly reuseChannelUri?: boolean;
+}
+
+/** A push as the sender asks for it (the headers that matter for raw MDM pushes). */
+export interface SendOptions {
+  readonly cachePolicy: CachePolicy;
+  /** `X-WNS-TTL`, seconds from receipt; null or absent for no expiry. */
+  readonly ttlSeconds?: number | null;
+}
+
+/** What WNS answers the sender. */
+export interface SendOutcome {
+  /** HTTP status: 200, 404 (unknown channel), 410 (expired channel or blocked PFN). */
+  readonly status: number;
+  /** `X-WNS-Status`. */
+  readonly notificationStatus: 'received' | 'dropped' | null;
+  /** `X-WNS-DeviceConnectionStatus`. */
+  readonly deviceConnectionStatus: 'connected' | 'disconnected' | null;
+  readonly msgId: string | null;
+}
+
+interface Cached {
+  readonly msgId: string;
+  readonly expiresAt: number | null;
+  timer: Timer | null;
+}
+
+interface Channel {
+  readonly uri: string;
+  readonly deviceId: string;
+  readonly pfn: string;
+  readonly expiresAt: number;
+  cached: Cached | null;
+}
+
+interface DeviceEntry {
+  readonly random: SeededRandom;
+  readonly channels: Channel[];
+  handlers: LinkHandlers | null;
+  /** Asked to connect while the cloud was unavailable. */
+  waiting: LinkHandlers | null;
+  messages: number;
+}
+
+const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/**
+ * The WNS cloud as one in-process object: channels per (device, PFN) with a 30-day expiry, raw
+ * delivery to connected devices, one cached notification per channel for offline ones (with TTL),
+ * and PFN blocking. It is both the device side ({@link WnsLink}) and the sender side ({@link send}).
+ */
+export class WnsCloud implements WnsLink {
+  private readonly channels = new Map<string, Channel>();
+  private readonly devices = new Map<string, DeviceEntry>();
+  private readonly host: string;
+  private readonly lifetime: number;
+  private readonly known: Set<string> | null;
+  private readonly unknown: Set<string>;
+  private readonly blocked: Set<string>;
+  private readonly reuse: boolean;
+  private available = true;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly sink: EventSink,
+    private readonly options: WnsCloudOptions,
+  ) {
+    this.host = options.host ?? 'sim.notify.windows.com';
+    this.lifetime = options.channelLifetimeMs ?? RENEWAL_TIMING.channelLifetime;
+    this.known = options.knownPfns === undefined || options.knownPfns === 'any' ? null : new Set(options.knownPfns);
+    this.unknown = new Set(options.unknownPfns ?? []);
+    this.blocked = new Set(options.blockedPfns ?? []);
+    this.reuse = options.reuseChannelUri ?? false;
+  }
+
+  // ---- device side -------------------------------------------------------------------------
+
+  requestChannel(deviceId: string, pfn: string, reply: (grant: ChannelGrant) => void): void {
+    reply(this.issue(deviceId, pfn));
+  }
+
+  connect(deviceId: string, handlers: LinkHandlers): void {
+    const entry = this.entry(deviceId);
+    if (!this.available) {
+      entry.waiting = handlers;
+      return;
+    }
+    entry.handlers = handlers;
+    handlers.onOpen();
+    this.flushCache(entry);
+  }
+
+  disconnect(deviceId: string): void {
+    const entry = this.devices.get(deviceId);
+    if (!entry) return;
+    entry.handlers = null;
+    entry.waiting = null;
+  }
+
+  // ---- sender side -------------------------------------------------------------------------
+
+  /** Sends a raw push to `channelUri`, as `POST <ChannelURI>` with the given headers would. */
+  send(channelUri: string, options: SendOptions): SendOutcome {
+    const now = this.clock.now();
+    const channel = this.channels.get(channelUri);
+    if (!channel) {
+      this.sink.emit({ time: now, device: null, type: 'push.rejected', channelUri, status: 404, reason: 'unknown channel' });
+      return { status: 404, notificationStatus: null, deviceConnectionStatus: null, msgId: null };
+    }
+    const device = channel.deviceId;
+    if (this.blocked.has(channel.pfn)) {
+      this.sink.emit({ time: now, device, type: 'push.rejected', channelUri, status: 410, reason: 'pfn-blocked' });
+      return { status: 410, notificationStatus: 'dropped', deviceConnectionStatus: null, msgId: null };
+    }
+    if (channel.expiresAt <= now) {
+      this.sink.emit({ time: now, device, type: 'push.rejected', channelUri, status: 410, reason: 'channel-expired' });
+      return { status: 410, notificationStatus: 'dropped', deviceConnectionStatus: null, msgId: null };
+    }
+    const entry = this.entry(device);
+    const msgId = `${device}#${++entry.messages}`;
+    const ttl = options.ttlSeconds ?? null;
+    const cachePolicy = options.cachePolicy;
+    this.sink.emit({ time: now, device, type: 'push.sent', msgId, channelUri, status: 200, cachePolicy, ttlSeconds: ttl });
+    const connection = entry.handlers ? ('connected' as const) : ('disconnected' as const);
+    if (entry.handlers) {
+      entry.handlers.onPush({ msgId, channelUri, cached: false });
+      return { status: 200, notificationStatus: 'received', deviceConnectionStatus: connection, msgId };
+    }
+    if (cachePolicy !== 'cache') {
+      this.sink.emit({ time: now, device, type: 'push.dropped', msgId, channelUri, reason: 'offline' });
+      return { status: 200, notificationStatus: 'dropped', deviceConnectionStatus: connection, msgId };
+    }
+    this.cache(channel, msgId, ttl === null ? null : now + ttl * SECOND);
+    return { status: 200, notificationStatus: 'received', deviceConnectionStatus: connection, msgId };
+  }
+
+  /** Blocks or unblocks a PFN (WNS "reserves the right to block push notifications to your PFN"). */
+  setBlocked(pfn: string, blocked: boolean): void {
+    if (blocked === this.blocked.has(pfn)) return;
+    if (blocked) this.blocked.add(pfn);
+    else this.blocked.delete(pfn);
+    const type = blocked ? 'wns.pfn-blocked' : 'wns.pfn-unblocked';
+    this.sink.emit({ time: this.clock.now(), device: null, type, pfn });
+  }
+
+  isBlocked(pfn: string): boolean {
+    return this.blocked.has(pfn);
+  }
+
+  /** A WNS outage: every connection is closed (reason `cloud`) and none opens until it ends. */
+  setAvailable(available: boolean): void {
+    if (available === this.available) return;
+    this.available = available;
+    for (const [id, entry] of this.devices) {
+      if (!available && entry.handlers) {
+        const h = entry.handlers;
+        entry.handlers = null;
+        entry.waiting = h;
+        h.onClosed('cloud');
+      } else if (available && entry.waiting) {
+        const h = entry.waiting;
+        entry.waiting = null;
+        this.connect(id, h);
+      }
+    }
+  }
+
+  get isAvailable(): boolean {
+    return this.available;
+  }
+
+  /** Whether the device's persistent connection is up, as WNS sees it. */
+  isConnected(deviceId: string): boolean {
+    return this.devices.get(deviceId)?.handlers != null;
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  private issue(deviceId: string, pfn: string): ChannelGrant {
+    if (!this.available) return { ok: false, reason: 'wns-unreachable' };
+    if (this.blocked.has(pfn)) return { ok: false, reason: 'pfn-blocked' };
+    if (this.unknown.has(pfn) || (this.known !== null && !this.known.has(pfn))) return { ok: false, reason: 'invalid-pfn' };
+    const now = this.clock.now();
+    const entry = this.entry(deviceId);
+    if (this.reuse) {
+      const current = entry.channels.findLast((c) => c.pfn === pfn && c.expiresAt > now);
+      if (current) return { ok: true, channelUri: current.uri, expiresAt: current.expiresAt };
+    }
+    let token = '';
+    for (let i = 0; i < 43; i++) token += TOKEN_ALPHABET[entry.random.int(0, 63)];
+    const channel: Channel = { uri: `https://${this.host}/?token=AwYAAAB${token}`, deviceId, pfn, expiresAt: now + this.lifetime, cached: null };
+    this.channels.set(channel.uri, channel);
+    // Keep only channels that can still receive: expired ones are kept for 410 answers.
+    entry.channels.push(channel);
+    return { ok: true, channelUri: channel.uri, expiresAt: channel.expiresAt };
+  }
+
+  private cache(channel: Channel, msgId: string, expiresAt: number | null): void {
+    const now = this.clock.now();
+    const previous = channel.cached;
+    if (previous) {
+      this.clock.cancel(previous.timer);
+      this.sink.emit({ time: now, device: channel.deviceId, type: 'push.dropped', msgId: previous.msgId, channelUri: channel.uri, reason: 'replaced' });
+    }
+    const cached: Cached = { msgId, expiresAt, timer: null };
+    channel.cached = cached;
+    this.sink.emit({ time: now, device: channel.deviceId, type: 'push.cached', msgId, channelUri: channel.uri, expiresAt });
+    if (expiresAt !== null) {
+      cached.timer = this.clock.schedule(expiresAt, () => {
+        if (channel.cached !== cached) return;
+        channel.cached = null;
+        this.sink.emit({ time: this.clock.now(), device: channel.deviceId, type: 'push.dropped', msgId, channelUri: channel.uri, reason: 'ttl-expired' });
+      });
+    }
+  }
+
+  private flushCache(entry: DeviceEntry): void {
+    const now = this.clock.now();
+    for (const channel of entry.channels) {
+      const cached = channel.cached;
+      if (!cached) continue;
+      channel.cached = null;
+      this.clock.cancel(cached.timer);
+      if (channel.expiresAt <= now) {
+        this.sink.emit({ time: now, device: channel.deviceId, type: 'push.dropped', msgId: cached.msgId, channelUri: channel.uri, reason: 'channel-expired' });
+        continue;
+      }
+      entry.handlers?.onPush({ msgId: cached.msgId, channelUri: channel.uri, cached: true });
+    }
+  }
+
+  private entry(deviceId: string): DeviceEntry {
+    let e = this.devices.get(deviceId);
+    if (!e) {
+      e = { random: streamFor(this.options.seed, `wns:${deviceId}`), channels: [], handlers: null, waiting: null, messages: 0 };
+      this.devices.set(deviceId, e);
+    }
+    return e;
+  }
+}

@@ -1,0 +1,183 @@
+import type { DevicePatch, DeviceSpec } from '../core/device/conditions.js';
+import { DEFAULT_DATA_SENSE } from '../core/device/data-sense.js';
+import { DEFAULT_NETWORK } from '../core/device/network.js';
+import { DEFAULT_POWER } from '../core/device/power.js';
+import { DEFAULT_POLL, type PollConfig } from '../core/dmclient/poll-schedule.js';
+import { ValidationError } from '../core/errors.js';
+import { streamFor, type Random } from '../core/random/random.js';
+import type { DeviceSelector, ScheduledAction, SimulationAction, SimulationSpec } from '../core/simulation.js';
+import { addDuration, parseDuration, parseInstant, resolveInstant } from '../core/time/iso.js';
+import type { DeviceEntry, DevicePatchInput, Drawable, ScenarioFile } from './schema.js';
+
+/** Defaults of a scenario file's top-level fields. */
+export const SCENARIO_DEFAULTS = {
+  seed: 1,
+  start: '2026-01-01T00:00:00Z',
+  duration: 'P60D',
+  timezone: 'UTC',
+  providerId: 'DMPUSH',
+  sessionDuration: 'PT3S',
+} as const;
+
+/** Options that override the file (CLI flags). */
+export interface ResolveOptions {
+  readonly seed?: number;
+  /** An ISO time, or an ISO duration after the start: where the run stops. */
+  readonly until?: string;
+}
+
+function draw<T>(value: Drawable<T> | undefined, random: Random): T | undefined {
+  if (value === undefined || value === null || typeof value !== 'object') return value as T | undefined;
+  if ('uniform' in value) {
+    const [a, b] = value.uniform;
+    return (a + random.float() * (b - a)) as T;
+  }
+  if ('choice' in value) return value.choice[random.int(0, value.choice.length - 1)] as T;
+  return value as T;
+}
+
+/** Draws every drawable field of an object in key order (stable: the schema fixes the order). */
+function drawAll<T extends object>(defaults: T, fields: Record<string, unknown> | undefined, random: Random): T {
+  const out: Record<string, unknown> = { ...(defaults as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(fields ?? {})) {
+    if (v !== undefined) out[k] = draw(v as Drawable<unknown>, random);
+  }
+  return out as T;
+}
+
+function pollConfig(poll: DeviceEntry['poll'] | DevicePatchInput['poll']): PollConfig {
+  const p = poll ?? {};
+  return {
+    maintenanceTime: p.maintenanceTime ?? DEFAULT_POLL.maintenanceTime,
+    first: { ...DEFAULT_POLL.first, ...(p.first as object) },
+    second: { ...DEFAULT_POLL.second, ...(p.second as object) },
+    remaining: { ...DEFAULT_POLL.remaining, ...(p.remaining as object) },
+  } as PollConfig;
+}
+
+function toDeviceSpec(entry: DeviceEntry, id: string, file: ScenarioFile, seed: number): DeviceSpec {
+  // One stream per device id: adding a device never changes another device's draws.
+  const random = streamFor(seed, `scenario:${id}`);
+  const os = draw(entry.os, random) ?? '1607';
+  const b = entry.battery;
+  const battery = drawAll(DEFAULT_POWER, b && { ...b, saverOn: undefined, saverSwitch: b.saverOn }, random);
+  return {
+    id,
+    os,
+    pfn: entry.pfn ?? null,
+    providerId: entry.providerId ?? SCENARIO_DEFAULTS.providerId,
+    timezone: entry.timezone ?? file.timezone ?? SCENARIO_DEFAULTS.timezone,
+    battery,
+    network: drawAll(DEFAULT_NETWORK, entry.network, random),
+    dataSense: drawAll(DEFAULT_DATA_SENSE, entry.dataSense, random),
+    poll: pollConfig(entry.poll),
+  };
+}
+
+/** Turns a `set` body into a device patch (renaming `saverOn` to the core's `saverSwitch`). */
+export function toDevicePatch(input: DevicePatchInput): DevicePatch {
+  const patch: Record<string, unknown> = {};
+  if (input.battery) {
+    const { saverOn, ...rest } = input.battery;
+    patch['battery'] = saverOn === undefined ? rest : { ...rest, saverSwitch: saverOn };
+  }
+  if (input.network) patch['network'] = input.network;
+  if (input.dataSense) patch['dataSense'] = input.dataSense;
+  if (input.poll) patch['poll'] = input.poll;
+  if (input.pfn !== undefined) patch['pfn'] = input.pfn;
+  return patch as DevicePatch;
+}
+
+/**
+ * Resolves a validated scenario into a {@link SimulationSpec}: fleets expanded (`count: N` gives
+ * `<id>-1` … `<id>-N`), distributions drawn from the seed, times resolved. Cross-field problems
+ * (duplicate ids, unknown device references, times before the start) raise {@link ValidationError}.
+ */
+export function resolveScenario(file: ScenarioFile, options: ResolveOptions = {}): SimulationSpec {
+  const problems: string[] = [];
+  const seed = options.seed ?? (file.seed as number | undefined) ?? SCENARIO_DEFAULTS.seed;
+  const start = parseInstant(file.start ?? SCENARIO_DEFAULTS.start) as number;
+  const runLength = parseDuration(file.duration ?? SCENARIO_DEFAULTS.duration);
+  let end = runLength ? addDuration(start, runLength) : start;
+  if (options.until !== undefined) {
+    const until = resolveInstant(options.until, start);
+    if (until === null) problems.push(`--until: expected an ISO time or an ISO duration after start, got ${JSON.stringify(options.until)}`);
+    else if (until < start) problems.push(`--until: ${options.until} is before the scenario start`);
+    else end = until;
+  }
+
+  const devices: DeviceSpec[] = [];
+  const groups = new Map<string, string[]>();
+  const seen = new Set<string>();
+  file.devices.forEach((entry, i) => {
+    const count = entry.count as number | undefined;
+    const ids = count === undefined ? [entry.id] : Array.from({ length: count }, (_, k) => `${entry.id}-${k + 1}`);
+    if (count !== undefined) groups.set(entry.id, ids);
+    for (const id of ids) {
+      if (seen.has(id)) {
+        problems.push(`devices[${i}].id: device id ${JSON.stringify(id)} is used twice`);
+        continue;
+      }
+      seen.add(id);
+      devices.push(toDeviceSpec(entry, id, file, seed));
+    }
+  });
+
+  const selector = (ref: unknown, path: string): DeviceSelector => {
+    if (ref === '*' || ref === undefined) return '*';
+    const refs = Array.isArray(ref) ? (ref as string[]) : [ref as string];
+    const ids: string[] = [];
+    for (const r of refs) {
+      const group = groups.get(r);
+      if (group) ids.push(...group);
+      else if (seen.has(r)) ids.push(r);
+      else problems.push(`${path}: no device or fleet named ${JSON.stringify(r)}`);
+    }
+    return ids;
+  };
+
+  const actions: ScheduledAction[] = [];
+  (file.events ?? []).forEach((e, i) => {
+    const path = `events[${i}]`;
+    const at = resolveInstant(e.at, start) as number;
+    if (at < start) problems.push(`${path}.at: ${e.at} is before the scenario start`);
+    let action: SimulationAction;
+    if (e.set) {
+      action = { kind: 'set', devices: selector(e.device, `${path}.device`), patch: toDevicePatch(e.set) };
+    } else if (e.push) {
+      const ref = e.push.device ?? e.device;
+      action = {
+        kind: 'push',
+        devices: selector(ref, `${path}.push.device`),
+        cachePolicy: e.push.cachePolicy ?? 'no-cache',
+        ttlSeconds: (e.push.ttlSeconds as number | null | undefined) ?? null,
+      };
+    } else {
+      const w = e.wns ?? {};
+      action = { kind: 'wns', block: w.block, unblock: w.unblock, available: w.available as boolean | undefined };
+    }
+    const every = e.every ? (parseDuration(e.every) ?? undefined) : undefined;
+    if (every && every.toMillis() <= 0) problems.push(`${path}.every: expected a positive duration, got ${JSON.stringify(e.every)}`);
+    const until = e.until !== undefined ? (resolveInstant(e.until, start) ?? undefined) : undefined;
+    actions.push({ at, every, until, action });
+  });
+
+  if (problems.length) throw new ValidationError(problems);
+  return {
+    seed,
+    start,
+    end,
+    devices,
+    wns: {
+      unknownPfns: file.wns?.unknownPfns,
+      blockedPfns: file.wns?.blockedPfns,
+      reuseChannelUri: file.wns?.reuseChannelUri as boolean | undefined,
+      host: file.wns?.host,
+    },
+    mdm: {
+      sessionDurationMs: parseDuration(file.mdm?.sessionDuration ?? SCENARIO_DEFAULTS.sessionDuration)?.toMillis(),
+      rereadChannelUri: file.mdm?.rereadChannelUri as boolean | undefined,
+    },
+    actions,
+  };
+}
