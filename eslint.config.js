@@ -4,15 +4,33 @@ import tseslint from 'typescript-eslint';
 
 /** Wall-clock time and unseeded randomness are allowed only in the clock and random adapters. */
 const wallClock = [
-  { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'Use the Clock port (clock.now()), not Date.now().' },
-  { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'Use the Clock port, not new Date() without an argument.' },
-  { selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']", message: 'Use the seeded Random port, not Math.random().' },
-  { selector: "CallExpression[callee.name=/^set(Timeout|Interval|Immediate)$/]", message: 'Use clock.schedule(), not timers.' },
-  { selector: "CallExpression[callee.object.name='globalThis'][callee.property.name=/^set(Timeout|Interval|Immediate)$/]", message: 'Use clock.schedule(), not timers.' },
+  {
+    selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+    message: 'Use the Clock port (clock.now()), not Date.now().',
+  },
+  {
+    selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+    message: 'Use the Clock port, not new Date() without an argument.',
+  },
+  {
+    selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']",
+    message: 'Use the seeded Random port, not Math.random().',
+  },
+  {
+    selector: 'CallExpression[callee.name=/^set(Timeout|Interval|Immediate)$/]',
+    message: 'Use clock.schedule(), not timers.',
+  },
+  {
+    selector:
+      "CallExpression[callee.object.name='globalThis'][callee.property.name=/^set(Timeout|Interval|Immediate)$/]",
+    message: 'Use clock.schedule(), not timers.',
+  },
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'eslint.config.js'] },
+  {
+    ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'eslint.config.js', 'vitest.config.ts'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -22,7 +40,10 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       'no-restricted-syntax': ['error', ...wallClock],
     },
   },
@@ -37,7 +58,26 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['node:*', 'fs', 'http', 'https', 'net', 'ws', 'node-cron', '../adapters/*', '../../adapters/*', '../../cli/*', '../cli/*'], message: 'The core is pure: use a port.' }] },
+        {
+          patterns: [
+            {
+              group: [
+                'node:*',
+                'fs',
+                'http',
+                'https',
+                'net',
+                'ws',
+                'node-cron',
+                '../adapters/*',
+                '../../adapters/*',
+                '../../cli/*',
+                '../cli/*',
+              ],
+              message: 'The core is pure: use a port.',
+            },
+          ],
+        },
       ],
     },
   },

@@ -9,7 +9,10 @@ import type { ChannelFailure, SessionTrigger } from './timeline/events.js';
 /** The answer to a channel request. */
 export type ChannelGrant =
   | { readonly ok: true; readonly channelUri: string; readonly expiresAt: number }
-  | { readonly ok: false; readonly reason: Extract<ChannelFailure, 'invalid-pfn' | 'pfn-blocked' | 'wns-unreachable'> };
+  | {
+      readonly ok: false;
+      readonly reason: Extract<ChannelFailure, 'invalid-pfn' | 'pfn-blocked' | 'wns-unreachable'>;
+    };
 
 /** A raw notification arriving at the device over its persistent connection. */
 export interface IncomingPush {

@@ -16,8 +16,18 @@ export type DeviceSelector = '*' | readonly string[];
 /** Something that happens to the fleet or the cloud at a time. */
 export type SimulationAction =
   | { readonly kind: 'set'; readonly devices: DeviceSelector; readonly patch: DevicePatch }
-  | { readonly kind: 'push'; readonly devices: DeviceSelector; readonly cachePolicy: CachePolicy; readonly ttlSeconds: number | null }
-  | { readonly kind: 'wns'; readonly block?: readonly string[]; readonly unblock?: readonly string[]; readonly available?: boolean };
+  | {
+      readonly kind: 'push';
+      readonly devices: DeviceSelector;
+      readonly cachePolicy: CachePolicy;
+      readonly ttlSeconds: number | null;
+    }
+  | {
+      readonly kind: 'wns';
+      readonly block?: readonly string[];
+      readonly unblock?: readonly string[];
+      readonly available?: boolean;
+    };
 
 /** An action at `at`, optionally repeating `every` (a calendar duration) until `until`. */
 export interface ScheduledAction {
@@ -76,7 +86,13 @@ export class Simulation {
     const mdm = ports.mdm ?? this.mdm;
     for (const d of spec.devices) {
       if (this.devices.has(d.id)) throw new Error(`duplicate device id ${JSON.stringify(d.id)}`);
-      const device = new SimDevice(d, { clock: this.clock, random: streamFor(spec.seed, `device:${d.id}`), sink, wns, mdm });
+      const device = new SimDevice(d, {
+        clock: this.clock,
+        random: streamFor(spec.seed, `device:${d.id}`),
+        sink,
+        wns,
+        mdm,
+      });
       this.devices.set(d.id, device);
       this.order.push(device);
     }
@@ -95,7 +111,8 @@ export class Simulation {
    * number of clock events run.
    */
   run(until: number = this.spec.end): number {
-    if (!(this.clock instanceof VirtualClock)) throw new Error('run() needs the virtual clock; live runs are driven by the system clock');
+    if (!(this.clock instanceof VirtualClock))
+      throw new Error('run() needs the virtual clock; live runs are driven by the system clock');
     this.start();
     return this.clock.runUntil(until);
   }
@@ -119,7 +136,8 @@ export class Simulation {
         for (const d of this.select(action.devices)) d.apply(action.patch);
         return;
       case 'push':
-        for (const d of this.select(action.devices)) this.mdm.push(d.id, { cachePolicy: action.cachePolicy, ttlSeconds: action.ttlSeconds });
+        for (const d of this.select(action.devices))
+          this.mdm.push(d.id, { cachePolicy: action.cachePolicy, ttlSeconds: action.ttlSeconds });
         return;
       case 'wns':
         for (const pfn of action.block ?? []) this.cloud.setBlocked(pfn, true);

@@ -16,7 +16,9 @@ export function parseScenario(text: string, source = 'scenario'): ScenarioFile {
   }
   const data: unknown = doc.toJS({ maxAliasCount: 100 });
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    throw new ValidationError([`${source}: expected a mapping with "devices" (and optionally seed, start, duration, events), got ${data === null ? 'an empty document' : typeof data}`]);
+    throw new ValidationError([
+      `${source}: expected a mapping with "devices" (and optionally seed, start, duration, events), got ${data === null ? 'an empty document' : typeof data}`,
+    ]);
   }
   const result = scenarioSchema.safeParse(data, { reportInput: true });
   if (!result.success) throw new ValidationError(formatIssues(result.error));
@@ -24,6 +26,10 @@ export function parseScenario(text: string, source = 'scenario'): ScenarioFile {
 }
 
 /** Parses, validates and resolves scenario text into a runnable spec. */
-export function loadScenario(text: string, options: ResolveOptions = {}, source?: string): SimulationSpec {
+export function loadScenario(
+  text: string,
+  options: ResolveOptions = {},
+  source?: string,
+): SimulationSpec {
   return resolveScenario(parseScenario(text, source), options);
 }

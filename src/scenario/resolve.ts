@@ -5,7 +5,12 @@ import { DEFAULT_POWER } from '../core/device/power.js';
 import { DEFAULT_POLL, type PollConfig } from '../core/dmclient/poll-schedule.js';
 import { ValidationError } from '../core/errors.js';
 import { streamFor, type Random } from '../core/random/random.js';
-import type { DeviceSelector, ScheduledAction, SimulationAction, SimulationSpec } from '../core/simulation.js';
+import type {
+  DeviceSelector,
+  ScheduledAction,
+  SimulationAction,
+  SimulationSpec,
+} from '../core/simulation.js';
 import { addDuration, parseDuration, parseInstant, resolveInstant } from '../core/time/iso.js';
 import type { DeviceEntry, DevicePatchInput, Drawable, ScenarioFile } from './schema.js';
 
@@ -27,17 +32,21 @@ export interface ResolveOptions {
 }
 
 function draw<T>(value: Drawable<T> | undefined, random: Random): T | undefined {
-  if (value === undefined || value === null || typeof value !== 'object') return value as T | undefined;
+  if (value === undefined || value === null || typeof value !== 'object') return value;
   if ('uniform' in value) {
     const [a, b] = value.uniform;
     return (a + random.float() * (b - a)) as T;
   }
-  if ('choice' in value) return value.choice[random.int(0, value.choice.length - 1)] as T;
-  return value as T;
+  if ('choice' in value) return value.choice[random.int(0, value.choice.length - 1)];
+  return value;
 }
 
 /** Draws every drawable field of an object in key order (stable: the schema fixes the order). */
-function drawAll<T extends object>(defaults: T, fields: Record<string, unknown> | undefined, random: Random): T {
+function drawAll<T extends object>(
+  defaults: T,
+  fields: Record<string, unknown> | undefined,
+  random: Random,
+): T {
   const out: Record<string, unknown> = { ...(defaults as Record<string, unknown>) };
   for (const [k, v] of Object.entries(fields ?? {})) {
     if (v !== undefined) out[k] = draw(v as Drawable<unknown>, random);
@@ -45,22 +54,31 @@ function drawAll<T extends object>(defaults: T, fields: Record<string, unknown> 
   return out as T;
 }
 
-function pollConfig(poll: DeviceEntry['poll'] | DevicePatchInput['poll']): PollConfig {
+function pollConfig(poll: DeviceEntry['poll']): PollConfig {
   const p = poll ?? {};
   return {
     maintenanceTime: p.maintenanceTime ?? DEFAULT_POLL.maintenanceTime,
     first: { ...DEFAULT_POLL.first, ...(p.first as object) },
     second: { ...DEFAULT_POLL.second, ...(p.second as object) },
     remaining: { ...DEFAULT_POLL.remaining, ...(p.remaining as object) },
-  } as PollConfig;
+  };
 }
 
-function toDeviceSpec(entry: DeviceEntry, id: string, file: ScenarioFile, seed: number): DeviceSpec {
+function toDeviceSpec(
+  entry: DeviceEntry,
+  id: string,
+  file: ScenarioFile,
+  seed: number,
+): DeviceSpec {
   // One stream per device id: adding a device never changes another device's draws.
   const random = streamFor(seed, `scenario:${id}`);
   const os = draw(entry.os, random) ?? '1607';
   const b = entry.battery;
-  const battery = drawAll(DEFAULT_POWER, b && { ...b, saverOn: undefined, saverSwitch: b.saverOn }, random);
+  const battery = drawAll(
+    DEFAULT_POWER,
+    b && { ...b, saverOn: undefined, saverSwitch: b.saverOn },
+    random,
+  );
   return {
     id,
     os,
@@ -85,7 +103,7 @@ export function toDevicePatch(input: DevicePatchInput): DevicePatch {
   if (input.dataSense) patch['dataSense'] = input.dataSense;
   if (input.poll) patch['poll'] = input.poll;
   if (input.pfn !== undefined) patch['pfn'] = input.pfn;
-  return patch as DevicePatch;
+  return patch;
 }
 
 /**
@@ -101,7 +119,10 @@ export function resolveScenario(file: ScenarioFile, options: ResolveOptions = {}
   let end = runLength ? addDuration(start, runLength) : start;
   if (options.until !== undefined) {
     const until = resolveInstant(options.until, start);
-    if (until === null) problems.push(`--until: expected an ISO time or an ISO duration after start, got ${JSON.stringify(options.until)}`);
+    if (until === null)
+      problems.push(
+        `--until: expected an ISO time or an ISO duration after start, got ${JSON.stringify(options.until)}`,
+      );
     else if (until < start) problems.push(`--until: ${options.until} is before the scenario start`);
     else end = until;
   }
@@ -111,7 +132,10 @@ export function resolveScenario(file: ScenarioFile, options: ResolveOptions = {}
   const seen = new Set<string>();
   file.devices.forEach((entry, i) => {
     const count = entry.count as number | undefined;
-    const ids = count === undefined ? [entry.id] : Array.from({ length: count }, (_, k) => `${entry.id}-${k + 1}`);
+    const ids =
+      count === undefined
+        ? [entry.id]
+        : Array.from({ length: count }, (_, k) => `${entry.id}-${k + 1}`);
     if (count !== undefined) groups.set(entry.id, ids);
     for (const id of ids) {
       if (seen.has(id)) {
@@ -143,7 +167,11 @@ export function resolveScenario(file: ScenarioFile, options: ResolveOptions = {}
     if (at < start) problems.push(`${path}.at: ${e.at} is before the scenario start`);
     let action: SimulationAction;
     if (e.set) {
-      action = { kind: 'set', devices: selector(e.device, `${path}.device`), patch: toDevicePatch(e.set) };
+      action = {
+        kind: 'set',
+        devices: selector(e.device, `${path}.device`),
+        patch: toDevicePatch(e.set),
+      };
     } else if (e.push) {
       const ref = e.push.device ?? e.device;
       action = {
@@ -154,10 +182,16 @@ export function resolveScenario(file: ScenarioFile, options: ResolveOptions = {}
       };
     } else {
       const w = e.wns ?? {};
-      action = { kind: 'wns', block: w.block, unblock: w.unblock, available: w.available as boolean | undefined };
+      action = {
+        kind: 'wns',
+        block: w.block,
+        unblock: w.unblock,
+        available: w.available as boolean | undefined,
+      };
     }
     const every = e.every ? (parseDuration(e.every) ?? undefined) : undefined;
-    if (every && every.toMillis() <= 0) problems.push(`${path}.every: expected a positive duration, got ${JSON.stringify(e.every)}`);
+    if (every && every.toMillis() <= 0)
+      problems.push(`${path}.every: expected a positive duration, got ${JSON.stringify(e.every)}`);
     const until = e.until !== undefined ? (resolveInstant(e.until, start) ?? undefined) : undefined;
     actions.push({ at, every, until, action });
   });
@@ -175,7 +209,9 @@ export function resolveScenario(file: ScenarioFile, options: ResolveOptions = {}
       host: file.wns?.host,
     },
     mdm: {
-      sessionDurationMs: parseDuration(file.mdm?.sessionDuration ?? SCENARIO_DEFAULTS.sessionDuration)?.toMillis(),
+      sessionDurationMs: parseDuration(
+        file.mdm?.sessionDuration ?? SCENARIO_DEFAULTS.sessionDuration,
+      )?.toMillis(),
       rereadChannelUri: file.mdm?.rereadChannelUri as boolean | undefined,
     },
     actions,

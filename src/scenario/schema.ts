@@ -15,11 +15,13 @@ export function show(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (value === null) return 'null';
   if (typeof value === 'object') return 'an object';
-  return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return typeof value;
 }
 
 /** A value drawn per device from the run seed: `{ uniform: [a, b] }` or `{ choice: [...] }`. */
-export type Drawable<T> = T | { readonly uniform: readonly [number, number] } | { readonly choice: readonly T[] };
+export type Drawable<T> =
+  T | { readonly uniform: readonly [number, number] } | { readonly choice: readonly T[] };
 
 type Ctx = z.RefinementCtx<unknown>;
 const fail = (ctx: Ctx, message: string): never => {
@@ -27,11 +29,20 @@ const fail = (ctx: Ctx, message: string): never => {
   return z.NEVER;
 };
 
-function numberIn(min: number, max: number, integer: boolean): { form: string; ok: (v: unknown) => v is number } {
+function numberIn(
+  min: number,
+  max: number,
+  integer: boolean,
+): { form: string; ok: (v: unknown) => v is number } {
   const upper = Number.isFinite(max) ? ` to ${max}` : ' or more';
   return {
     form: `${integer ? 'a whole number' : 'a number'} from ${min}${upper}`,
-    ok: (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max && (!integer || Number.isInteger(v)),
+    ok: (v: unknown): v is number =>
+      typeof v === 'number' &&
+      Number.isFinite(v) &&
+      v >= min &&
+      v <= max &&
+      (!integer || Number.isInteger(v)),
   };
 }
 
@@ -46,17 +57,23 @@ function num(min: number, max: number, opts: { integer?: boolean; draw?: boolean
       const keys = Object.keys(o);
       if (keys.length === 1 && keys[0] === 'uniform') {
         const u = o['uniform'];
-        if (!Array.isArray(u) || u.length !== 2 || !ok(u[0]) || !ok(u[1]) || (u[0] as number) > (u[1] as number)) {
-          return fail(ctx, `expected uniform: [a, b] with a <= b, each ${form}, got ${Array.isArray(u) ? JSON.stringify(u) : show(u)}`);
+        if (!Array.isArray(u) || u.length !== 2 || !ok(u[0]) || !ok(u[1]) || u[0] > u[1]) {
+          return fail(
+            ctx,
+            `expected uniform: [a, b] with a <= b, each ${form}, got ${Array.isArray(u) ? JSON.stringify(u) : show(u)}`,
+          );
         }
-        return { uniform: [u[0] as number, u[1] as number] };
+        return { uniform: [u[0], u[1]] };
       }
       if (keys.length === 1 && keys[0] === 'choice') {
         const c = o['choice'];
         if (!Array.isArray(c) || c.length === 0 || !c.every(ok)) {
-          return fail(ctx, `expected choice: [...] with at least one value, each ${form}, got ${Array.isArray(c) ? JSON.stringify(c) : show(c)}`);
+          return fail(
+            ctx,
+            `expected choice: [...] with at least one value, each ${form}, got ${Array.isArray(c) ? JSON.stringify(c) : show(c)}`,
+          );
         }
-        return { choice: c as number[] };
+        return { choice: c };
       }
     }
     return fail(ctx, `expected ${form}${drawForm}, got ${show(v)}`);
@@ -64,16 +81,23 @@ function num(min: number, max: number, opts: { integer?: boolean; draw?: boolean
 }
 
 /** One of fixed values; with `draw`, also `{ choice: [...] }`. */
-function oneOf<const T extends string | boolean>(values: readonly T[], opts: { draw?: boolean; what?: string } = {}) {
+function oneOf<const T extends string | boolean>(
+  values: readonly T[],
+  opts: { draw?: boolean; what?: string } = {},
+) {
   const form = opts.what ?? values.map((v) => JSON.stringify(v)).join(' or ');
   const ok = (v: unknown): v is T => values.includes(v as T);
   return z.unknown().transform((v, ctx): Drawable<T> => {
     if (ok(v)) return v;
     if (opts.draw && v !== null && typeof v === 'object' && !Array.isArray(v)) {
       const c = (v as Record<string, unknown>)['choice'];
-      if (Object.keys(v).length === 1 && Array.isArray(c) && c.length > 0 && c.every(ok)) return { choice: c };
+      if (Object.keys(v).length === 1 && Array.isArray(c) && c.length > 0 && c.every(ok))
+        return { choice: c };
     }
-    return fail(ctx, `expected ${form}${opts.draw ? ' (or { choice: [...] })' : ''}, got ${show(v)}`);
+    return fail(
+      ctx,
+      `expected ${form}${opts.draw ? ' (or { choice: [...] })' : ''}, got ${show(v)}`,
+    );
   });
 }
 
@@ -88,13 +112,19 @@ const duration = z.unknown().transform((v, ctx) => {
 /** An ISO 8601 time with offset, or a duration after the scenario start. */
 const instantOrOffset = z.unknown().transform((v, ctx) => {
   if (typeof v === 'string' && (parseDuration(v) || parseInstant(v) !== null)) return v;
-  return fail(ctx, `expected an ISO 8601 duration after start (e.g. "P14D") or an ISO time with offset (e.g. "2026-01-15T00:00:00Z"), got ${show(v)}`);
+  return fail(
+    ctx,
+    `expected an ISO 8601 duration after start (e.g. "P14D") or an ISO time with offset (e.g. "2026-01-15T00:00:00Z"), got ${show(v)}`,
+  );
 });
 
 const instant = z.unknown().transform((v, ctx) => {
   if (typeof v === 'string' && parseInstant(v) !== null) return v;
   if (v instanceof Date && !Number.isNaN(v.getTime())) return v.toISOString();
-  return fail(ctx, `expected an ISO 8601 time with offset, e.g. "2026-01-01T00:00:00Z", got ${show(v)}`);
+  return fail(
+    ctx,
+    `expected an ISO 8601 time with offset, e.g. "2026-01-01T00:00:00Z", got ${show(v)}`,
+  );
 });
 
 const timezone = z.unknown().transform((v, ctx) => {
@@ -116,7 +146,10 @@ const pfnString = z.unknown().transform((v, ctx) => {
 
 const deviceId = z.unknown().transform((v, ctx) => {
   if (typeof v === 'string' && /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(v)) return v;
-  return fail(ctx, `expected a device id (letters, digits, ".", "_" or "-", at most 64), got ${show(v)}`);
+  return fail(
+    ctx,
+    `expected a device id (letters, digits, ".", "_" or "-", at most 64), got ${show(v)}`,
+  );
 });
 
 const hhmm = z.unknown().transform((v, ctx) => {
@@ -194,7 +227,8 @@ export const devicePatchSchema = z.strictObject({
 const deviceRef = z.union([deviceId, z.array(deviceId).min(1)]);
 
 const cachePolicy = z.unknown().transform((v, ctx) => {
-  if (typeof v === 'string' && /^(cache|no-cache)$/i.test(v)) return v.toLowerCase() as 'cache' | 'no-cache';
+  if (typeof v === 'string' && /^(cache|no-cache)$/i.test(v))
+    return v.toLowerCase() as 'cache' | 'no-cache';
   return fail(ctx, `expected "cache" or "no-cache" (X-WNS-Cache-Policy, any case), got ${show(v)}`);
 });
 
@@ -223,9 +257,17 @@ const eventSchema = z
   .superRefine((e, ctx) => {
     const kinds = (['set', 'push', 'wns'] as const).filter((k) => e[k] !== undefined);
     if (kinds.length !== 1) {
-      ctx.addIssue({ code: 'custom', message: `expected exactly one of "set", "push" or "wns", got ${kinds.length ? kinds.map((k) => `"${k}"`).join(' and ') : 'none'}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected exactly one of "set", "push" or "wns", got ${kinds.length ? kinds.map((k) => `"${k}"`).join(' and ') : 'none'}`,
+      });
     }
-    if (e.set && e.device === undefined) ctx.addIssue({ code: 'custom', path: ['device'], message: 'expected a device id, a list of ids or "*" for a "set" event, got nothing' });
+    if (e.set && e.device === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['device'],
+        message: 'expected a device id, a list of ids or "*" for a "set" event, got nothing',
+      });
   });
 
 export const scenarioSchema = z.strictObject({
@@ -240,7 +282,10 @@ export const scenarioSchema = z.strictObject({
       unknownPfns: z.array(pfnString).optional(),
       blockedPfns: z.array(pfnString).optional(),
       reuseChannelUri: bool().optional(),
-      host: z.string().regex(/^[a-z0-9.-]+$/i, { error: 'expected a host name such as "sim.notify.windows.com"' }).optional(),
+      host: z
+        .string()
+        .regex(/^[a-z0-9.-]+$/i, { error: 'expected a host name such as "sim.notify.windows.com"' })
+        .optional(),
     })
     .optional(),
   mdm: z
@@ -280,7 +325,9 @@ export function formatIssues(error: z.ZodError): string[] {
         const best = [...issue.errors].sort((a, b) => depth(b) - depth(a))[0] ?? [];
         walk(best, path);
       } else if (issue.code === 'invalid_type') {
-        lines.push(`${formatPath(path)}: expected ${issue.expected === 'array' ? 'a list' : issue.expected === 'object' ? 'an object' : issue.expected}, got ${show((issue as { input?: unknown }).input)}`);
+        lines.push(
+          `${formatPath(path)}: expected ${issue.expected === 'array' ? 'a list' : issue.expected === 'object' ? 'an object' : issue.expected}, got ${show((issue as { input?: unknown }).input)}`,
+        );
       } else {
         lines.push(`${formatPath(path)}: ${issue.message}`);
       }
@@ -293,4 +340,3 @@ export function formatIssues(error: z.ZodError): string[] {
 function depth(issues: readonly z.core.$ZodIssue[]): number {
   return Math.max(0, ...issues.map((i) => i.path.length + (i.code === 'custom' ? 0.5 : 0)));
 }
-

@@ -47,7 +47,7 @@ export function nextLimitCrossing(s: DataSenseState, t: number): number | null {
   if (!s.accruing || s.limitMB === null || s.backgroundMBPerHour <= 0) return null;
   const used = usedAt(s, t);
   if (used >= s.limitMB) return null;
-  return t + Math.ceil(((s.limitMB - used) / s.backgroundMBPerHour) * HOUR);
+  return t + Math.round(((s.limitMB - used) / s.backgroundMBPerHour) * HOUR);
 }
 
 /** The next cycle reset strictly after `t`: `resetDay` at 00:00 in `zone`, clamped to the month's length. */

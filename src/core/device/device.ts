@@ -1,5 +1,12 @@
 import { isWellFormedPfn } from '../dmclient/pfn.js';
-import { planPolls, nextPoll, POLL_START, type PollCursor, type PollPlan, type PollConfig } from '../dmclient/poll-schedule.js';
+import {
+  planPolls,
+  nextPoll,
+  POLL_START,
+  type PollCursor,
+  type PollPlan,
+  type PollConfig,
+} from '../dmclient/poll-schedule.js';
 import { PushStatus } from '../dmclient/push-status.js';
 import {
   attemptGoesAhead,
@@ -8,7 +15,14 @@ import {
   type OsVersion,
   type RenewalDecision,
 } from '../dmclient/renewal-policy.js';
-import type { ChannelGrant, IncomingPush, LinkHandlers, MdmTransport, PushNodes, WnsLink } from '../ports.js';
+import type {
+  ChannelGrant,
+  IncomingPush,
+  LinkHandlers,
+  MdmTransport,
+  PushNodes,
+  WnsLink,
+} from '../ports.js';
 import type { Random } from '../random/random.js';
 import type { Clock, Timer } from '../time/clock.js';
 import type {
@@ -21,9 +35,23 @@ import type {
   TimelineEvent,
 } from '../timeline/events.js';
 import type { DevicePatch, DeviceSpec } from './conditions.js';
-import { limitReachedAt, nextLimitCrossing, nextReset, usedAt, type DataSenseConfig, type DataSenseState } from './data-sense.js';
+import {
+  limitReachedAt,
+  nextLimitCrossing,
+  nextReset,
+  usedAt,
+  type DataSenseConfig,
+  type DataSenseState,
+} from './data-sense.js';
 import { hasInternet, type NetworkConfig } from './network.js';
-import { levelAt, nextSaverCrossing, rebase, saverOnAt, type PowerConfig, type PowerState } from './power.js';
+import {
+  levelAt,
+  nextSaverCrossing,
+  rebase,
+  saverOnAt,
+  type PowerConfig,
+  type PowerState,
+} from './power.js';
 
 /** What a device needs from the world: time, its random stream, the timeline and two links. */
 export interface DeviceContext {
@@ -168,9 +196,17 @@ export class SimDevice {
       wnsConnected: this.link === 'up',
       pushStatus: this.status,
       sessionRunning: this.sessionRunning !== null,
-      battery: { ...this.powerConfig(), level: round2(levelAt(this.power, now)), saverOn: this.saverOn },
+      battery: {
+        ...this.powerConfig(),
+        level: round2(levelAt(this.power, now)),
+        saverOn: this.saverOn,
+      },
       network: this.network,
-      dataSense: { ...this.dataSenseConfig(), usedMB: round2(usedAt(this.dataSense, now)), limitReached: this.limitReached },
+      dataSense: {
+        ...this.dataSenseConfig(),
+        usedMB: round2(usedAt(this.dataSense, now)),
+        limitReached: this.limitReached,
+      },
     };
   }
 
@@ -197,12 +233,19 @@ export class SimDevice {
     return null;
   }
 
-  private onGrant(reason: ChannelRequestReason, grant: ChannelGrant | { ok: false; reason: ChannelFailure }): void {
+  private onGrant(
+    reason: ChannelRequestReason,
+    grant: ChannelGrant | { ok: false; reason: ChannelFailure },
+  ): void {
     const now = this.now();
     if (grant.ok) {
       this.channel = { uri: grant.channelUri, expiresAt: grant.expiresAt };
       this.failureStatus = null;
-      this.emit({ type: 'channel.issued', channelUri: grant.channelUri, expiresAt: grant.expiresAt });
+      this.emit({
+        type: 'channel.issued',
+        channelUri: grant.channelUri,
+        expiresAt: grant.expiresAt,
+      });
       this.ctx.clock.cancel(this.expiryTimer);
       this.expiryTimer = this.ctx.clock.schedule(grant.expiresAt, () => this.onChannelExpired());
       this.updateStatus();
@@ -219,7 +262,9 @@ export class SimDevice {
       this.failureStatus = PushStatus.WnsRegistrationFailed;
     }
     this.updateStatus();
-    this.scheduleRenewal(scheduleAfterAttempt(this.os, now, this.channel?.expiresAt ?? null, this.ctx.random));
+    this.scheduleRenewal(
+      scheduleAfterAttempt(this.os, now, this.channel?.expiresAt ?? null, this.ctx.random),
+    );
     // A server that just set the PFN learns the outcome (Push/Status) in the provisioning session.
     if (reason === 'provisioned') this.requestSession('provisioned');
   }
@@ -332,7 +377,12 @@ export class SimDevice {
   }
 
   private onPush(push: IncomingPush): void {
-    this.emit({ type: 'push.received', msgId: push.msgId, channelUri: push.channelUri, cached: push.cached });
+    this.emit({
+      type: 'push.received',
+      msgId: push.msgId,
+      channelUri: push.channelUri,
+      cached: push.cached,
+    });
     this.useData(this.dataSense.perPushMB);
     this.requestSession('push');
   }
@@ -372,16 +422,19 @@ export class SimDevice {
       this.updateStatus();
     }
     this.useData(this.dataSense.perSessionMB);
-    this.ctx.mdm.startSession({ deviceId: this.id, trigger, readPush: () => this.readPush() }, (result) => {
-      this.sessionRunning = null;
-      if (result.ok) this.emit({ type: 'session.completed', trigger });
-      else this.emit({ type: 'session.failed', trigger, reason: result.reason });
-      const queued = this.sessionQueued;
-      if (queued !== null) {
-        this.sessionQueued = null;
-        this.requestSession(queued);
-      }
-    });
+    this.ctx.mdm.startSession(
+      { deviceId: this.id, trigger, readPush: () => this.readPush() },
+      (result) => {
+        this.sessionRunning = null;
+        if (result.ok) this.emit({ type: 'session.completed', trigger });
+        else this.emit({ type: 'session.failed', trigger, reason: result.reason });
+        const queued = this.sessionQueued;
+        if (queued !== null) {
+          this.sessionQueued = null;
+          this.requestSession(queued);
+        }
+      },
+    );
   }
 
   private schedulePoll(previous: number, cursor: PollCursor): void {
@@ -423,7 +476,11 @@ export class SimDevice {
     this.power = { ...base, ...patch, since: now };
     if (patch.charging !== undefined || patch.level !== undefined) {
       if (this.power.charging !== before.charging || patch.level !== undefined) {
-        this.emit({ type: 'power.changed', charging: this.power.charging, level: round2(this.power.level) });
+        this.emit({
+          type: 'power.changed',
+          charging: this.power.charging,
+          level: round2(this.power.level),
+        });
       }
     }
     this.refreshPower();
@@ -457,8 +514,19 @@ export class SimDevice {
     this.settleDataSense();
     this.network = { ...before, ...patch };
     const n = this.network;
-    if (n.connected !== before.connected || n.internet !== before.internet || n.metered !== before.metered || n.type !== before.type) {
-      this.emit({ type: 'network.changed', connected: n.connected, internet: n.internet, metered: n.metered, networkType: n.type });
+    if (
+      n.connected !== before.connected ||
+      n.internet !== before.internet ||
+      n.metered !== before.metered ||
+      n.type !== before.type
+    ) {
+      this.emit({
+        type: 'network.changed',
+        connected: n.connected,
+        internet: n.internet,
+        metered: n.metered,
+        networkType: n.type,
+      });
     }
     this.refreshDataSense();
     this.updateConnection();
@@ -479,7 +547,8 @@ export class SimDevice {
 
   private setDataSense(patch: Partial<DataSenseConfig>): void {
     this.settleDataSense();
-    const resetDayChanged = patch.resetDay !== undefined && patch.resetDay !== this.dataSense.resetDay;
+    const resetDayChanged =
+      patch.resetDay !== undefined && patch.resetDay !== this.dataSense.resetDay;
     this.dataSense = { ...this.dataSense, ...patch };
     this.refreshDataSense();
     if (resetDayChanged) this.scheduleReset();
@@ -500,7 +569,11 @@ export class SimDevice {
     this.dataSense = { ...s, usedMB: usedAt(s, now), since: now, accruing };
     if (reached !== this.limitReached) {
       this.limitReached = reached;
-      this.emit({ type: 'data-sense.changed', limitReached: reached, usedMB: round2(this.dataSense.usedMB) });
+      this.emit({
+        type: 'data-sense.changed',
+        limitReached: reached,
+        usedMB: round2(this.dataSense.usedMB),
+      });
       this.updateConnection();
     }
     this.ctx.clock.cancel(this.limitTimer);
@@ -510,7 +583,11 @@ export class SimDevice {
         ? null
         : this.ctx.clock.schedule(at, () => {
             this.limitTimer = null;
-            this.dataSense = { ...this.dataSense, usedMB: this.dataSense.limitMB ?? this.dataSense.usedMB, since: at };
+            this.dataSense = {
+              ...this.dataSense,
+              usedMB: this.dataSense.limitMB ?? this.dataSense.usedMB,
+              since: at,
+            };
             this.refreshDataSense();
           });
   }
@@ -532,7 +609,7 @@ export class SimDevice {
   }
 
   private emit(event: DistributiveOmit<TimelineEvent, 'time' | 'device'>): void {
-    this.ctx.sink.emit({ time: this.now(), device: this.id, ...event } as TimelineEvent);
+    this.ctx.sink.emit({ time: this.now(), device: this.id, ...event });
   }
 }
 

@@ -57,7 +57,7 @@ export function nextSaverCrossing(s: PowerState, t: number): number | null {
   if (s.charging || s.saverSwitch || s.drainPerHour <= 0) return null;
   const level = levelAt(s, t);
   if (level <= s.saverThreshold) return null;
-  return t + Math.ceil(((level - s.saverThreshold) / s.drainPerHour) * HOUR);
+  return t + Math.round(((level - s.saverThreshold) / s.drainPerHour) * HOUR);
 }
 
 /** Rebases a state at `t`: the same trajectory, measured from `t`. */

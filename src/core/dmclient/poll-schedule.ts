@@ -54,7 +54,11 @@ export function planPolls(config: PollConfig): PollPlan {
     const { intervalMinutes, count } = config[set];
     if (intervalMinutes <= 0) continue;
     const isInfinite = count === 0;
-    phases.push({ set, intervalMs: intervalMinutes * MINUTE, count: isInfinite ? Infinity : count });
+    phases.push({
+      set,
+      intervalMs: intervalMinutes * MINUTE,
+      count: isInfinite ? Infinity : count,
+    });
     infinite = isInfinite;
   }
   return { phases, maintenanceFallback: !infinite, maintenanceTime: config.maintenanceTime };
@@ -73,7 +77,12 @@ export const POLL_START: PollCursor = { phase: 0, done: 0 };
 /** The next maintenance-window instant strictly after `after`, in `zone`. */
 export function nextMaintenance(after: number, time: string, zone: string): number {
   const [h, m] = time.split(':').map(Number);
-  let dt = DateTime.fromMillis(after, { zone }).set({ hour: h ?? 2, minute: m ?? 0, second: 0, millisecond: 0 });
+  let dt = DateTime.fromMillis(after, { zone }).set({
+    hour: h ?? 2,
+    minute: m ?? 0,
+    second: 0,
+    millisecond: 0,
+  });
   if (dt.toMillis() <= after) dt = dt.plus({ days: 1 });
   return dt.toMillis();
 }
@@ -98,5 +107,8 @@ export function nextPoll(
     done = 0;
   }
   if (!plan.maintenanceFallback) return null;
-  return { at: nextMaintenance(previous, plan.maintenanceTime, zone), cursor: { phase, done: done + 1 } };
+  return {
+    at: nextMaintenance(previous, plan.maintenanceTime, zone),
+    cursor: { phase, done: done + 1 },
+  };
 }

@@ -33,7 +33,13 @@ export const RENEWAL_TIMING = {
   noNetworkWindow: [3 * HOUR, 5 * HOUR] as const,
 } as const;
 
-function windowed(os: OsVersion, rule: RenewalRule, now: number, win: readonly [number, number], random: Random): RenewalDecision {
+function windowed(
+  os: OsVersion,
+  rule: RenewalRule,
+  now: number,
+  win: readonly [number, number],
+  random: Random,
+): RenewalDecision {
   const earliest = now + win[0];
   const latest = now + win[1];
   return { os, rule, at: random.int(earliest, latest), earliest, latest };
@@ -54,13 +60,19 @@ function windowed(os: OsVersion, rule: RenewalRule, now: number, win: readonly [
  * d.rule; // 'fifteen-day-mark'; d.at === now + 5 * DAY
  * ```
  */
-export function scheduleAfterAttempt(os: OsVersion, now: number, expiry: number | null, random: Random): RenewalDecision {
+export function scheduleAfterAttempt(
+  os: OsVersion,
+  now: number,
+  expiry: number | null,
+  random: Random,
+): RenewalDecision {
   const left = expiry === null ? 0 : expiry - now;
   if (left > RENEWAL_TIMING.renewWhenLeft) {
     const at = (expiry as number) - RENEWAL_TIMING.renewWhenLeft;
     return { os, rule: 'fifteen-day-mark', at, earliest: at, latest: at };
   }
-  if (left > 0) return windowed(os, 'within-fifteen-days', now, RENEWAL_TIMING.withinWindow, random);
+  if (left > 0)
+    return windowed(os, 'within-fifteen-days', now, RENEWAL_TIMING.withinWindow, random);
   return windowed(os, 'expired', now, RENEWAL_TIMING.expiredWindow, random);
 }
 
@@ -103,6 +115,7 @@ export interface RenewalInput {
  * ```
  */
 export function decideRenewal(input: RenewalInput, random: Random): RenewalDecision {
-  if (!attemptGoesAhead(input.os, input.networkConnected)) return scheduleAfterSkip(input.os, input.now, random);
+  if (!attemptGoesAhead(input.os, input.networkConnected))
+    return scheduleAfterSkip(input.os, input.now, random);
   return scheduleAfterAttempt(input.os, input.now, input.expiry, random);
 }

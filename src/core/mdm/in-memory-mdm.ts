@@ -36,7 +36,8 @@ export class InMemoryMdm implements MdmTransport {
 
   startSession(request: SessionRequest, done: (result: SessionResult) => void): void {
     const uri = request.readPush().channelUri;
-    if (uri && (this.reread || !this.known.has(request.deviceId))) this.known.set(request.deviceId, uri);
+    if (uri && (this.reread || !this.known.has(request.deviceId)))
+      this.known.set(request.deviceId, uri);
     this.clock.schedule(this.clock.now() + this.duration, () => done({ ok: true }));
   }
 
@@ -49,7 +50,14 @@ export class InMemoryMdm implements MdmTransport {
   push(deviceId: string, options: SendOptions): SendOutcome | null {
     const uri = this.known.get(deviceId);
     if (!uri) {
-      this.sink.emit({ time: this.clock.now(), device: deviceId, type: 'push.rejected', channelUri: null, status: 0, reason: 'server holds no ChannelURI for this device' });
+      this.sink.emit({
+        time: this.clock.now(),
+        device: deviceId,
+        type: 'push.rejected',
+        channelUri: null,
+        status: 0,
+        reason: 'server holds no ChannelURI for this device',
+      });
       return null;
     }
     const outcome = this.cloud.send(uri, options);

@@ -17,7 +17,9 @@ export class SeededRandom implements Random {
 
   constructor(seedOrState: number | readonly number[]) {
     this.rng =
-      typeof seedOrState === 'number' ? xoroshiro128plus(seedOrState | 0) : xoroshiro128plusFromState(seedOrState);
+      typeof seedOrState === 'number'
+        ? xoroshiro128plus(seedOrState | 0)
+        : xoroshiro128plusFromState(seedOrState);
   }
 
   float(): number {

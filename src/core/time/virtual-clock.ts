@@ -97,7 +97,8 @@ export class VirtualClock implements Clock {
       if (!top || top.at > until) break;
       heap.pop();
       if (top.callback === null) continue;
-      if (++count > this.loopLimit) throw new ClockLoopLimitError(this.loopLimit, formatInstant(this.current));
+      if (++count > this.loopLimit)
+        throw new ClockLoopLimitError(this.loopLimit, formatInstant(this.current));
       this.fire(top);
     }
     if (until > this.current) this.current = until;
@@ -113,7 +114,8 @@ export class VirtualClock implements Clock {
   runAll(): number {
     let count = 0;
     while (this.runNext()) {
-      if (++count > this.loopLimit) throw new ClockLoopLimitError(this.loopLimit, formatInstant(this.current));
+      if (++count > this.loopLimit)
+        throw new ClockLoopLimitError(this.loopLimit, formatInstant(this.current));
     }
     return count;
   }
@@ -158,7 +160,8 @@ export class VirtualClock implements Clock {
       const top = this.heap.peek();
       if (!top || top.at > until) break;
       this.heap.pop();
-      if (++count > this.loopLimit) throw new ClockLoopLimitError(this.loopLimit, formatInstant(this.current));
+      if (++count > this.loopLimit)
+        throw new ClockLoopLimitError(this.loopLimit, formatInstant(this.current));
       this.fire(top);
     }
     await this.whenIdle();

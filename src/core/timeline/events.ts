@@ -5,7 +5,8 @@ import type { NetworkType } from '../device/network.js';
 /** Why a device asked WNS for a channel. */
 export type ChannelRequestReason = 'provisioned' | 'renewal' | 'boot';
 /** Why a channel request failed. */
-export type ChannelFailure = 'no-network' | 'no-internet' | 'wns-unreachable' | 'invalid-pfn' | 'pfn-blocked';
+export type ChannelFailure =
+  'no-network' | 'no-internet' | 'wns-unreachable' | 'invalid-pfn' | 'pfn-blocked';
 /** Why the WNS persistent connection went down. */
 export type DisconnectReason =
   | 'battery-saver'
@@ -29,19 +30,39 @@ export type CachePolicy = 'cache' | 'no-cache';
  * JSONL output; fields named `at`, `earliest`, `latest` or ending in `At` are instants.
  */
 export interface TimelineEventFields {
-  'device.started': { os: OsVersion; pfn: string | null; battery: number; charging: boolean; connected: boolean; internet: boolean; metered: boolean };
+  'device.started': {
+    os: OsVersion;
+    pfn: string | null;
+    battery: number;
+    charging: boolean;
+    connected: boolean;
+    internet: boolean;
+    metered: boolean;
+  };
   'device.rebooted': Record<never, never>;
   'channel.requested': { reason: ChannelRequestReason };
   'channel.issued': { channelUri: string; expiresAt: number };
   'channel.request-failed': { reason: ChannelFailure };
   'channel.expired': { channelUri: string };
-  'renewal.scheduled': { os: OsVersion; rule: RenewalRule; at: number; earliest: number; latest: number };
+  'renewal.scheduled': {
+    os: OsVersion;
+    rule: RenewalRule;
+    at: number;
+    earliest: number;
+    latest: number;
+  };
   'renewal.skipped': { reason: 'no-network' };
   'wns.connected': Record<never, never>;
   'wns.disconnected': { reason: DisconnectReason };
   'wns.pfn-blocked': { pfn: string };
   'wns.pfn-unblocked': { pfn: string };
-  'push.sent': { msgId: string; channelUri: string; status: number; cachePolicy: CachePolicy; ttlSeconds: number | null };
+  'push.sent': {
+    msgId: string;
+    channelUri: string;
+    status: number;
+    cachePolicy: CachePolicy;
+    ttlSeconds: number | null;
+  };
   'push.rejected': { channelUri: string | null; status: number; reason: string };
   'push.received': { msgId: string; channelUri: string; cached: boolean };
   'push.cached': { msgId: string; channelUri: string; expiresAt: number | null };
@@ -54,7 +75,12 @@ export interface TimelineEventFields {
   'session.queued': { trigger: SessionTrigger };
   'battery-saver.changed': { on: boolean; level: number };
   'power.changed': { charging: boolean; level: number };
-  'network.changed': { connected: boolean; internet: boolean; metered: boolean; networkType: NetworkType };
+  'network.changed': {
+    connected: boolean;
+    internet: boolean;
+    metered: boolean;
+    networkType: NetworkType;
+  };
   'data-sense.changed': { limitReached: boolean; usedMB: number };
 }
 
@@ -62,7 +88,11 @@ export type TimelineEventType = keyof TimelineEventFields;
 
 /** One timeline event: `time` (epoch ms), `device` (id, or null for cloud-wide events), `type`, fields. */
 export type TimelineEvent = {
-  [K in TimelineEventType]: { time: number; device: string | null; type: K } & TimelineEventFields[K];
+  [K in TimelineEventType]: {
+    time: number;
+    device: string | null;
+    type: K;
+  } & TimelineEventFields[K];
 }[TimelineEventType];
 
 /** The event of one type. */
@@ -113,7 +143,8 @@ export class MemorySink implements EventSink {
   /** The events of one type (and optionally one device). */
   ofType<K extends TimelineEventType>(type: K, device?: string): TimelineEventOf<K>[] {
     return this.events.filter(
-      (e): e is TimelineEventOf<K> => e.type === type && (device === undefined || e.device === device),
+      (e): e is TimelineEventOf<K> =>
+        e.type === type && (device === undefined || e.device === device),
     );
   }
 }

@@ -11,7 +11,11 @@ const isInstantKey = (key: string): boolean => INSTANT_KEYS.has(key) || key.ends
  * the fields, with every instant field as ISO too. Key order is fixed, so output is byte-stable.
  */
 export function toJson(event: TimelineEvent): Record<string, unknown> {
-  const out: Record<string, unknown> = { time: formatInstant(event.time), device: event.device, type: event.type };
+  const out: Record<string, unknown> = {
+    time: formatInstant(event.time),
+    device: event.device,
+    type: event.type,
+  };
   for (const [key, value] of Object.entries(event)) {
     if (key === 'time' || key === 'device' || key === 'type') continue;
     out[key] = typeof value === 'number' && isInstantKey(key) ? formatInstant(value) : value;
@@ -97,7 +101,9 @@ export function describe(event: TimelineEvent): string {
     case 'network.changed':
       return `network: ${event.connected ? `${event.networkType}${event.internet ? '' : ' without internet'}${event.metered ? ', metered' : ''}` : 'none'}`;
     case 'data-sense.changed':
-      return event.limitReached ? `Data Sense: monthly limit reached (${event.usedMB} MB)` : `Data Sense: under the limit again (${event.usedMB} MB)`;
+      return event.limitReached
+        ? `Data Sense: monthly limit reached (${event.usedMB} MB)`
+        : `Data Sense: under the limit again (${event.usedMB} MB)`;
   }
 }
 

@@ -86,7 +86,10 @@ export class WnsCloud implements WnsLink {
   ) {
     this.host = options.host ?? 'sim.notify.windows.com';
     this.lifetime = options.channelLifetimeMs ?? RENEWAL_TIMING.channelLifetime;
-    this.known = options.knownPfns === undefined || options.knownPfns === 'any' ? null : new Set(options.knownPfns);
+    this.known =
+      options.knownPfns === undefined || options.knownPfns === 'any'
+        ? null
+        : new Set(options.knownPfns);
     this.unknown = new Set(options.unknownPfns ?? []);
     this.blocked = new Set(options.blockedPfns ?? []);
     this.reuse = options.reuseChannelUri ?? false;
@@ -123,34 +126,96 @@ export class WnsCloud implements WnsLink {
     const now = this.clock.now();
     const channel = this.channels.get(channelUri);
     if (!channel) {
-      this.sink.emit({ time: now, device: null, type: 'push.rejected', channelUri, status: 404, reason: 'unknown channel' });
+      this.sink.emit({
+        time: now,
+        device: null,
+        type: 'push.rejected',
+        channelUri,
+        status: 404,
+        reason: 'unknown channel',
+      });
       return { status: 404, notificationStatus: null, deviceConnectionStatus: null, msgId: null };
     }
     const device = channel.deviceId;
     if (this.blocked.has(channel.pfn)) {
-      this.sink.emit({ time: now, device, type: 'push.rejected', channelUri, status: 410, reason: 'pfn-blocked' });
-      return { status: 410, notificationStatus: 'dropped', deviceConnectionStatus: null, msgId: null };
+      this.sink.emit({
+        time: now,
+        device,
+        type: 'push.rejected',
+        channelUri,
+        status: 410,
+        reason: 'pfn-blocked',
+      });
+      return {
+        status: 410,
+        notificationStatus: 'dropped',
+        deviceConnectionStatus: null,
+        msgId: null,
+      };
     }
     if (channel.expiresAt <= now) {
-      this.sink.emit({ time: now, device, type: 'push.rejected', channelUri, status: 410, reason: 'channel-expired' });
-      return { status: 410, notificationStatus: 'dropped', deviceConnectionStatus: null, msgId: null };
+      this.sink.emit({
+        time: now,
+        device,
+        type: 'push.rejected',
+        channelUri,
+        status: 410,
+        reason: 'channel-expired',
+      });
+      return {
+        status: 410,
+        notificationStatus: 'dropped',
+        deviceConnectionStatus: null,
+        msgId: null,
+      };
     }
     const entry = this.entry(device);
     const msgId = `${device}#${++entry.messages}`;
     const ttl = options.ttlSeconds ?? null;
     const cachePolicy = options.cachePolicy;
-    this.sink.emit({ time: now, device, type: 'push.sent', msgId, channelUri, status: 200, cachePolicy, ttlSeconds: ttl });
+    this.sink.emit({
+      time: now,
+      device,
+      type: 'push.sent',
+      msgId,
+      channelUri,
+      status: 200,
+      cachePolicy,
+      ttlSeconds: ttl,
+    });
     const connection = entry.handlers ? ('connected' as const) : ('disconnected' as const);
     if (entry.handlers) {
       entry.handlers.onPush({ msgId, channelUri, cached: false });
-      return { status: 200, notificationStatus: 'received', deviceConnectionStatus: connection, msgId };
+      return {
+        status: 200,
+        notificationStatus: 'received',
+        deviceConnectionStatus: connection,
+        msgId,
+      };
     }
     if (cachePolicy !== 'cache') {
-      this.sink.emit({ time: now, device, type: 'push.dropped', msgId, channelUri, reason: 'offline' });
-      return { status: 200, notificationStatus: 'dropped', deviceConnectionStatus: connection, msgId };
+      this.sink.emit({
+        time: now,
+        device,
+        type: 'push.dropped',
+        msgId,
+        channelUri,
+        reason: 'offline',
+      });
+      return {
+        status: 200,
+        notificationStatus: 'dropped',
+        deviceConnectionStatus: connection,
+        msgId,
+      };
     }
     this.cache(channel, msgId, ttl === null ? null : now + ttl * SECOND);
-    return { status: 200, notificationStatus: 'received', deviceConnectionStatus: connection, msgId };
+    return {
+      status: 200,
+      notificationStatus: 'received',
+      deviceConnectionStatus: connection,
+      msgId,
+    };
   }
 
   /** Blocks or unblocks a PFN (WNS "reserves the right to block push notifications to your PFN"). */
@@ -198,7 +263,8 @@ export class WnsCloud implements WnsLink {
   private issue(deviceId: string, pfn: string): ChannelGrant {
     if (!this.available) return { ok: false, reason: 'wns-unreachable' };
     if (this.blocked.has(pfn)) return { ok: false, reason: 'pfn-blocked' };
-    if (this.unknown.has(pfn) || (this.known !== null && !this.known.has(pfn))) return { ok: false, reason: 'invalid-pfn' };
+    if (this.unknown.has(pfn) || (this.known !== null && !this.known.has(pfn)))
+      return { ok: false, reason: 'invalid-pfn' };
     const now = this.clock.now();
     const entry = this.entry(deviceId);
     if (this.reuse) {
@@ -207,7 +273,13 @@ export class WnsCloud implements WnsLink {
     }
     let token = '';
     for (let i = 0; i < 43; i++) token += TOKEN_ALPHABET[entry.random.int(0, 63)];
-    const channel: Channel = { uri: `https://${this.host}/?token=AwYAAAB${token}`, deviceId, pfn, expiresAt: now + this.lifetime, cached: null };
+    const channel: Channel = {
+      uri: `https://${this.host}/?token=AwYAAAB${token}`,
+      deviceId,
+      pfn,
+      expiresAt: now + this.lifetime,
+      cached: null,
+    };
     this.channels.set(channel.uri, channel);
     // Keep only channels that can still receive: expired ones are kept for 410 answers.
     entry.channels.push(channel);
@@ -219,16 +291,37 @@ export class WnsCloud implements WnsLink {
     const previous = channel.cached;
     if (previous) {
       this.clock.cancel(previous.timer);
-      this.sink.emit({ time: now, device: channel.deviceId, type: 'push.dropped', msgId: previous.msgId, channelUri: channel.uri, reason: 'replaced' });
+      this.sink.emit({
+        time: now,
+        device: channel.deviceId,
+        type: 'push.dropped',
+        msgId: previous.msgId,
+        channelUri: channel.uri,
+        reason: 'replaced',
+      });
     }
     const cached: Cached = { msgId, expiresAt, timer: null };
     channel.cached = cached;
-    this.sink.emit({ time: now, device: channel.deviceId, type: 'push.cached', msgId, channelUri: channel.uri, expiresAt });
+    this.sink.emit({
+      time: now,
+      device: channel.deviceId,
+      type: 'push.cached',
+      msgId,
+      channelUri: channel.uri,
+      expiresAt,
+    });
     if (expiresAt !== null) {
       cached.timer = this.clock.schedule(expiresAt, () => {
         if (channel.cached !== cached) return;
         channel.cached = null;
-        this.sink.emit({ time: this.clock.now(), device: channel.deviceId, type: 'push.dropped', msgId, channelUri: channel.uri, reason: 'ttl-expired' });
+        this.sink.emit({
+          time: this.clock.now(),
+          device: channel.deviceId,
+          type: 'push.dropped',
+          msgId,
+          channelUri: channel.uri,
+          reason: 'ttl-expired',
+        });
       });
     }
   }
@@ -241,7 +334,14 @@ export class WnsCloud implements WnsLink {
       channel.cached = null;
       this.clock.cancel(cached.timer);
       if (channel.expiresAt <= now) {
-        this.sink.emit({ time: now, device: channel.deviceId, type: 'push.dropped', msgId: cached.msgId, channelUri: channel.uri, reason: 'channel-expired' });
+        this.sink.emit({
+          time: now,
+          device: channel.deviceId,
+          type: 'push.dropped',
+          msgId: cached.msgId,
+          channelUri: channel.uri,
+          reason: 'channel-expired',
+        });
         continue;
       }
       entry.handlers?.onPush({ msgId: cached.msgId, channelUri: channel.uri, cached: true });
@@ -251,7 +351,13 @@ export class WnsCloud implements WnsLink {
   private entry(deviceId: string): DeviceEntry {
     let e = this.devices.get(deviceId);
     if (!e) {
-      e = { random: streamFor(this.options.seed, `wns:${deviceId}`), channels: [], handlers: null, waiting: null, messages: 0 };
+      e = {
+        random: streamFor(this.options.seed, `wns:${deviceId}`),
+        channels: [],
+        handlers: null,
+        waiting: null,
+        messages: 0,
+      };
       this.devices.set(deviceId, e);
     }
     return e;

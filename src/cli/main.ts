@@ -1,0 +1,149 @@
+#!/usr/bin/env node
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { demoCommand } from './commands/demo.js';
+import { runCommand } from './commands/run.js';
+import { scheduleCommand } from './commands/schedule.js';
+import { processIo, UsageError, type CliIo } from './io.js';
+import type { TimelineFormat } from './timeline-writer.js';
+
+const VERSION = '0.1.0';
+
+function seedArg(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 2 ** 31 - 1)
+    throw new InvalidArgumentError(
+      `expected a whole number from 0 to 2147483647, got ${JSON.stringify(value)}`,
+    );
+  return Number(value);
+}
+
+const list = (value: string, previous: string[] = []): string[] => [
+  ...previous,
+  ...value.split(',').filter(Boolean),
+];
+
+const formatOption = (): Option =>
+  new Option('--format <format>', 'timeline format').choices(['text', 'jsonl']).default('text');
+
+interface TimelineFlags {
+  seed?: number;
+  format: TimelineFormat;
+  until?: string;
+  device?: string[];
+  type?: string[];
+}
+
+const runOptions = (o: TimelineFlags) => ({
+  seed: o.seed,
+  format: o.format,
+  until: o.until,
+  filter: { devices: o.device, types: o.type },
+});
+
+/** Builds the `dmpush` program writing to `io`. */
+export function buildProgram(io: CliIo): Command {
+  const program = new Command('dmpush')
+    .description(
+      "Simulate Windows devices' push-initiated device management: DMClient ChannelURI renewal and retry timing, WNS, Battery Saver, Data Sense, polling.",
+    )
+    .version(VERSION)
+    .showHelpAfterError('(add --help for usage)')
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .exitOverride();
+
+  program
+    .command('run')
+    .description('run a scenario file (YAML or JSON) on the virtual clock and print its timeline')
+    .argument('<scenario>', 'scenario file')
+    .option('--seed <n>', "run seed (overrides the file's)", seedArg)
+    .addOption(formatOption())
+    .option('--until <time>', 'stop at an ISO time, or an ISO duration after the start (e.g. P20D)')
+    .option('--device <ids>', 'only these devices (comma-separated; repeatable)', list)
+    .option(
+      '--type <types>',
+      'only these event types or families, e.g. renewal,session.started',
+      list,
+    )
+    .action((scenario: string, o: TimelineFlags) => runCommand(io, scenario, runOptions(o)));
+
+  program
+    .command('schedule')
+    .description(
+      'print the renewal decision the DMClient takes at a given time (the retry rules of 1511 and 1607)',
+    )
+    .requiredOption('--os <version>', '1511 or 1607 (1607 stands for 1607 and later)')
+    .requiredOption('--now <time>', 'decision time, ISO 8601 (e.g. 2026-01-20T00:00:00Z)')
+    .requiredOption('--expiry <time>', 'channel ExpiryTime, ISO 8601, or "none" for no channel')
+    .option('--network <state>', 'network connectivity: up or down', 'up')
+    .option('--seed <n>', 'seed for the draw within the window', seedArg, 1)
+    .option('--json', 'print one JSON object {"os","rule","at","earliest","latest"}', false)
+    .action(
+      (o: {
+        os: string;
+        now: string;
+        expiry: string;
+        network: string;
+        seed: number;
+        json: boolean;
+      }) => scheduleCommand(io, o),
+    );
+
+  program
+    .command('demo')
+    .description('list the built-in edge-case demos, or run one (or --all)')
+    .argument('[name]', 'demo to run')
+    .option('--all', 'run every demo', false)
+    .option('--seed <n>', "run seed (overrides the demo's)", seedArg)
+    .addOption(formatOption())
+    .option('--until <time>', 'stop at an ISO time, or an ISO duration after the start')
+    .option('--device <ids>', 'only these devices', list)
+    .option('--type <types>', 'only these event types or families', list)
+    .action((name: string | undefined, o: TimelineFlags & { all: boolean }) =>
+      demoCommand(io, name, { ...runOptions(o), all: o.all }),
+    );
+
+  return program;
+}
+
+/**
+ * Runs the CLI with `argv` (without node and script) and returns the exit code: 0 on success,
+ * 2 for usage and validation errors, 1 for anything unexpected.
+ */
+export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  const program = buildProgram(io);
+  if (argv.length === 0) {
+    io.stdout(program.helpInformation());
+    return 0;
+  }
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (
+        e.code === 'commander.helpDisplayed' ||
+        e.code === 'commander.version' ||
+        e.code === 'commander.help'
+      )
+        return 0;
+      return 2;
+    }
+    if (e instanceof UsageError) {
+      io.stderr(`dmpush: ${e.message}\n`);
+      return 2;
+    }
+    io.stderr(`dmpush: unexpected error: ${(e as Error).stack ?? String(e)}\n`);
+    return 1;
+  }
+}
+
+const invokedDirectly =
+  process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+if (invokedDirectly) {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+  process.exitCode = await runCli(process.argv.slice(2));
+}
