@@ -1,11 +1,9 @@
-import type { Duration } from 'luxon';
 import type { DevicePatch, DeviceSpec } from './device/conditions.js';
 import { SimDevice, type DeviceSnapshot } from './device/device.js';
 import { InMemoryMdm, type InMemoryMdmOptions } from './mdm/in-memory-mdm.js';
 import type { MdmTransport, WnsLink } from './ports.js';
 import { streamFor } from './random/random.js';
 import type { Clock } from './time/clock.js';
-import { addDuration } from './time/iso.js';
 import { VirtualClock } from './time/virtual-clock.js';
 import type { CachePolicy, EventSink } from './timeline/events.js';
 import { WnsCloud, type WnsCloudOptions } from './wns/wns-cloud.js';
@@ -29,10 +27,13 @@ export type SimulationAction =
       readonly available?: boolean;
     };
 
-/** An action at `at`, optionally repeating `every` (a calendar duration) until `until`. */
+/**
+ * An action at `at`, optionally repeating: `repeat` maps one occurrence to the next (a calendar
+ * duration, a cron expression…), or returns null to stop; no occurrence after `until` runs.
+ */
 export interface ScheduledAction {
   readonly at: number;
-  readonly every?: Duration;
+  readonly repeat?: (previous: number) => number | null;
   readonly until?: number;
   readonly action: SimulationAction;
 }
@@ -151,7 +152,8 @@ export class Simulation {
     if (at > this.spec.end || (a.until !== undefined && at > a.until)) return;
     this.clock.schedule(at, () => {
       this.perform(a.action);
-      if (a.every) this.scheduleAction(a, addDuration(at, a.every));
+      const next = a.repeat?.(at);
+      if (next != null && next > at) this.scheduleAction(a, next);
     });
   }
 

@@ -1,3 +1,4 @@
+import { cronRecurrence } from '../adapters/cron.js';
 import type { DevicePatch, DeviceSpec } from '../core/device/conditions.js';
 import { DEFAULT_DATA_SENSE } from '../core/device/data-sense.js';
 import { DEFAULT_NETWORK } from '../core/device/network.js';
@@ -163,8 +164,21 @@ export function resolveScenario(file: ScenarioFile, options: ResolveOptions = {}
   const actions: ScheduledAction[] = [];
   (file.events ?? []).forEach((e, i) => {
     const path = `events[${i}]`;
-    const at = resolveInstant(e.at, start) as number;
+    let at = e.at === undefined ? start : (resolveInstant(e.at, start) as number);
     if (at < start) problems.push(`${path}.at: ${e.at} is before the scenario start`);
+    let repeat: ((previous: number) => number | null) | undefined;
+    if (e.every) {
+      const every = parseDuration(e.every);
+      if (!every || every.toMillis() <= 0)
+        problems.push(
+          `${path}.every: expected a positive duration, got ${JSON.stringify(e.every)}`,
+        );
+      else repeat = (previous) => addDuration(previous, every);
+    } else if (e.cron) {
+      // A cron event first fires at its first match at or after `at`.
+      repeat = cronRecurrence(e.cron, file.timezone ?? SCENARIO_DEFAULTS.timezone);
+      at = repeat(at - 1) ?? end + 1;
+    }
     let action: SimulationAction;
     if (e.set) {
       action = {
@@ -189,11 +203,8 @@ export function resolveScenario(file: ScenarioFile, options: ResolveOptions = {}
         available: w.available as boolean | undefined,
       };
     }
-    const every = e.every ? (parseDuration(e.every) ?? undefined) : undefined;
-    if (every && every.toMillis() <= 0)
-      problems.push(`${path}.every: expected a positive duration, got ${JSON.stringify(e.every)}`);
     const until = e.until !== undefined ? (resolveInstant(e.until, start) ?? undefined) : undefined;
-    actions.push({ at, every, until, action });
+    actions.push({ at, repeat, until, action });
   });
 
   if (problems.length) throw new ValidationError(problems);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cronProblem } from '../adapters/cron.js';
 import { PFN_FORM } from '../core/dmclient/pfn.js';
 import { parseDuration, parseInstant } from '../core/time/iso.js';
 
@@ -244,10 +245,23 @@ const wnsEventShape = z.strictObject({
   available: bool().optional(),
 });
 
+const cronExpression = z.unknown().transform((v, ctx) => {
+  if (typeof v !== 'string')
+    return fail(ctx, `expected a cron expression such as "0 18 * * 1-5", got ${show(v)}`);
+  const problem = cronProblem(v);
+  return problem
+    ? fail(
+        ctx,
+        `expected a cron expression such as "0 18 * * 1-5", got ${JSON.stringify(v)} (${problem})`,
+      )
+    : v;
+});
+
 const eventSchema = z
   .strictObject({
-    at: instantOrOffset,
+    at: instantOrOffset.optional(),
     every: duration.optional(),
+    cron: cronExpression.optional(),
     until: instantOrOffset.optional(),
     device: z.union([z.literal('*'), deviceRef]).optional(),
     set: devicePatchSchema.optional(),
@@ -262,6 +276,18 @@ const eventSchema = z
         message: `expected exactly one of "set", "push" or "wns", got ${kinds.length ? kinds.map((k) => `"${k}"`).join(' and ') : 'none'}`,
       });
     }
+    if (e.at === undefined && e.cron === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['at'],
+        message: 'expected a time (ISO duration after start or ISO time), got nothing',
+      });
+    if (e.every !== undefined && e.cron !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cron'],
+        message: 'expected either "every" or "cron", not both',
+      });
     if (e.set && e.device === undefined)
       ctx.addIssue({
         code: 'custom',
