@@ -20,6 +20,7 @@ export type SimulationAction =
       readonly cachePolicy: CachePolicy;
       readonly ttlSeconds: number | null;
     }
+  | { readonly kind: 'reboot'; readonly devices: DeviceSelector }
   | {
       readonly kind: 'wns';
       readonly block?: readonly string[];
@@ -139,6 +140,9 @@ export class Simulation {
       case 'push':
         for (const d of this.select(action.devices))
           this.mdm.push(d.id, { cachePolicy: action.cachePolicy, ttlSeconds: action.ttlSeconds });
+        return;
+      case 'reboot':
+        for (const d of this.select(action.devices)) d.reboot();
         return;
       case 'wns':
         for (const pfn of action.block ?? []) this.cloud.setBlocked(pfn, true);

@@ -186,6 +186,8 @@ export function resolveScenario(file: ScenarioFile, options: ResolveOptions = {}
         devices: selector(e.device, `${path}.device`),
         patch: toDevicePatch(e.set),
       };
+    } else if (e.reboot) {
+      action = { kind: 'reboot', devices: selector(e.device, `${path}.device`) };
     } else if (e.push) {
       const ref = e.push.device ?? e.device;
       action = {

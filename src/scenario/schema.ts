@@ -267,13 +267,14 @@ const eventSchema = z
     set: devicePatchSchema.optional(),
     push: pushShape.optional(),
     wns: wnsEventShape.optional(),
+    reboot: z.literal(true, { error: 'expected true' }).optional(),
   })
   .superRefine((e, ctx) => {
-    const kinds = (['set', 'push', 'wns'] as const).filter((k) => e[k] !== undefined);
+    const kinds = (['set', 'push', 'wns', 'reboot'] as const).filter((k) => e[k] !== undefined);
     if (kinds.length !== 1) {
       ctx.addIssue({
         code: 'custom',
-        message: `expected exactly one of "set", "push" or "wns", got ${kinds.length ? kinds.map((k) => `"${k}"`).join(' and ') : 'none'}`,
+        message: `expected exactly one of "set", "push", "wns" or "reboot", got ${kinds.length ? kinds.map((k) => `"${k}"`).join(' and ') : 'none'}`,
       });
     }
     if (e.at === undefined && e.cron === undefined)
@@ -288,11 +289,12 @@ const eventSchema = z
         path: ['cron'],
         message: 'expected either "every" or "cron", not both',
       });
-    if (e.set && e.device === undefined)
+    if ((e.set || e.reboot) && e.device === undefined)
       ctx.addIssue({
         code: 'custom',
         path: ['device'],
-        message: 'expected a device id, a list of ids or "*" for a "set" event, got nothing',
+        message:
+          'expected a device id, a list of ids or "*" for a "set" or "reboot" event, got nothing',
       });
   });
 

@@ -113,6 +113,7 @@ export class SimDevice {
   private pollCursor: PollCursor = POLL_START;
   private sessionRunning: SessionTrigger | null = null;
   private sessionQueued: SessionTrigger | null = null;
+  private sessionGeneration = 0;
 
   private renewalTimer: Timer | null = null;
   private expiryTimer: Timer | null = null;
@@ -368,6 +369,30 @@ export class SimDevice {
     this.emit({ type: 'wns.connected' });
   }
 
+  /**
+   * Restarts the device (instantly): the persistent connection drops, a running session is cut
+   * (`session.failed {reason: reboot}`), and with a PFN the DMClient asks for a channel again
+   * (reason `boot`; an assumption, see docs/model.md). The poll schedule carries on.
+   */
+  reboot(): void {
+    this.emit({ type: 'device.rebooted' });
+    if (this.link !== 'down') {
+      const wasUp = this.link === 'up';
+      this.link = 'down';
+      this.ctx.wns.disconnect(this.id);
+      if (wasUp) this.emit({ type: 'wns.disconnected', reason: 'reboot' });
+    }
+    const running = this.sessionRunning;
+    if (running !== null) {
+      this.sessionRunning = null;
+      this.sessionQueued = null;
+      this.sessionGeneration++;
+      this.emit({ type: 'session.failed', trigger: running, reason: 'reboot' });
+    }
+    if (this.pfn !== null) this.requestChannel('boot');
+    this.updateConnection();
+  }
+
   private onLinkClosed(reason: 'cloud'): void {
     if (this.link === 'down') return;
     const wasUp = this.link === 'up';
@@ -422,9 +447,12 @@ export class SimDevice {
       this.updateStatus();
     }
     this.useData(this.dataSense.perSessionMB);
+    const generation = this.sessionGeneration;
     this.ctx.mdm.startSession(
       { deviceId: this.id, trigger, readPush: () => this.readPush() },
       (result) => {
+        // A reboot cut this session: its late answer is ignored.
+        if (generation !== this.sessionGeneration) return;
         this.sessionRunning = null;
         if (result.ok) this.emit({ type: 'session.completed', trigger });
         else this.emit({ type: 'session.failed', trigger, reason: result.reason });
