@@ -17,7 +17,7 @@ export function parseScenario(text: string, source = 'scenario'): ScenarioFile {
   const data: unknown = doc.toJS({ maxAliasCount: 100 });
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new ValidationError([
-      `${source}: expected a mapping with "devices" (and optionally seed, start, duration, events), got ${data === null ? 'an empty document' : typeof data}`,
+      `${source}: expected a mapping with "devices" (and optionally seed, start, duration, events), got ${data === null ? 'an empty document' : Array.isArray(data) ? 'a list' : typeof data}`,
     ]);
   }
   const result = scenarioSchema.safeParse(data, { reportInput: true });

@@ -1,3 +1,4 @@
+import type { Duration } from 'luxon';
 import { cronRecurrence } from '../adapters/cron.js';
 import type { DevicePatch, DeviceSpec } from '../core/device/conditions.js';
 import { DEFAULT_DATA_SENSE } from '../core/device/data-sense.js';
@@ -36,7 +37,7 @@ function draw<T>(value: Drawable<T> | undefined, random: Random): T | undefined 
   if (value === undefined || value === null || typeof value !== 'object') return value;
   if ('uniform' in value) {
     const [a, b] = value.uniform;
-    return (a + random.float() * (b - a)) as T;
+    return (value.integer ? random.int(a, b) : a + random.float() * (b - a)) as T;
   }
   if ('choice' in value) return value.choice[random.int(0, value.choice.length - 1)];
   return value;
@@ -168,12 +169,9 @@ export function resolveScenario(file: ScenarioFile, options: ResolveOptions = {}
     if (at < start) problems.push(`${path}.at: ${e.at} is before the scenario start`);
     let repeat: ((previous: number) => number | null) | undefined;
     if (e.every) {
-      const every = parseDuration(e.every);
-      if (!every || every.toMillis() <= 0)
-        problems.push(
-          `${path}.every: expected a positive duration, got ${JSON.stringify(e.every)}`,
-        );
-      else repeat = (previous) => addDuration(previous, every);
+      // The schema guarantees a positive duration.
+      const every = parseDuration(e.every) as Duration;
+      repeat = (previous) => addDuration(previous, every);
     } else if (e.cron) {
       // A cron event first fires at its first match at or after `at`.
       repeat = cronRecurrence(e.cron, file.timezone ?? SCENARIO_DEFAULTS.timezone);

@@ -22,7 +22,9 @@ export function show(value: unknown): string {
 
 /** A value drawn per device from the run seed: `{ uniform: [a, b] }` or `{ choice: [...] }`. */
 export type Drawable<T> =
-  T | { readonly uniform: readonly [number, number] } | { readonly choice: readonly T[] };
+  | T
+  | { readonly uniform: readonly [number, number]; readonly integer?: boolean }
+  | { readonly choice: readonly T[] };
 
 type Ctx = z.RefinementCtx<unknown>;
 const fail = (ctx: Ctx, message: string): never => {
@@ -64,7 +66,7 @@ function num(min: number, max: number, opts: { integer?: boolean; draw?: boolean
             `expected uniform: [a, b] with a <= b, each ${form}, got ${Array.isArray(u) ? JSON.stringify(u) : show(u)}`,
           );
         }
-        return { uniform: [u[0], u[1]] };
+        return opts.integer ? { uniform: [u[0], u[1]], integer: true } : { uniform: [u[0], u[1]] };
       }
       if (keys.length === 1 && keys[0] === 'choice') {
         const c = o['choice'];
@@ -105,9 +107,14 @@ function oneOf<const T extends string | boolean>(
 const bool = (draw = false) => oneOf([true, false] as const, { draw, what: 'true or false' });
 
 /** An ISO 8601 duration such as `P15D` or `PT4H`. */
+/** A positive ISO 8601 duration such as `P15D` or `PT4H`. */
 const duration = z.unknown().transform((v, ctx) => {
-  if (typeof v === 'string' && parseDuration(v)) return v;
-  return fail(ctx, `expected an ISO 8601 duration such as "P15D" or "PT4H", got ${show(v)}`);
+  const d = typeof v === 'string' && /\d/.test(v) ? parseDuration(v) : null;
+  if (d && d.toMillis() > 0) return v as string;
+  return fail(
+    ctx,
+    `expected a positive ISO 8601 duration such as "P15D" or "PT4H", got ${show(v)}`,
+  );
 });
 
 /** An ISO 8601 time with offset, or a duration after the scenario start. */

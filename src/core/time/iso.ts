@@ -23,7 +23,7 @@ export function parseInstant(text: string): number | null {
 
 /** Parses an ISO 8601 duration (`P15D`, `PT4H30M`). Returns `null` when it is not one. */
 export function parseDuration(text: string): Duration | null {
-  if (!/^P/.test(text)) return null;
+  if (!/^P/.test(text) || !/\d/.test(text)) return null;
   const d = Duration.fromISO(text);
   return d.isValid ? d : null;
 }
