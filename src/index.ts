@@ -103,6 +103,38 @@ export { parseScenario, loadScenario } from './scenario/load.js';
 export { resolveScenario, SCENARIO_DEFAULTS } from './scenario/resolve.js';
 export type { ScenarioFile } from './scenario/schema.js';
 
+// fast-check arbitraries for your own property tests.
+export {
+  osVersionArb,
+  instantArb,
+  remainingArb,
+  renewalInputArb,
+  RENEWAL_BOUNDARY_OFFSETS,
+  powerConfigArb,
+  networkConfigArb,
+  dataSenseConfigArb,
+  deviceConditionsArb,
+  deviceSpecArb,
+  deviceSpecWith,
+  pollSetArb,
+  pollConfigArb,
+  devicePatchArb,
+  conditionTimelineArb,
+  simulationSpecFor,
+  EXAMPLE_PFN,
+  INSTANT_MIN,
+  INSTANT_MAX,
+  DEFAULT_TIMELINE_SPAN,
+} from './testing/arbitraries.js';
+export type {
+  DeviceConditions,
+  DeviceSpecInput,
+  ConditionChange,
+  ConditionTimeline,
+  ConditionTimelineOptions,
+  SimulationSpecOptions,
+} from './testing/arbitraries.js';
+
 // Errors.
 export {
   DmpushError,

@@ -74,17 +74,18 @@ export interface PollCursor {
 
 export const POLL_START: PollCursor = { phase: 0, done: 0 };
 
-/** The next maintenance-window instant strictly after `after`, in `zone`. */
+/**
+ * The next maintenance-window instant strictly after `after`, in `zone`. On a day where the local
+ * time does not exist (a spring-forward DST change), Luxon moves it forward; the next day starts
+ * again from the day, not from that shifted time.
+ */
 export function nextMaintenance(after: number, time: string, zone: string): number {
-  const [h, m] = time.split(':').map(Number);
-  let dt = DateTime.fromMillis(after, { zone }).set({
-    hour: h ?? 2,
-    minute: m ?? 0,
-    second: 0,
-    millisecond: 0,
-  });
-  if (dt.toMillis() <= after) dt = dt.plus({ days: 1 });
-  return dt.toMillis();
+  const [hour = 2, minute = 0] = time.split(':').map(Number);
+  const day = DateTime.fromMillis(after, { zone }).startOf('day');
+  for (let k = 0; ; k++) {
+    const at = day.plus({ days: k }).set({ hour, minute, second: 0, millisecond: 0 }).toMillis();
+    if (at > after) return at;
+  }
 }
 
 /**

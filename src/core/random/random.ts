@@ -16,9 +16,10 @@ export class SeededRandom implements Random {
   private readonly rng: JumpableRandomGenerator;
 
   constructor(seedOrState: number | readonly number[]) {
+    // A plain seed is hashed first: xoroshiro128+ seeded with 0, 1, 2… starts almost identically.
     this.rng =
       typeof seedOrState === 'number'
-        ? xoroshiro128plus(seedOrState | 0)
+        ? xoroshiro128plus(fnv1a(String(seedOrState), 0x811c9dc5))
         : xoroshiro128plusFromState(seedOrState);
   }
 

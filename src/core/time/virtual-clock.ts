@@ -95,10 +95,8 @@ export class VirtualClock implements Clock {
     for (;;) {
       const top = heap.peek();
       if (!top || top.at > until) break;
+      if (top.callback !== null && ++count > this.loopLimit) this.loopLimitReached();
       heap.pop();
-      if (top.callback === null) continue;
-      if (++count > this.loopLimit)
-        throw new ClockLoopLimitError(this.loopLimit, formatInstant(this.current));
       this.fire(top);
     }
     if (until > this.current) this.current = until;
@@ -113,9 +111,9 @@ export class VirtualClock implements Clock {
   /** Runs until no event is left (bounded by the loop limit). */
   runAll(): number {
     let count = 0;
-    while (this.runNext()) {
-      if (++count > this.loopLimit)
-        throw new ClockLoopLimitError(this.loopLimit, formatInstant(this.current));
+    while (this.nextEventAt() !== null) {
+      if (++count > this.loopLimit) this.loopLimitReached();
+      this.runNext();
     }
     return count;
   }
@@ -159,14 +157,18 @@ export class VirtualClock implements Clock {
       this.dropCancelled();
       const top = this.heap.peek();
       if (!top || top.at > until) break;
+      if (++count > this.loopLimit) this.loopLimitReached();
       this.heap.pop();
-      if (++count > this.loopLimit)
-        throw new ClockLoopLimitError(this.loopLimit, formatInstant(this.current));
       this.fire(top);
     }
     await this.whenIdle();
     if (until > this.current) this.current = until;
     return count;
+  }
+
+  /** Throws before running the event over the limit, which stays queued. */
+  private loopLimitReached(): never {
+    throw new ClockLoopLimitError(this.loopLimit, formatInstant(this.current));
   }
 
   private fire(entry: Entry): void {
