@@ -36,6 +36,10 @@ export class SystemClock implements Clock {
     return timer;
   }
 
+  after(delay: number, callback: () => void): Timer {
+    return this.schedule(Date.now() + delay, callback);
+  }
+
   cancel(timer: Timer | null | undefined): void {
     if (!timer) return;
     const t = timer as SystemTimer;

@@ -161,12 +161,19 @@ export class Simulation {
     });
   }
 
+  private readonly selections = new WeakMap<readonly string[], SimDevice[]>();
+
+  /** The devices a selector names (resolved once per selector: actions repeat). */
   private select(selector: DeviceSelector): SimDevice[] {
     if (selector === '*') return this.order;
-    const out: SimDevice[] = [];
-    for (const id of selector) {
-      const d = this.devices.get(id);
-      if (d) out.push(d);
+    let out = this.selections.get(selector);
+    if (!out) {
+      out = [];
+      for (const id of selector) {
+        const d = this.devices.get(id);
+        if (d) out.push(d);
+      }
+      this.selections.set(selector, out);
     }
     return out;
   }

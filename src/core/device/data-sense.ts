@@ -52,6 +52,17 @@ export function nextLimitCrossing(s: DataSenseState, t: number): number | null {
 
 /** The next cycle reset strictly after `t`: `resetDay` at 00:00 in `zone`, clamped to the month's length. */
 export function nextReset(t: number, resetDay: number, zone: string): number {
+  if (zone === 'UTC') {
+    // The common case without Luxon: plain UTC calendar arithmetic.
+    const d = new Date(t);
+    for (let k = 0; k < 3; k++) {
+      const year = d.getUTCFullYear();
+      const month = d.getUTCMonth() + k;
+      const days = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+      const at = Date.UTC(year, month, Math.min(resetDay, days));
+      if (at > t) return at;
+    }
+  }
   const now = DateTime.fromMillis(t, { zone });
   for (let k = 0; k < 3; k++) {
     const month = now.startOf('month').plus({ months: k });

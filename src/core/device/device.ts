@@ -32,7 +32,6 @@ import type {
   EventSink,
   SessionBlocker,
   SessionTrigger,
-  TimelineEvent,
 } from '../timeline/events.js';
 import type { DevicePatch, DeviceSpec } from './conditions.js';
 import {
@@ -47,7 +46,7 @@ import { hasInternet, type NetworkConfig } from './network.js';
 import {
   levelAt,
   nextSaverCrossing,
-  rebase,
+  settle,
   saverOnAt,
   type PowerConfig,
   type PowerState,
@@ -148,7 +147,9 @@ export class SimDevice {
   start(): void {
     const p = this.power;
     const n = this.network;
-    this.emit({
+    this.ctx.sink.emit({
+      time: this.now(),
+      device: this.id,
       type: 'device.started',
       os: this.os,
       pfn: this.pfn,
@@ -216,7 +217,7 @@ export class SimDevice {
   private requestChannel(reason: ChannelRequestReason): void {
     const pfn = this.pfn;
     if (pfn === null) return;
-    this.emit({ type: 'channel.requested', reason });
+    this.ctx.sink.emit({ time: this.now(), device: this.id, type: 'channel.requested', reason });
     const generation = ++this.requestGeneration;
     const local = this.localChannelFailure(pfn);
     const reply = (grant: ChannelGrant): void => {
@@ -242,7 +243,9 @@ export class SimDevice {
     if (grant.ok) {
       this.channel = { uri: grant.channelUri, expiresAt: grant.expiresAt };
       this.failureStatus = null;
-      this.emit({
+      this.ctx.sink.emit({
+        time: this.now(),
+        device: this.id,
         type: 'channel.issued',
         channelUri: grant.channelUri,
         expiresAt: grant.expiresAt,
@@ -255,7 +258,12 @@ export class SimDevice {
       this.requestSession(reason === 'provisioned' ? 'provisioned' : 'renewal');
       return;
     }
-    this.emit({ type: 'channel.request-failed', reason: grant.reason });
+    this.ctx.sink.emit({
+      time: this.now(),
+      device: this.id,
+      type: 'channel.request-failed',
+      reason: grant.reason,
+    });
     if (grant.reason === 'invalid-pfn') {
       const malformed = this.pfn !== null && !isWellFormedPfn(this.pfn);
       this.failureStatus = malformed ? PushStatus.InvalidPfn : PushStatus.WnsRegistrationFailed;
@@ -273,7 +281,12 @@ export class SimDevice {
   private onRenewalDue(): void {
     this.renewalTimer = null;
     if (!attemptGoesAhead(this.os, this.network.connected)) {
-      this.emit({ type: 'renewal.skipped', reason: 'no-network' });
+      this.ctx.sink.emit({
+        time: this.now(),
+        device: this.id,
+        type: 'renewal.skipped',
+        reason: 'no-network',
+      });
       this.scheduleRenewal(scheduleAfterSkip(this.os, this.now(), this.ctx.random));
       return;
     }
@@ -283,7 +296,9 @@ export class SimDevice {
   private scheduleRenewal(decision: RenewalDecision): void {
     this.ctx.clock.cancel(this.renewalTimer);
     this.renewal = decision;
-    this.emit({
+    this.ctx.sink.emit({
+      time: this.now(),
+      device: this.id,
       type: 'renewal.scheduled',
       os: decision.os,
       rule: decision.rule,
@@ -297,7 +312,12 @@ export class SimDevice {
   private onChannelExpired(): void {
     this.expiryTimer = null;
     if (!this.channel) return;
-    this.emit({ type: 'channel.expired', channelUri: this.channel.uri });
+    this.ctx.sink.emit({
+      time: this.now(),
+      device: this.id,
+      type: 'channel.expired',
+      channelUri: this.channel.uri,
+    });
     this.updateStatus();
     this.updateConnection();
   }
@@ -329,7 +349,7 @@ export class SimDevice {
     const status = this.pushWithoutSession ? PushStatus.PushWithoutSession : this.baseStatus();
     if (status === this.status) return;
     this.status = status;
-    this.emit({ type: 'push.status', status });
+    this.ctx.sink.emit({ time: this.now(), device: this.id, type: 'push.status', status });
   }
 
   // ---- WNS persistent connection --------------------------------------------------------------
@@ -360,13 +380,19 @@ export class SimDevice {
     const wasUp = this.link === 'up';
     this.link = 'down';
     this.ctx.wns.disconnect(this.id);
-    if (wasUp) this.emit({ type: 'wns.disconnected', reason: blocker });
+    if (wasUp)
+      this.ctx.sink.emit({
+        time: this.now(),
+        device: this.id,
+        type: 'wns.disconnected',
+        reason: blocker,
+      });
   }
 
   private onLinkOpen(): void {
     if (this.link !== 'connecting') return;
     this.link = 'up';
-    this.emit({ type: 'wns.connected' });
+    this.ctx.sink.emit({ time: this.now(), device: this.id, type: 'wns.connected' });
   }
 
   /**
@@ -375,19 +401,31 @@ export class SimDevice {
    * (reason `boot`; an assumption, see docs/model.md). The poll schedule carries on.
    */
   reboot(): void {
-    this.emit({ type: 'device.rebooted' });
+    this.ctx.sink.emit({ time: this.now(), device: this.id, type: 'device.rebooted' });
     if (this.link !== 'down') {
       const wasUp = this.link === 'up';
       this.link = 'down';
       this.ctx.wns.disconnect(this.id);
-      if (wasUp) this.emit({ type: 'wns.disconnected', reason: 'reboot' });
+      if (wasUp)
+        this.ctx.sink.emit({
+          time: this.now(),
+          device: this.id,
+          type: 'wns.disconnected',
+          reason: 'reboot',
+        });
     }
     const running = this.sessionRunning;
     if (running !== null) {
       this.sessionRunning = null;
       this.sessionQueued = null;
       this.sessionGeneration++;
-      this.emit({ type: 'session.failed', trigger: running, reason: 'reboot' });
+      this.ctx.sink.emit({
+        time: this.now(),
+        device: this.id,
+        type: 'session.failed',
+        trigger: running,
+        reason: 'reboot',
+      });
     }
     if (this.pfn !== null) this.requestChannel('boot');
     this.updateConnection();
@@ -398,11 +436,14 @@ export class SimDevice {
     const wasUp = this.link === 'up';
     // The link keeps trying to reconnect; the device stays willing.
     this.link = 'connecting';
-    if (wasUp) this.emit({ type: 'wns.disconnected', reason });
+    if (wasUp)
+      this.ctx.sink.emit({ time: this.now(), device: this.id, type: 'wns.disconnected', reason });
   }
 
   private onPush(push: IncomingPush): void {
-    this.emit({
+    this.ctx.sink.emit({
+      time: this.now(),
+      device: this.id,
       type: 'push.received',
       msgId: push.msgId,
       channelUri: push.channelUri,
@@ -427,13 +468,19 @@ export class SimDevice {
     if (this.sessionRunning !== null) {
       if (this.sessionQueued === null) {
         this.sessionQueued = trigger;
-        this.emit({ type: 'session.queued', trigger });
+        this.ctx.sink.emit({ time: this.now(), device: this.id, type: 'session.queued', trigger });
       }
       return;
     }
     const blocker = this.sessionBlocker();
     if (blocker) {
-      this.emit({ type: 'session.skipped', trigger, reason: blocker });
+      this.ctx.sink.emit({
+        time: this.now(),
+        device: this.id,
+        type: 'session.skipped',
+        trigger,
+        reason: blocker,
+      });
       if (trigger === 'push') {
         this.pushWithoutSession = true;
         this.updateStatus();
@@ -441,7 +488,7 @@ export class SimDevice {
       return;
     }
     this.sessionRunning = trigger;
-    this.emit({ type: 'session.started', trigger });
+    this.ctx.sink.emit({ time: this.now(), device: this.id, type: 'session.started', trigger });
     if (this.pushWithoutSession) {
       this.pushWithoutSession = false;
       this.updateStatus();
@@ -454,8 +501,21 @@ export class SimDevice {
         // A reboot cut this session: its late answer is ignored.
         if (generation !== this.sessionGeneration) return;
         this.sessionRunning = null;
-        if (result.ok) this.emit({ type: 'session.completed', trigger });
-        else this.emit({ type: 'session.failed', trigger, reason: result.reason });
+        if (result.ok)
+          this.ctx.sink.emit({
+            time: this.now(),
+            device: this.id,
+            type: 'session.completed',
+            trigger,
+          });
+        else
+          this.ctx.sink.emit({
+            time: this.now(),
+            device: this.id,
+            type: 'session.failed',
+            trigger,
+            reason: result.reason,
+          });
         const queued = this.sessionQueued;
         if (queued !== null) {
           this.sessionQueued = null;
@@ -466,16 +526,26 @@ export class SimDevice {
   }
 
   private schedulePoll(previous: number, cursor: PollCursor): void {
-    this.ctx.clock.cancel(this.pollTimer);
+    const clock = this.ctx.clock;
+    clock.cancel(this.pollTimer);
     const next = nextPoll(this.plan, cursor, previous, this.zone);
-    this.pollTimer = next
-      ? this.ctx.clock.schedule(next.at, () => {
-          this.requestSession('poll');
-          this.schedulePoll(next.at, next.cursor);
-        })
-      : null;
-    this.pollCursor = next?.cursor ?? cursor;
+    if (!next) {
+      this.pollTimer = null;
+      return;
+    }
+    this.pollCursor = next.cursor;
+    // A poll of a fixed-interval set is a fixed delay: the clock queues those cheaply.
+    const fixed = next.cursor.phase < this.plan.phases.length && previous === clock.now();
+    this.pollTimer = fixed
+      ? clock.after(next.at - previous, this.onPollDue)
+      : clock.schedule(next.at, this.onPollDue);
   }
+
+  private readonly onPollDue = (): void => {
+    this.pollTimer = null;
+    this.requestSession('poll');
+    this.schedulePoll(this.now(), this.pollCursor);
+  };
 
   private setPoll(patch: NonNullable<DevicePatch['poll']>): void {
     const c = this.pollConfig;
@@ -498,18 +568,18 @@ export class SimDevice {
   }
 
   private setPower(patch: Partial<PowerConfig>): void {
-    const now = this.now();
-    const before = this.power;
-    const base = rebase(before, now);
-    this.power = { ...base, ...patch, since: now };
-    if (patch.charging !== undefined || patch.level !== undefined) {
-      if (this.power.charging !== before.charging || patch.level !== undefined) {
-        this.emit({
-          type: 'power.changed',
-          charging: this.power.charging,
-          level: round2(this.power.level),
-        });
-      }
+    const p = this.power;
+    const wasCharging = p.charging;
+    settle(p, this.now());
+    Object.assign(p, patch);
+    if (p.charging !== wasCharging || patch.level !== undefined) {
+      this.ctx.sink.emit({
+        time: this.now(),
+        device: this.id,
+        type: 'power.changed',
+        charging: p.charging,
+        level: round2(p.level),
+      });
     }
     this.refreshPower();
   }
@@ -519,7 +589,13 @@ export class SimDevice {
     const on = saverOnAt(this.power, now);
     if (on !== this.saverOn) {
       this.saverOn = on;
-      this.emit({ type: 'battery-saver.changed', on, level: round2(levelAt(this.power, now)) });
+      this.ctx.sink.emit({
+        time: this.now(),
+        device: this.id,
+        type: 'battery-saver.changed',
+        on,
+        level: round2(levelAt(this.power, now)),
+      });
       this.updateConnection();
     }
     this.ctx.clock.cancel(this.powerTimer);
@@ -529,7 +605,7 @@ export class SimDevice {
         ? null
         : this.ctx.clock.schedule(at, () => {
             this.powerTimer = null;
-            this.power = rebase(this.power, at, this.power.saverThreshold);
+            settle(this.power, at, this.power.saverThreshold);
             this.refreshPower();
           });
   }
@@ -548,7 +624,9 @@ export class SimDevice {
       n.metered !== before.metered ||
       n.type !== before.type
     ) {
-      this.emit({
+      this.ctx.sink.emit({
+        time: this.now(),
+        device: this.id,
         type: 'network.changed',
         connected: n.connected,
         internet: n.internet,
@@ -597,7 +675,9 @@ export class SimDevice {
     this.dataSense = { ...s, usedMB: usedAt(s, now), since: now, accruing };
     if (reached !== this.limitReached) {
       this.limitReached = reached;
-      this.emit({
+      this.ctx.sink.emit({
+        time: this.now(),
+        device: this.id,
         type: 'data-sense.changed',
         limitReached: reached,
         usedMB: round2(this.dataSense.usedMB),
@@ -635,10 +715,4 @@ export class SimDevice {
   private now(): number {
     return this.ctx.clock.now();
   }
-
-  private emit(event: DistributiveOmit<TimelineEvent, 'time' | 'device'>): void {
-    this.ctx.sink.emit({ time: this.now(), device: this.id, ...event });
-  }
 }
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

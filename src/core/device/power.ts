@@ -30,10 +30,11 @@ export const DEFAULT_POWER: PowerConfig = {
   pushAllowedInSaver: false,
 };
 
-/** Power state: the config with its level measured at `since`. Levels move linearly between. */
-export interface PowerState extends PowerConfig {
-  readonly since: number;
-}
+/**
+ * Power state: the config with its level measured at `since`. Levels move linearly between. It is
+ * the device's own mutable record (a fleet updates it millions of times).
+ */
+export type PowerState = { -readonly [K in keyof PowerConfig]: PowerConfig[K] } & { since: number };
 
 /** The battery level at `t` (linear drain or charge, clamped to 0–100). */
 export function levelAt(s: PowerState, t: number): number {
@@ -60,7 +61,8 @@ export function nextSaverCrossing(s: PowerState, t: number): number | null {
   return t + Math.round(((level - s.saverThreshold) / s.drainPerHour) * HOUR);
 }
 
-/** Rebases a state at `t`: the same trajectory, measured from `t`. */
-export function rebase(s: PowerState, t: number, level = levelAt(s, t)): PowerState {
-  return { ...s, level, since: t };
+/** Re-measures a state at `t` in place: the same trajectory, measured from `t`. */
+export function settle(s: PowerState, t: number, level = levelAt(s, t)): void {
+  s.level = level;
+  s.since = t;
 }

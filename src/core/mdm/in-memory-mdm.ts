@@ -3,6 +3,8 @@ import type { Clock } from '../time/clock.js';
 import type { EventSink } from '../timeline/events.js';
 import type { SendOptions, SendOutcome, WnsCloud } from '../wns/wns-cloud.js';
 
+const OK: SessionResult = { ok: true };
+
 /** Options of the in-process MDM server. */
 export interface InMemoryMdmOptions {
   /** How long a session takes, ms. */
@@ -38,7 +40,7 @@ export class InMemoryMdm implements MdmTransport {
     const uri = request.readPush().channelUri;
     if (uri && (this.reread || !this.known.has(request.deviceId)))
       this.known.set(request.deviceId, uri);
-    this.clock.schedule(this.clock.now() + this.duration, () => done({ ok: true }));
+    this.clock.after(this.duration, () => done(OK));
   }
 
   /** The ChannelURI the server holds for a device (what it read in a session), if any. */

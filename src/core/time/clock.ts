@@ -17,6 +17,11 @@ export interface Clock {
    * at the same instant run in the order they were scheduled.
    */
   schedule(at: number, callback: () => void): Timer;
+  /**
+   * Runs `callback` `delay` ms from now. The same as `schedule(now() + delay, callback)`, but a
+   * virtual clock keeps timers of a repeated fixed delay in a cheaper queue: use it for periods.
+   */
+  after(delay: number, callback: () => void): Timer;
   /** Cancels a timer; cancelling one that already ran or was cancelled does nothing. */
   cancel(timer: Timer | null | undefined): void;
   /**

@@ -271,8 +271,10 @@ export class WnsCloud implements WnsLink {
       const current = entry.channels.findLast((c) => c.pfn === pfn && c.expiresAt > now);
       if (current) return { ok: true, channelUri: current.uri, expiresAt: current.expiresAt };
     }
-    let token = '';
-    for (let i = 0; i < 43; i++) token += TOKEN_ALPHABET[entry.random.int(0, 63)];
+    // Built flat: `+=` in a loop would keep each URI as a chain of 43 string fragments.
+    const chars = new Array<string>(43);
+    for (let i = 0; i < 43; i++) chars[i] = TOKEN_ALPHABET[entry.random.int(0, 63)] as string;
+    const token = chars.join('');
     const channel: Channel = {
       uri: `https://${this.host}/?token=AwYAAAB${token}`,
       deviceId,
