@@ -571,7 +571,14 @@ export class SimDevice {
     const p = this.power;
     const wasCharging = p.charging;
     settle(p, this.now());
-    Object.assign(p, patch);
+    // Field by field: keeps the record's shape stable (Object.assign is a slow generic path).
+    if (patch.level !== undefined) p.level = patch.level;
+    if (patch.charging !== undefined) p.charging = patch.charging;
+    if (patch.drainPerHour !== undefined) p.drainPerHour = patch.drainPerHour;
+    if (patch.chargePerHour !== undefined) p.chargePerHour = patch.chargePerHour;
+    if (patch.saverThreshold !== undefined) p.saverThreshold = patch.saverThreshold;
+    if (patch.saverSwitch !== undefined) p.saverSwitch = patch.saverSwitch;
+    if (patch.pushAllowedInSaver !== undefined) p.pushAllowedInSaver = patch.pushAllowedInSaver;
     if (p.charging !== wasCharging || patch.level !== undefined) {
       this.ctx.sink.emit({
         time: this.now(),

@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { MINUTE } from '../time/iso.js';
+import { DAY, MINUTE } from '../time/iso.js';
 
 /** One set of poll retries: `count` polls `intervalMinutes` apart (as in the DMClient Poll nodes). */
 export interface PollSet {
@@ -81,6 +81,12 @@ export const POLL_START: PollCursor = { phase: 0, done: 0 };
  */
 export function nextMaintenance(after: number, time: string, zone: string): number {
   const [hour = 2, minute = 0] = time.split(':').map(Number);
+  if (zone === 'UTC') {
+    // The common case without Luxon (no DST in UTC).
+    const offset = (hour * 60 + minute) * MINUTE;
+    const at = Math.floor(after / DAY) * DAY + offset;
+    return at > after ? at : at + DAY;
+  }
   const day = DateTime.fromMillis(after, { zone }).startOf('day');
   for (let k = 0; ; k++) {
     const at = day.plus({ days: k }).set({ hour, minute, second: 0, millisecond: 0 }).toMillis();

@@ -50,6 +50,34 @@ export class BinaryHeap<T> {
     return top;
   }
 
+  /** Keeps only the items `keep` accepts, and restores the heap order in O(n). */
+  retain(keep: (item: T) => boolean): void {
+    const items = this.items;
+    let n = 0;
+    for (const item of items) if (keep(item)) items[n++] = item;
+    items.length = n;
+    for (let i = (n >> 1) - 1; i >= 0; i--) this.siftDown(i);
+  }
+
+  private siftDown(start: number): void {
+    const items = this.items;
+    const n = items.length;
+    const item = items[start] as T;
+    let i = start;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      let c = l;
+      if (r < n && this.less(items[r] as T, items[l] as T)) c = r;
+      const child = items[c] as T;
+      if (!this.less(child, item)) break;
+      items[i] = child;
+      i = c;
+    }
+    items[i] = item;
+  }
+
   clear(): void {
     this.items.length = 0;
   }

@@ -7,6 +7,8 @@ interface Entry extends Timer {
   readonly at: number;
   readonly seq: number;
   callback: (() => void) | null;
+  /** In a lane rather than the heap. */
+  readonly laned: boolean;
 }
 
 const earlier = (a: Entry, b: Entry): boolean => a.at < b.at || (a.at === b.at && a.seq < b.seq);
@@ -79,6 +81,7 @@ export class VirtualClock implements Clock {
   private inFlight = 0;
   private idleWaiters: Array<() => void> = [];
   private executed = 0;
+  private cancelledInHeap = 0;
 
   constructor(options: VirtualClockOptions) {
     this.current = options.start;
@@ -102,7 +105,12 @@ export class VirtualClock implements Clock {
   }
 
   schedule(at: number, callback: () => void): Timer {
-    const entry: Entry = { at: Math.max(at, this.current), seq: this.seq++, callback };
+    const entry: Entry = {
+      at: Math.max(at, this.current),
+      seq: this.seq++,
+      callback,
+      laned: false,
+    };
     this.heap.push(entry);
     return entry;
   }
@@ -116,13 +124,21 @@ export class VirtualClock implements Clock {
       this.lanes.push(lane);
       this.laneByDelay.set(delay, lane);
     }
-    const entry: Entry = { at: this.current + delay, seq: this.seq++, callback };
+    const entry: Entry = { at: this.current + delay, seq: this.seq++, callback, laned: true };
     lane.push(entry);
     return entry;
   }
 
   cancel(timer: Timer | null | undefined): void {
-    if (timer) (timer as Entry).callback = null;
+    const entry = timer as Entry | null | undefined;
+    if (!entry || entry.callback === null) return;
+    entry.callback = null;
+    if (entry.laned) return;
+    // Cancelled heap entries stay until they surface; past half the heap, sweep them out.
+    if (++this.cancelledInHeap > 4096 && this.cancelledInHeap * 2 > this.heap.size) {
+      this.heap.retain((e) => e.callback !== null);
+      this.cancelledInHeap = 0;
+    }
   }
 
   /** The instant of the next live event, or `null` when none is scheduled. */
@@ -167,7 +183,10 @@ export class VirtualClock implements Clock {
       if (best === undefined || best.at > until) break;
       if (best.callback !== null && ++count > this.loopLimit) this.loopLimitReached();
       if (from) from.shift();
-      else heap.pop();
+      else {
+        heap.pop();
+        if (best.callback === null) this.cancelledInHeap--;
+      }
       this.fire(best);
     }
     if (until > this.current) this.current = until;
@@ -260,7 +279,10 @@ export class VirtualClock implements Clock {
       }
     }
     if (from) from.shift();
-    else this.heap.pop();
+    else {
+      this.heap.pop();
+      if (best?.callback === null) this.cancelledInHeap--;
+    }
   }
 
   /** Throws before running the event over the limit, which stays queued. */
