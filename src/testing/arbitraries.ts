@@ -27,9 +27,9 @@
  */
 import fc from 'fast-check';
 import type { DevicePatch, DeviceSpec } from '../core/device/conditions.js';
-import type { DataSenseConfig } from '../core/device/data-sense.js';
-import type { NetworkConfig, NetworkType } from '../core/device/network.js';
-import type { PowerConfig } from '../core/device/power.js';
+import { DEFAULT_DATA_SENSE, type DataSenseConfig } from '../core/device/data-sense.js';
+import { DEFAULT_NETWORK, type NetworkConfig, type NetworkType } from '../core/device/network.js';
+import { DEFAULT_POWER, type PowerConfig } from '../core/device/power.js';
 import type { PollConfig, PollSet } from '../core/dmclient/poll-schedule.js';
 import { DEFAULT_POLL } from '../core/dmclient/poll-schedule.js';
 import {
@@ -265,30 +265,9 @@ export function deviceSpecWith(input: DeviceSpecInput): DeviceSpec {
     pfn: input.pfn === undefined ? EXAMPLE_PFN : input.pfn,
     providerId: input.providerId ?? 'DMPUSH',
     timezone: input.timezone ?? 'UTC',
-    battery: input.battery ?? {
-      level: 80,
-      charging: false,
-      drainPerHour: 1.5,
-      chargePerHour: 25,
-      saverThreshold: 20,
-      saverSwitch: false,
-      pushAllowedInSaver: false,
-    },
-    network: input.network ?? {
-      connected: true,
-      internet: true,
-      metered: false,
-      type: 'wifi',
-      wnsReachable: true,
-    },
-    dataSense: input.dataSense ?? {
-      limitMB: null,
-      usedMB: 0,
-      backgroundMBPerHour: 0.5,
-      resetDay: 1,
-      perSessionMB: 0.2,
-      perPushMB: 0.005,
-    },
+    battery: input.battery ?? DEFAULT_POWER,
+    network: input.network ?? DEFAULT_NETWORK,
+    dataSense: input.dataSense ?? DEFAULT_DATA_SENSE,
     poll: input.poll ?? DEFAULT_POLL,
   };
 }

@@ -376,17 +376,17 @@ export class SimDevice {
       }
       return;
     }
+    this.dropLink(blocker);
+  }
+
+  /** Closes the persistent connection if open (a `wns.disconnected` if it was up). */
+  private dropLink(reason: DisconnectReason): void {
     if (this.link === 'down') return;
     const wasUp = this.link === 'up';
     this.link = 'down';
     this.ctx.wns.disconnect(this.id);
     if (wasUp)
-      this.ctx.sink.emit({
-        time: this.now(),
-        device: this.id,
-        type: 'wns.disconnected',
-        reason: blocker,
-      });
+      this.ctx.sink.emit({ time: this.now(), device: this.id, type: 'wns.disconnected', reason });
   }
 
   private onLinkOpen(): void {
@@ -402,18 +402,7 @@ export class SimDevice {
    */
   reboot(): void {
     this.ctx.sink.emit({ time: this.now(), device: this.id, type: 'device.rebooted' });
-    if (this.link !== 'down') {
-      const wasUp = this.link === 'up';
-      this.link = 'down';
-      this.ctx.wns.disconnect(this.id);
-      if (wasUp)
-        this.ctx.sink.emit({
-          time: this.now(),
-          device: this.id,
-          type: 'wns.disconnected',
-          reason: 'reboot',
-        });
-    }
+    this.dropLink('reboot');
     const running = this.sessionRunning;
     if (running !== null) {
       this.sessionRunning = null;

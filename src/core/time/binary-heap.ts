@@ -33,20 +33,8 @@ export class BinaryHeap<T> {
     const top = items[0];
     const last = items.pop();
     if (items.length === 0 || last === undefined) return top;
-    const n = items.length;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      let c = l;
-      if (r < n && this.less(items[r] as T, items[l] as T)) c = r;
-      const child = items[c] as T;
-      if (!this.less(child, last)) break;
-      items[i] = child;
-      i = c;
-    }
-    items[i] = last;
+    items[0] = last;
+    this.siftDown(0);
     return top;
   }
 

@@ -166,28 +166,12 @@ export class VirtualClock implements Clock {
    */
   runUntil(until: number): number {
     let count = 0;
-    const heap = this.heap;
-    const lanes = this.lanes;
     for (;;) {
-      // The earliest entry of the heap and the lane heads (inlined: this is the hot loop).
-      let best = heap.peek();
-      let from: Lane | null = null;
-      for (let i = 0; i < lanes.length; i++) {
-        const lane = lanes[i] as Lane;
-        const head = lane.peek();
-        if (head !== undefined && (best === undefined || earlier(head, best))) {
-          best = head;
-          from = lane;
-        }
-      }
-      if (best === undefined || best.at > until) break;
-      if (best.callback !== null && ++count > this.loopLimit) this.loopLimitReached();
-      if (from) from.shift();
-      else {
-        heap.pop();
-        if (best.callback === null) this.cancelledInHeap--;
-      }
-      this.fire(best);
+      const next = this.peekNext();
+      if (next === undefined || next.at > until) break;
+      if (next.callback !== null && ++count > this.loopLimit) this.loopLimitReached();
+      this.removeNext();
+      this.fire(next);
     }
     if (until > this.current) this.current = until;
     return count;
@@ -254,19 +238,11 @@ export class VirtualClock implements Clock {
     return count;
   }
 
-  /** The earliest entry (live or cancelled) of the heap and the lanes, by (time, sequence). */
-  private peekNext(): Entry | undefined {
-    let best = this.heap.peek();
-    const lanes = this.lanes;
-    for (let i = 0; i < lanes.length; i++) {
-      const head = (lanes[i] as Lane).peek();
-      if (head !== undefined && (best === undefined || earlier(head, best))) best = head;
-    }
-    return best;
-  }
+  /** Where the entry {@link peekNext} returned sits: a lane, or the heap (null). */
+  private nextFrom: Lane | null = null;
 
-  /** Removes the entry {@link peekNext} returned. */
-  private removeNext(): void {
+  /** The earliest entry (live or cancelled) of the heap and the lane heads, by (time, sequence). */
+  private peekNext(): Entry | undefined {
     let best = this.heap.peek();
     let from: Lane | null = null;
     const lanes = this.lanes;
@@ -278,11 +254,18 @@ export class VirtualClock implements Clock {
         from = lane;
       }
     }
-    if (from) from.shift();
-    else {
-      this.heap.pop();
-      if (best?.callback === null) this.cancelledInHeap--;
+    this.nextFrom = from;
+    return best;
+  }
+
+  /** Removes the entry the last {@link peekNext} returned. */
+  private removeNext(): void {
+    if (this.nextFrom) {
+      this.nextFrom.shift();
+      return;
     }
+    const top = this.heap.pop();
+    if (top?.callback === null) this.cancelledInHeap--;
   }
 
   /** Throws before running the event over the limit, which stays queued. */

@@ -125,50 +125,10 @@ export class WnsCloud implements WnsLink {
   send(channelUri: string, options: SendOptions): SendOutcome {
     const now = this.clock.now();
     const channel = this.channels.get(channelUri);
-    if (!channel) {
-      this.sink.emit({
-        time: now,
-        device: null,
-        type: 'push.rejected',
-        channelUri,
-        status: 404,
-        reason: 'unknown channel',
-      });
-      return { status: 404, notificationStatus: null, deviceConnectionStatus: null, msgId: null };
-    }
+    if (!channel) return this.reject(null, channelUri, 404, 'unknown channel');
     const device = channel.deviceId;
-    if (this.blocked.has(channel.pfn)) {
-      this.sink.emit({
-        time: now,
-        device,
-        type: 'push.rejected',
-        channelUri,
-        status: 410,
-        reason: 'pfn-blocked',
-      });
-      return {
-        status: 410,
-        notificationStatus: 'dropped',
-        deviceConnectionStatus: null,
-        msgId: null,
-      };
-    }
-    if (channel.expiresAt <= now) {
-      this.sink.emit({
-        time: now,
-        device,
-        type: 'push.rejected',
-        channelUri,
-        status: 410,
-        reason: 'channel-expired',
-      });
-      return {
-        status: 410,
-        notificationStatus: 'dropped',
-        deviceConnectionStatus: null,
-        msgId: null,
-      };
-    }
+    if (this.blocked.has(channel.pfn)) return this.reject(device, channelUri, 410, 'pfn-blocked');
+    if (channel.expiresAt <= now) return this.reject(device, channelUri, 410, 'channel-expired');
     const entry = this.entry(device);
     const msgId = `${device}#${++entry.messages}`;
     const ttl = options.ttlSeconds ?? null;
@@ -215,6 +175,29 @@ export class WnsCloud implements WnsLink {
       notificationStatus: 'received',
       deviceConnectionStatus: connection,
       msgId,
+    };
+  }
+
+  /** Records and answers a push WNS refuses. */
+  private reject(
+    device: string | null,
+    channelUri: string,
+    status: 404 | 410,
+    reason: string,
+  ): SendOutcome {
+    this.sink.emit({
+      time: this.clock.now(),
+      device,
+      type: 'push.rejected',
+      channelUri,
+      status,
+      reason,
+    });
+    return {
+      status,
+      notificationStatus: status === 410 ? 'dropped' : null,
+      deviceConnectionStatus: null,
+      msgId: null,
     };
   }
 
