@@ -22,6 +22,12 @@ export function demoCommand(
       `no demo named ${JSON.stringify(name)}; try one of: ${demos.map((d) => d.name).join(', ')}`,
     );
   }
+  if (options.all && options.format === 'text') {
+    io.stdout(
+      `# dmpush: the ${demos.length} built-in demos, each a scenario in fixtures/demos/ run on the virtual clock.\n` +
+        '# `dmpush demo` lists them; `dmpush demo <name> --format jsonl` runs one as JSON lines.\n',
+    );
+  }
   for (const demo of chosen as NonNullable<(typeof chosen)[number]>[]) {
     if (options.format === 'text') io.stdout(`\n## ${demo.name}: ${demo.story}\n`);
     runSpec(
