@@ -20,6 +20,8 @@ export interface IncomingPush {
   readonly channelUri: string;
   /** It waited in the WNS cache while the device was offline. */
   readonly cached: boolean;
+  /** The raw payload, base64 (MDM pushes carry none that matters; inboxes keep it). */
+  readonly bodyBase64?: string;
 }
 
 /** What the device hears on its persistent connection. */

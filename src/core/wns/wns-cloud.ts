@@ -9,11 +9,16 @@ import type { CachePolicy, EventSink } from '../timeline/events.js';
 export interface WnsCloudOptions {
   /** Run seed; channel tokens come from a stream per device, so they are reproducible. */
   readonly seed: number;
-  /** Host of issued channel URIs. */
+  /** Host of issued channel URIs (`https://<host>/?token=…`); ignored when `baseUrl` is set. */
   readonly host?: string;
+  /** Base of issued channel URIs, e.g. `http://127.0.0.1:8080/`; the token goes in `?token=`. */
+  readonly baseUrl?: string;
   readonly channelLifetimeMs?: number;
-  /** PFNs WNS knows. `'any'` (default) knows every PFN except `unknownPfns`. */
-  readonly knownPfns?: 'any' | Iterable<string>;
+  /**
+   * PFNs WNS knows: `'any'` (default) knows every PFN except `unknownPfns`; a list, or a test
+   * (the emulator's app registry, which can grow).
+   */
+  readonly knownPfns?: 'any' | Iterable<string> | ((pfn: string) => boolean);
   readonly unknownPfns?: Iterable<string>;
   readonly blockedPfns?: Iterable<string>;
   /** A re-request while the device holds a valid channel returns the same URI (WNS may do either). */
@@ -25,6 +30,16 @@ export interface SendOptions {
   readonly cachePolicy: CachePolicy;
   /** `X-WNS-TTL`, seconds from receipt; null or absent for no expiry. */
   readonly ttlSeconds?: number | null;
+  /** The payload, base64. */
+  readonly bodyBase64?: string;
+}
+
+/** What the protocol layer needs to know of a channel. */
+export interface ChannelInfo {
+  readonly uri: string;
+  readonly deviceId: string;
+  readonly pfn: string;
+  readonly expiresAt: number;
 }
 
 /** What WNS answers the sender. */
@@ -41,14 +56,12 @@ export interface SendOutcome {
 interface Cached {
   readonly msgId: string;
   readonly expiresAt: number | null;
+  readonly bodyBase64: string | undefined;
   timer: Timer | null;
 }
 
-interface Channel {
-  readonly uri: string;
-  readonly deviceId: string;
-  readonly pfn: string;
-  readonly expiresAt: number;
+interface Channel extends ChannelInfo {
+  readonly token: string;
   cached: Cached | null;
 }
 
@@ -61,6 +74,14 @@ interface DeviceEntry {
   messages: number;
 }
 
+/** The `token` query parameter of a channel URI, or the argument itself when it has none. */
+export function channelToken(uriOrToken: string): string {
+  const q = uriOrToken.indexOf('?');
+  if (q < 0) return uriOrToken;
+  const params = new URLSearchParams(uriOrToken.slice(q + 1));
+  return params.get('token') ?? '';
+}
+
 const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
 /**
@@ -71,9 +92,9 @@ const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123
 export class WnsCloud implements WnsLink {
   private readonly channels = new Map<string, Channel>();
   private readonly devices = new Map<string, DeviceEntry>();
-  private readonly host: string;
+  private readonly baseUrl: string;
   private readonly lifetime: number;
-  private readonly known: Set<string> | null;
+  private readonly isKnown: (pfn: string) => boolean;
   private readonly unknown: Set<string>;
   private readonly blocked: Set<string>;
   private readonly reuse: boolean;
@@ -84,12 +105,18 @@ export class WnsCloud implements WnsLink {
     private readonly sink: EventSink,
     private readonly options: WnsCloudOptions,
   ) {
-    this.host = options.host ?? 'sim.notify.windows.com';
+    this.baseUrl = options.baseUrl ?? `https://${options.host ?? 'sim.notify.windows.com'}/`;
     this.lifetime = options.channelLifetimeMs ?? RENEWAL_TIMING.channelLifetime;
-    this.known =
-      options.knownPfns === undefined || options.knownPfns === 'any'
-        ? null
-        : new Set(options.knownPfns);
+    const known = options.knownPfns;
+    this.isKnown =
+      known === undefined || known === 'any'
+        ? () => true
+        : typeof known === 'function'
+          ? known
+          : (
+              (set: Set<string>) => (pfn: string) =>
+                set.has(pfn)
+            )(new Set(known));
     this.unknown = new Set(options.unknownPfns ?? []);
     this.blocked = new Set(options.blockedPfns ?? []);
     this.reuse = options.reuseChannelUri ?? false;
@@ -124,7 +151,7 @@ export class WnsCloud implements WnsLink {
   /** Sends a raw push to `channelUri`, as `POST <ChannelURI>` with the given headers would. */
   send(channelUri: string, options: SendOptions): SendOutcome {
     const now = this.clock.now();
-    const channel = this.channels.get(channelUri);
+    const channel = this.channels.get(channelToken(channelUri));
     if (!channel) return this.reject(null, channelUri, 404, 'unknown channel');
     const device = channel.deviceId;
     if (this.blocked.has(channel.pfn)) return this.reject(device, channelUri, 410, 'pfn-blocked');
@@ -145,7 +172,12 @@ export class WnsCloud implements WnsLink {
     });
     const connection = entry.handlers ? ('connected' as const) : ('disconnected' as const);
     if (entry.handlers) {
-      entry.handlers.onPush({ msgId, channelUri, cached: false });
+      entry.handlers.onPush({
+        msgId,
+        channelUri: channel.uri,
+        cached: false,
+        bodyBase64: options.bodyBase64,
+      });
       return {
         status: 200,
         notificationStatus: 'received',
@@ -169,13 +201,31 @@ export class WnsCloud implements WnsLink {
         msgId,
       };
     }
-    this.cache(channel, msgId, ttl === null ? null : now + ttl * SECOND);
+    this.cache(channel, msgId, ttl === null ? null : now + ttl * SECOND, options.bodyBase64);
     return {
       status: 200,
       notificationStatus: 'received',
       deviceConnectionStatus: connection,
       msgId,
     };
+  }
+
+  /**
+   * The channel a URI (or a bare token) names. Only the `token` query parameter counts, so the
+   * same channel answers on any host the emulator is reached by.
+   */
+  findChannel(uriOrToken: string): ChannelInfo | undefined {
+    return this.channels.get(channelToken(uriOrToken));
+  }
+
+  /** Every channel WNS has issued (expired ones included). */
+  listChannels(): ChannelInfo[] {
+    return [...this.channels.values()].map(({ uri, deviceId, pfn, expiresAt }) => ({
+      uri,
+      deviceId,
+      pfn,
+      expiresAt,
+    }));
   }
 
   /** Records and answers a push WNS refuses. */
@@ -236,6 +286,15 @@ export class WnsCloud implements WnsLink {
     return this.available;
   }
 
+  /** Forgets every channel, cached notification, connection and block. */
+  reset(): void {
+    for (const channel of this.channels.values()) this.clock.cancel(channel.cached?.timer);
+    this.channels.clear();
+    this.devices.clear();
+    this.blocked.clear();
+    this.available = true;
+  }
+
   /** Whether the device's persistent connection is up, as WNS sees it. */
   isConnected(deviceId: string): boolean {
     return this.devices.get(deviceId)?.handlers != null;
@@ -246,8 +305,7 @@ export class WnsCloud implements WnsLink {
   private issue(deviceId: string, pfn: string): ChannelGrant {
     if (!this.available) return { ok: false, reason: 'wns-unreachable' };
     if (this.blocked.has(pfn)) return { ok: false, reason: 'pfn-blocked' };
-    if (this.unknown.has(pfn) || (this.known !== null && !this.known.has(pfn)))
-      return { ok: false, reason: 'invalid-pfn' };
+    if (this.unknown.has(pfn) || !this.isKnown(pfn)) return { ok: false, reason: 'invalid-pfn' };
     const now = this.clock.now();
     const entry = this.entry(deviceId);
     if (this.reuse) {
@@ -257,21 +315,27 @@ export class WnsCloud implements WnsLink {
     // Built flat: `+=` in a loop would keep each URI as a chain of 43 string fragments.
     const chars = new Array<string>(43);
     for (let i = 0; i < 43; i++) chars[i] = TOKEN_ALPHABET[entry.random.int(0, 63)] as string;
-    const token = chars.join('');
+    const token = `AwYAAAB${chars.join('')}`;
     const channel: Channel = {
-      uri: `https://${this.host}/?token=AwYAAAB${token}`,
+      uri: `${this.baseUrl}?token=${token}`,
+      token,
       deviceId,
       pfn,
       expiresAt: now + this.lifetime,
       cached: null,
     };
-    this.channels.set(channel.uri, channel);
-    // Keep only channels that can still receive: expired ones are kept for 410 answers.
+    // Expired channels are kept: a push to one is answered 410, not 404.
+    this.channels.set(token, channel);
     entry.channels.push(channel);
     return { ok: true, channelUri: channel.uri, expiresAt: channel.expiresAt };
   }
 
-  private cache(channel: Channel, msgId: string, expiresAt: number | null): void {
+  private cache(
+    channel: Channel,
+    msgId: string,
+    expiresAt: number | null,
+    bodyBase64: string | undefined,
+  ): void {
     const now = this.clock.now();
     const previous = channel.cached;
     if (previous) {
@@ -285,7 +349,7 @@ export class WnsCloud implements WnsLink {
         reason: 'replaced',
       });
     }
-    const cached: Cached = { msgId, expiresAt, timer: null };
+    const cached: Cached = { msgId, expiresAt, bodyBase64, timer: null };
     channel.cached = cached;
     this.sink.emit({
       time: now,
@@ -329,7 +393,12 @@ export class WnsCloud implements WnsLink {
         });
         continue;
       }
-      entry.handlers?.onPush({ msgId: cached.msgId, channelUri: channel.uri, cached: true });
+      entry.handlers?.onPush({
+        msgId: cached.msgId,
+        channelUri: channel.uri,
+        cached: true,
+        bodyBase64: cached.bodyBase64,
+      });
     }
   }
 

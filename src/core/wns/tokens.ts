@@ -1,0 +1,60 @@
+import { HOUR } from '../time/iso.js';
+import type { WnsApp } from './apps.js';
+
+/** Where token values come from: a seeded stream in virtual runs, `crypto` in live servers. */
+export type TokenSource = () => string;
+
+export const DEFAULT_TOKEN_LIFETIME = 24 * HOUR;
+
+interface Issued {
+  readonly pfn: string;
+  readonly expiresAt: number;
+}
+
+/** The outcome of checking a bearer token. */
+export type TokenCheck =
+  | { readonly ok: true; readonly pfn: string }
+  | { readonly ok: false; readonly reason: 'missing' | 'invalid' | 'expired' };
+
+/**
+ * Access tokens: each valid for one app only, for `lifetimeMs` (24 h by default, as WNS: "your
+ * cached access token expires after 24 hours"). Values are opaque and come from a {@link TokenSource}.
+ */
+export class TokenService {
+  private readonly issued = new Map<string, Issued>();
+
+  constructor(
+    private readonly source: TokenSource,
+    readonly lifetimeMs: number = DEFAULT_TOKEN_LIFETIME,
+  ) {}
+
+  /** Issues a token for `app` at `now`. */
+  issue(app: WnsApp, now: number): { token: string; expiresIn: number } {
+    this.sweep(now);
+    const token = this.source();
+    this.issued.set(token, { pfn: app.pfn, expiresAt: now + this.lifetimeMs });
+    return { token, expiresIn: Math.round(this.lifetimeMs / 1000) };
+  }
+
+  /** Checks an `Authorization` header value (`Bearer <token>`, any case of "Bearer"). */
+  check(authorization: string | undefined, now: number): TokenCheck {
+    if (!authorization) return { ok: false, reason: 'missing' };
+    const match = /^bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (!match) return { ok: false, reason: 'invalid' };
+    const found = this.issued.get(match[1] as string);
+    if (!found) return { ok: false, reason: 'invalid' };
+    if (found.expiresAt <= now) return { ok: false, reason: 'expired' };
+    return { ok: true, pfn: found.pfn };
+  }
+
+  /** Forgets tokens that expired more than a lifetime ago (they answer `invalid` after that). */
+  private sweep(now: number): void {
+    if (this.issued.size < 1024) return;
+    for (const [token, t] of this.issued)
+      if (t.expiresAt + this.lifetimeMs < now) this.issued.delete(token);
+  }
+
+  clear(): void {
+    this.issued.clear();
+  }
+}

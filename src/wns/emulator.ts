@@ -1,0 +1,139 @@
+import { AppRegistry, type WnsApp } from '../core/wns/apps.js';
+import { TokenService, DEFAULT_TOKEN_LIFETIME, type TokenSource } from '../core/wns/tokens.js';
+import { WnsCloud } from '../core/wns/wns-cloud.js';
+import { WnsService, type MisusePolicy } from '../core/wns/wns-service.js';
+import type { RateLimit } from '../core/wns/throttle.js';
+import type { IncomingPush, LinkHandlers } from '../core/ports.js';
+import { streamFor } from '../core/random/random.js';
+import type { Clock } from '../core/time/clock.js';
+import { RENEWAL_TIMING } from '../core/dmclient/renewal-policy.js';
+import type { EventSink } from '../core/timeline/events.js';
+
+/** A delivery to a channel with no simulated device behind it (`POST /_sim/channels`). */
+export interface InboxItem {
+  readonly receivedAt: number;
+  readonly channelUri: string;
+  readonly bodyBase64: string;
+}
+
+export interface WnsEmulatorOptions {
+  readonly clock: Clock;
+  readonly seed: number;
+  /** Where the timeline goes (cloud-side events: push.sent, push.cached, …). */
+  readonly sink: EventSink;
+  /** Base URL of channel URIs (the emulator's notify endpoint), e.g. `http://127.0.0.1:8080/`. */
+  readonly baseUrl: string;
+  readonly apps?: readonly WnsApp[];
+  /** Token values; live servers pass a crypto source, virtual runs default to the seed. */
+  readonly tokenSource?: TokenSource;
+  readonly tokenLifetimeMs?: number;
+  readonly channelLifetimeMs?: number;
+  readonly reuseChannelUri?: boolean;
+  readonly throttle?: { readonly channel?: RateLimit; readonly app?: RateLimit };
+  readonly misuse?: MisusePolicy | null;
+}
+
+/**
+ * The WNS emulator's state in one place: apps, tokens, channels and delivery (the cloud), the
+ * sender protocol (the service) and inboxes for channels with no simulated device. The HTTP and
+ * WebSocket adapters and the admin API all work on one instance.
+ */
+export class WnsEmulator {
+  readonly clock: Clock;
+  readonly apps: AppRegistry;
+  readonly tokens: TokenService;
+  readonly cloud: WnsCloud;
+  readonly service: WnsService;
+  private readonly inboxes = new Map<string, { items: InboxItem[]; handlers: LinkHandlers }>();
+
+  constructor(readonly options: WnsEmulatorOptions) {
+    this.clock = options.clock;
+    this.apps = new AppRegistry(options.apps ?? []);
+    const tokenRandom = streamFor(options.seed, 'wns:tokens');
+    const source: TokenSource =
+      options.tokenSource ??
+      (() => {
+        let t = 'EgA';
+        for (let i = 0; i < 40; i++)
+          t += 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'[
+            tokenRandom.int(0, 61)
+          ];
+        return `${t}=`;
+      });
+    this.tokens = new TokenService(source, options.tokenLifetimeMs ?? DEFAULT_TOKEN_LIFETIME);
+    this.cloud = new WnsCloud(options.clock, options.sink, {
+      seed: options.seed,
+      baseUrl: options.baseUrl,
+      channelLifetimeMs: options.channelLifetimeMs ?? RENEWAL_TIMING.channelLifetime,
+      knownPfns: (pfn) => this.apps.has(pfn),
+      reuseChannelUri: options.reuseChannelUri,
+    });
+    this.service = new WnsService(options.clock, this.cloud, this.apps, this.tokens, {
+      random: streamFor(options.seed, 'wns:service'),
+      throttle: options.throttle,
+      misuse: options.misuse,
+    });
+  }
+
+  /**
+   * Issues a channel for a device with no simulation behind it; its deliveries land in an inbox.
+   * Returns null with the reason when WNS refuses (unknown or blocked PFN).
+   */
+  createInboxChannel(
+    pfn: string,
+    deviceId: string,
+    connected: boolean,
+  ): { channelUri: string; expiresAt: number } | { error: string } {
+    let grant: { channelUri: string; expiresAt: number } | { error: string } = {
+      error: 'no answer',
+    };
+    this.cloud.requestChannel(deviceId, pfn, (g) => {
+      grant = g.ok ? { channelUri: g.channelUri, expiresAt: g.expiresAt } : { error: g.reason };
+    });
+    if ('error' in grant) return grant;
+    let inbox = this.inboxes.get(deviceId);
+    if (!inbox) {
+      const items: InboxItem[] = [];
+      const handlers: LinkHandlers = {
+        onOpen: () => undefined,
+        onPush: (push: IncomingPush) =>
+          items.push({
+            receivedAt: this.clock.now(),
+            channelUri: push.channelUri,
+            bodyBase64: push.bodyBase64 ?? '',
+          }),
+        onClosed: () => undefined,
+      };
+      inbox = { items, handlers };
+      this.inboxes.set(deviceId, inbox);
+    }
+    this.setInboxConnection(deviceId, connected);
+    return grant;
+  }
+
+  /** True when `deviceId` is an inbox device (created through the admin API). */
+  hasInbox(deviceId: string): boolean {
+    return this.inboxes.has(deviceId);
+  }
+
+  setInboxConnection(deviceId: string, connected: boolean): boolean {
+    const inbox = this.inboxes.get(deviceId);
+    if (!inbox) return false;
+    if (connected) this.cloud.connect(deviceId, inbox.handlers);
+    else this.cloud.disconnect(deviceId);
+    return true;
+  }
+
+  inbox(deviceId: string): readonly InboxItem[] | undefined {
+    return this.inboxes.get(deviceId)?.items;
+  }
+
+  /** Forgets everything but the apps (for `POST /_sim/reset`). */
+  reset(): void {
+    for (const id of this.inboxes.keys()) this.cloud.disconnect(id);
+    this.inboxes.clear();
+    this.tokens.clear();
+    this.cloud.reset();
+    this.service.reset();
+  }
+}
