@@ -128,6 +128,11 @@ export class WnsEmulator {
     return this.inboxes.get(deviceId)?.items;
   }
 
+  /** The base of channel URIs issued from now on (known once the server listens). */
+  setBaseUrl(baseUrl: string): void {
+    this.cloud.setBaseUrl(baseUrl);
+  }
+
   /** Forgets everything but the apps (for `POST /_sim/reset`). */
   reset(): void {
     for (const id of this.inboxes.keys()) this.cloud.disconnect(id);

@@ -92,7 +92,7 @@ const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123
 export class WnsCloud implements WnsLink {
   private readonly channels = new Map<string, Channel>();
   private readonly devices = new Map<string, DeviceEntry>();
-  private readonly baseUrl: string;
+  private baseUrl: string;
   private readonly lifetime: number;
   private readonly isKnown: (pfn: string) => boolean;
   private readonly unknown: Set<string>;
@@ -284,6 +284,11 @@ export class WnsCloud implements WnsLink {
 
   get isAvailable(): boolean {
     return this.available;
+  }
+
+  /** Sets the base of channel URIs issued from now on (a server learns its port after listening). */
+  setBaseUrl(baseUrl: string): void {
+    this.baseUrl = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
   }
 
   /** Forgets every channel, cached notification, connection and block. */
