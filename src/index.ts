@@ -135,6 +135,47 @@ export type {
   SimulationSpecOptions,
 } from './testing/arbitraries.js';
 
+// The WNS emulator: domain, HTTP and WebSocket adapters, TLS.
+export { WnsEmulator } from './wns/emulator.js';
+export type { WnsEmulatorOptions, InboxItem } from './wns/emulator.js';
+export { parseAppsFile } from './wns/apps-file.js';
+export { AppRegistry, appProblems } from './core/wns/apps.js';
+export type { WnsApp } from './core/wns/apps.js';
+export { TokenService, DEFAULT_TOKEN_LIFETIME } from './core/wns/tokens.js';
+export type { TokenSource, TokenCheck } from './core/wns/tokens.js';
+export { WnsService, MAX_RAW_BYTES } from './core/wns/wns-service.js';
+export type {
+  WnsResponse,
+  NotifyRequest,
+  Fault,
+  MisusePolicy,
+  WnsServiceOptions,
+} from './core/wns/wns-service.js';
+export { DEFAULT_THROTTLE } from './core/wns/throttle.js';
+export type { RateLimit } from './core/wns/throttle.js';
+export type { JournalEntry, JournalFilter } from './core/wns/journal.js';
+export { createWnsHttpServer } from './adapters/http/wns-http-server.js';
+export type {
+  WnsHttpServer,
+  WnsHttpServerOptions,
+  WnsRequestLogEntry,
+} from './adapters/http/wns-http-server.js';
+export {
+  attachDeviceSockets,
+  DeviceCloseCode,
+  DEVICE_SOCKET_PATH,
+} from './adapters/ws/device-socket-server.js';
+export type {
+  DeviceSockets,
+  DeviceSocketOptions,
+  ClientMessage,
+  ServerMessage,
+} from './adapters/ws/device-socket-server.js';
+export { WebSocketWnsLink, DEFAULT_BACKOFF } from './adapters/ws/websocket-wns-link.js';
+export type { WebSocketWnsLinkOptions, BackoffOptions } from './adapters/ws/websocket-wns-link.js';
+export { ensureCertificates, DEFAULT_TLS_NAMES } from './adapters/tls/certificates.js';
+export type { TlsMaterial } from './adapters/tls/certificates.js';
+
 // Errors.
 export {
   DmpushError,

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { demoCommand } from './commands/demo.js';
 import { runCommand } from './commands/run.js';
 import { scheduleCommand } from './commands/schedule.js';
+import { wnsCommand } from './commands/wns.js';
 import { processIo, UsageError, type CliIo } from './io.js';
 import type { TimelineFormat } from './timeline-writer.js';
 
@@ -103,7 +104,58 @@ export function buildProgram(io: CliIo): Command {
       demoCommand(io, name, { ...runOptions(o), all: o.all }),
     );
 
+  program
+    .command('wns')
+    .description(
+      "run the WNS emulator: token and notify endpoints, the admin API (/_sim/) and the devices' WebSocket endpoint",
+    )
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--port <n>', 'port (0 = any free port)', portArg, 8080)
+    .addOption(
+      new Option(
+        '--clock <clock>',
+        'system time, or a virtual clock moved by POST /_sim/clock/advance',
+      )
+        .choices(['system', 'virtual'])
+        .default('system'),
+    )
+    .option(
+      '--apps <file>',
+      'apps file: a YAML or JSON list of {pfn, sid, secret} (default: the built-in demo app)',
+    )
+    .option('--tls', 'serve HTTPS with a local CA (see the README, "TLS mode")', false)
+    .option('--cert-dir <dir>', 'where the TLS CA and certificate are kept', '.dmpush/tls')
+    .option(
+      '--public-host <name>',
+      'host name in issued channel URIs (e.g. db5.notify.windows.com)',
+    )
+    .option('--seed <n>', 'seed for fault draws', seedArg, 1)
+    .addOption(
+      new Option('--log-level <level>', 'log level')
+        .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+        .default('info'),
+    )
+    .action((o: WnsFlags) => wnsCommand(io, o));
+
   return program;
+}
+
+interface WnsFlags {
+  host: string;
+  port: number;
+  clock: 'system' | 'virtual';
+  apps?: string;
+  tls: boolean;
+  certDir: string;
+  publicHost?: string;
+  seed: number;
+  logLevel: string;
+}
+
+function portArg(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 65535)
+    throw new InvalidArgumentError(`expected a port from 0 to 65535, got ${JSON.stringify(value)}`);
+  return Number(value);
 }
 
 /**

@@ -19,6 +19,7 @@ export function parseAppsFile(text: string, source = 'apps'): WnsApp[] {
   const problems: string[] = [];
   const apps: WnsApp[] = [];
   const seen = new Set<string>();
+  const seenEntra = new Set<string>();
   data.forEach((entry: unknown, i) => {
     const path = `apps[${i}]`;
     if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
@@ -36,6 +37,11 @@ export function parseAppsFile(text: string, source = 'apps'): WnsApp[] {
       const app = e as unknown as WnsApp;
       if (seen.has(app.pfn)) problems.push(`${path}.pfn: ${app.pfn} is listed twice`);
       seen.add(app.pfn);
+      if (app.entraAppId) {
+        if (seenEntra.has(app.entraAppId))
+          problems.push(`${path}.entraAppId: ${app.entraAppId} is listed twice`);
+        seenEntra.add(app.entraAppId);
+      }
       apps.push(app);
     }
   });

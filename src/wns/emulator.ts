@@ -70,6 +70,7 @@ export class WnsEmulator {
     });
     this.service = new WnsService(options.clock, this.cloud, this.apps, this.tokens, {
       random: streamFor(options.seed, 'wns:service'),
+      faultRandom: streamFor(options.seed, 'wns:faults'),
       throttle: options.throttle,
       misuse: options.misuse,
     });

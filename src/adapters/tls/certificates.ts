@@ -5,6 +5,7 @@ import { webcrypto } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
+import { SystemClock } from '../system-clock.js';
 
 /** Host names the emulator answers for by default in TLS mode. */
 export const DEFAULT_TLS_NAMES = [
@@ -27,7 +28,6 @@ export interface TlsMaterial {
 }
 
 type CryptoKey = webcrypto.CryptoKey;
-type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const YEAR = 365 * 24 * 3600 * 1000;
@@ -53,12 +53,13 @@ function serial(): string {
 
 /**
  * Makes sure `dir` holds a local CA (`ca.pem`, `ca-key.pem`) and a server certificate signed by
- * it for `names` (`server.pem`, `server-key.pem`). The CA is generated once and kept, so trusting
- * it once is enough; the server certificate is made again when the names change.
+ * it for `names` (`server.pem`, `server-key.pem`), valid from `now`. The CA is generated once and
+ * kept, so trusting it once is enough; the server certificate is made again when the names change.
  */
 export async function ensureCertificates(
   dir: string,
   names: readonly string[] = DEFAULT_TLS_NAMES,
+  now: number = new SystemClock().now(),
 ): Promise<TlsMaterial> {
   // Node's WebCrypto; the library's typings name the DOM's `Crypto`, absent from Node's types.
   (x509.cryptoProvider.set as (crypto: unknown) => void).call(x509.cryptoProvider, webcrypto);
@@ -80,11 +81,7 @@ export async function ensureCertificates(
     caKey = await importKey(readFileSync(paths.caKey, 'utf8'));
     caCert = new x509.X509Certificate(caPem);
   } else {
-    const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, [
-      'sign',
-      'verify',
-    ])) as CryptoKeyPair;
-    const now = Date.now();
+    const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
     caCert = await x509.X509CertificateGenerator.createSelfSigned({
       serialNumber: serial(),
       name: 'CN=dmpush local CA, O=dmpush',
@@ -118,11 +115,7 @@ export async function ensureCertificates(
     existsSync(paths.key) &&
     JSON.stringify(current) === JSON.stringify(wanted);
   if (!reuse) {
-    const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, [
-      'sign',
-      'verify',
-    ])) as CryptoKeyPair;
-    const now = Date.now();
+    const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
     const altNames = names.map((n) => ({
       type: isIP(n) ? ('ip' as const) : ('dns' as const),
       value: n,

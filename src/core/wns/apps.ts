@@ -59,6 +59,11 @@ export class AppRegistry {
       problems.push(`pfn: an app with PFN ${app.pfn} is already registered`);
     if (this.bySid.has(app.sid))
       problems.push(`sid: an app with SID ${app.sid} is already registered`);
+    if (app.entraAppId && this.byEntraId.has(app.entraAppId)) {
+      problems.push(
+        `entraAppId: an app with Entra application id ${app.entraAppId} is already registered`,
+      );
+    }
     if (problems.length) throw new ValidationError(problems);
     const copy: WnsApp = { ...app };
     this.byPfn.set(app.pfn, copy);

@@ -294,8 +294,11 @@ export class WnsCloud implements WnsLink {
   /** Forgets every channel, cached notification, connection and block. */
   reset(): void {
     for (const channel of this.channels.values()) this.clock.cancel(channel.cached?.timer);
-    this.channels.clear();
+    // Connected devices hear that WNS ended their connection (they reconnect, with no channels).
+    const open = [...this.devices.values()].map((e) => e.handlers).filter((h) => h !== null);
     this.devices.clear();
+    for (const handlers of open) handlers.onClosed('cloud');
+    this.channels.clear();
     this.blocked.clear();
     this.available = true;
   }
@@ -387,6 +390,18 @@ export class WnsCloud implements WnsLink {
       if (!cached) continue;
       channel.cached = null;
       this.clock.cancel(cached.timer);
+      if (cached.expiresAt !== null && cached.expiresAt <= now) {
+        // A TTL that ran out at this very instant (or a late timer on the system clock).
+        this.sink.emit({
+          time: now,
+          device: channel.deviceId,
+          type: 'push.dropped',
+          msgId: cached.msgId,
+          channelUri: channel.uri,
+          reason: 'ttl-expired',
+        });
+        continue;
+      }
       if (channel.expiresAt <= now) {
         this.sink.emit({
           time: now,

@@ -45,8 +45,10 @@ export interface MisusePolicy {
 export interface WnsServiceOptions {
   readonly throttle?: { readonly channel?: RateLimit; readonly app?: RateLimit };
   readonly misuse?: MisusePolicy | null;
-  /** Draws for fault probabilities. */
+  /** Draws for generated ids (MS-CV, X-WNS-Msg-ID). */
   readonly random: Random;
+  /** Draws for fault probabilities (a stream of its own, so ids do not shift which requests a fault hits). */
+  readonly faultRandom: Random;
 }
 
 export const MAX_RAW_BYTES = 5000;
@@ -363,7 +365,7 @@ export class WnsService {
   /** The fault that hits this request of `op`, if any (drawn from the seeded stream). */
   faultFor(op: Fault['op']): Fault | null {
     for (const f of this.faults)
-      if (f.op === op && this.options.random.float() < f.probability) return f;
+      if (f.op === op && this.options.faultRandom.float() < f.probability) return f;
     return null;
   }
 
