@@ -6,6 +6,7 @@ import { demoCommand } from './commands/demo.js';
 import { runCommand } from './commands/run.js';
 import { scheduleCommand } from './commands/schedule.js';
 import { wnsCommand } from './commands/wns.js';
+import { parseDuration } from '../core/time/iso.js';
 import { processIo, UsageError, type CliIo } from './io.js';
 import type { TimelineFormat } from './timeline-writer.js';
 
@@ -130,6 +131,15 @@ export function buildProgram(io: CliIo): Command {
       'host name in issued channel URIs (e.g. db5.notify.windows.com)',
     )
     .option('--seed <n>', 'seed for fault draws', seedArg, 1)
+    .option('--token-lifetime <duration>', 'access token lifetime, ISO 8601', durationArg, 'PT24H')
+    .option('--channel-lifetime <duration>', 'channel lifetime, ISO 8601', durationArg, 'P30D')
+    .option('--channel-rate <rate>', 'throttle per channel: <per second>/<burst>', rateArg, '1/30')
+    .option('--app-rate <rate>', 'throttle per app: <per second>/<burst>', rateArg, '500/2000')
+    .option(
+      '--block-after <n>',
+      'block a PFN after n rejected pushes (404, 406, 410) within an hour (default: never)',
+      countArg,
+    )
     .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -141,6 +151,11 @@ export function buildProgram(io: CliIo): Command {
 }
 
 interface WnsFlags {
+  tokenLifetime: string;
+  channelLifetime: string;
+  channelRate: string;
+  appRate: string;
+  blockAfter?: number;
   host: string;
   port: number;
   clock: 'system' | 'virtual';
@@ -150,6 +165,30 @@ interface WnsFlags {
   publicHost?: string;
   seed: number;
   logLevel: string;
+}
+
+function durationArg(value: string): string {
+  const d = parseDuration(value);
+  if (!d || d.toMillis() <= 0)
+    throw new InvalidArgumentError(
+      `expected a positive ISO 8601 duration such as PT24H or P30D, got ${JSON.stringify(value)}`,
+    );
+  return value;
+}
+
+function rateArg(value: string): string {
+  const m = /^(\d+(?:\.\d+)?)\/(\d+)$/.exec(value);
+  if (!m || Number(m[1]) <= 0 || Number(m[2]) < 1)
+    throw new InvalidArgumentError(
+      `expected <per second>/<burst> such as 1/30, got ${JSON.stringify(value)}`,
+    );
+  return value;
+}
+
+function countArg(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1)
+    throw new InvalidArgumentError(`expected a whole number from 1, got ${JSON.stringify(value)}`);
+  return Number(value);
 }
 
 function portArg(value: string): number {

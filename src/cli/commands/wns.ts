@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { pino, type Logger } from 'pino';
+import { pino, type BaseLogger } from 'pino';
 import { createWnsHttpServer } from '../../adapters/http/wns-http-server.js';
 import { SystemClock } from '../../adapters/system-clock.js';
 import { ensureCertificates, DEFAULT_TLS_NAMES } from '../../adapters/tls/certificates.js';
 import { attachDeviceSockets } from '../../adapters/ws/device-socket-server.js';
 import { ValidationError } from '../../core/errors.js';
 import type { Clock } from '../../core/time/clock.js';
+import { parseDuration } from '../../core/time/iso.js';
+import type { RateLimit } from '../../core/wns/throttle.js';
 import { VirtualClock } from '../../core/time/virtual-clock.js';
 import { toJson } from '../../core/timeline/format.js';
 import type { WnsApp } from '../../core/wns/apps.js';
@@ -24,7 +26,23 @@ export interface WnsCommandOptions {
   readonly publicHost?: string;
   readonly seed: number;
   readonly logLevel: string;
+  /** ISO durations. */
+  readonly tokenLifetime?: string;
+  readonly channelLifetime?: string;
+  /** `<per second>/<burst>`. */
+  readonly channelRate?: string;
+  readonly appRate?: string;
+  /** Block a PFN after this many rejected pushes within an hour. */
+  readonly blockAfter?: number;
 }
+
+const rate = (text: string | undefined): RateLimit | undefined => {
+  if (!text) return undefined;
+  const [perSecond, burst] = text.split('/').map(Number);
+  return { perSecond: perSecond as number, burst: burst as number };
+};
+const millis = (iso: string | undefined): number | undefined =>
+  iso ? parseDuration(iso)?.toMillis() : undefined;
 
 /** A running emulator, as `dmpush wns` starts it. */
 export interface RunningWns {
@@ -71,7 +89,7 @@ function readApps(io: CliIo, file: string): { apps: WnsApp[]; demo: boolean } {
 export async function startWns(
   io: CliIo,
   o: WnsCommandOptions,
-  logger?: Logger,
+  logger?: BaseLogger,
 ): Promise<RunningWns> {
   if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535)
     throw new UsageError(`--port: expected a port from 0 to 65535, got ${o.port}`);
@@ -94,6 +112,10 @@ export async function startWns(
     apps,
     // Live tokens must be unguessable.
     tokenSource: () => randomBytes(48).toString('base64'),
+    tokenLifetimeMs: millis(o.tokenLifetime),
+    channelLifetimeMs: millis(o.channelLifetime),
+    throttle: { channel: rate(o.channelRate), app: rate(o.appRate) },
+    misuse: o.blockAfter ? { rejectionsPerHour: o.blockAfter } : null,
     sink: { emit: (event) => log.debug({ event: toJson(event) }, event.type) },
   });
   const tls = o.tls
