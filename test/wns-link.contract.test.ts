@@ -16,6 +16,7 @@ import { DAY, SECOND } from '../src/core/time/iso.js';
 import { VirtualClock } from '../src/core/time/virtual-clock.js';
 import { MemorySink } from '../src/core/timeline/events.js';
 import { WnsEmulator } from '../src/wns/emulator.js';
+import { until } from './helpers/until.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const PFN = 'Contoso.MDM_8wekyb3d8bbwe';
@@ -112,17 +113,6 @@ function listener(): Heard {
     },
   };
   return heard;
-}
-
-/** Polls (no timers) until `condition` holds; fails after a bounded number of turns. */
-async function until(condition: () => boolean, what = 'condition'): Promise<void> {
-  for (let i = 0; i < 5000; i++) {
-    if (condition()) return;
-    // One event-loop turn so socket I/O can land; not a sleep (virtual time does not move).
-    // eslint-disable-next-line no-restricted-syntax
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 function wnsLinkContract(name: string, factory: HarnessFactory): void {

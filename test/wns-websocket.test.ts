@@ -22,6 +22,7 @@ import { VirtualClock } from '../src/core/time/virtual-clock.js';
 import { MemorySink } from '../src/core/timeline/events.js';
 import { deviceSpecWith, EXAMPLE_PFN, simulationSpecFor } from '../src/testing/arbitraries.js';
 import { WnsEmulator } from '../src/wns/emulator.js';
+import { until } from './helpers/until.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const PFN = EXAMPLE_PFN;
@@ -30,17 +31,6 @@ const APP = {
   sid: 'ms-app://S-1-15-2-2411136829-3422574390-1218575391-4088406412-1652238325-1536734281-1962548315',
   secret: 'contoso-secret-1',
 };
-
-/** Polls (no timers) until `condition` holds; fails after a bounded number of turns. */
-async function until(condition: () => boolean, what = 'condition'): Promise<void> {
-  for (let i = 0; i < 5000; i++) {
-    if (condition()) return;
-    // One event-loop turn so socket I/O can land; not a sleep (virtual time does not move).
-    // eslint-disable-next-line no-restricted-syntax
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
