@@ -390,26 +390,17 @@ export class WnsCloud implements WnsLink {
       if (!cached) continue;
       channel.cached = null;
       this.clock.cancel(cached.timer);
-      if (cached.expiresAt !== null && cached.expiresAt <= now) {
-        // A TTL that ran out at this very instant (or a late timer on the system clock).
+      // A TTL that ran out at this very instant (or a late timer on the system clock), or a
+      // channel that expired while the device was away: the notification is not delivered.
+      const ttlOver = cached.expiresAt !== null && cached.expiresAt <= now;
+      if (ttlOver || channel.expiresAt <= now) {
         this.sink.emit({
           time: now,
           device: channel.deviceId,
           type: 'push.dropped',
           msgId: cached.msgId,
           channelUri: channel.uri,
-          reason: 'ttl-expired',
-        });
-        continue;
-      }
-      if (channel.expiresAt <= now) {
-        this.sink.emit({
-          time: now,
-          device: channel.deviceId,
-          type: 'push.dropped',
-          msgId: cached.msgId,
-          channelUri: channel.uri,
-          reason: 'channel-expired',
+          reason: ttlOver ? 'ttl-expired' : 'channel-expired',
         });
         continue;
       }

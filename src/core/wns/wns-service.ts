@@ -116,7 +116,7 @@ export class WnsService {
     if (app.secret !== form['client_secret'])
       return this.tokenError(400, 'invalid_client', 'Invalid client secret', {}, app);
     const { token, expiresIn } = this.tokens.issue(app, this.clock.now());
-    this.journal.add({ time: this.clock.now(), op: 'token', status: 200, pfn: app.pfn });
+    this.journalToken(200, app);
     return json(200, { access_token: token, token_type: 'bearer', expires_in: expiresIn });
   }
 
@@ -165,7 +165,7 @@ export class WnsService {
       );
     }
     const { token, expiresIn } = this.tokens.issue(app, this.clock.now());
-    this.journal.add({ time: this.clock.now(), op: 'token', status: 200, pfn: app.pfn });
+    this.journalToken(200, app);
     return json(200, {
       token_type: 'Bearer',
       expires_in: expiresIn,
@@ -181,13 +181,7 @@ export class WnsService {
     headers: Record<string, string> = {},
     app?: WnsApp,
   ): WnsResponse {
-    this.journal.add({
-      time: this.clock.now(),
-      op: 'token',
-      status,
-      pfn: app?.pfn,
-      description: `${error}: ${description}`,
-    });
+    this.journalToken(status, app, `${error}: ${description}`);
     return json(status, { error, error_description: description }, headers);
   }
 
@@ -198,18 +192,16 @@ export class WnsService {
     text: string,
     app?: WnsApp,
   ): WnsResponse {
-    this.journal.add({
-      time: this.clock.now(),
-      op: 'token',
-      status,
-      pfn: app?.pfn,
-      description: `${error}: AADSTS${code}`,
-    });
+    this.journalToken(status, app, `${error}: AADSTS${code}`);
     return json(status, {
       error,
       error_description: `AADSTS${code}: ${text}`,
       error_codes: [code],
     });
+  }
+
+  private journalToken(status: number, app: WnsApp | undefined, description?: string): void {
+    this.journal.add({ time: this.clock.now(), op: 'token', status, pfn: app?.pfn, description });
   }
 
   // ---- notify ---------------------------------------------------------------------------------
