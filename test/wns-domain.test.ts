@@ -1,10 +1,13 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../src/core/errors.js';
 import { AppRegistry } from '../src/core/wns/apps.js';
+import { Journal } from '../src/core/wns/journal.js';
+import { channelToken } from '../src/core/wns/wns-cloud.js';
 import { VirtualClock } from '../src/core/time/virtual-clock.js';
 import { MemorySink } from '../src/core/timeline/events.js';
 import { parseAppsFile } from '../src/wns/apps-file.js';
-import { WnsEmulator } from '../src/wns/emulator.js';
+import { INBOX_CAPACITY, WnsEmulator } from '../src/wns/emulator.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const APP = {
@@ -73,5 +76,55 @@ describe('regressions in the WNS domain', () => {
       return hits;
     };
     expect(draws(true)).toEqual(draws(false));
+  });
+});
+
+describe('bounded stores and the channel token parser', () => {
+  it('the journal keeps about its capacity, newest entries last, trimming in batches', () => {
+    const journal = new Journal(8);
+    for (let i = 0; i < 100; i++) journal.add({ time: i, op: 'notify', status: 200 });
+    const seqs = journal.list().map((e) => e.seq);
+    expect(seqs.length).toBeGreaterThanOrEqual(8);
+    expect(seqs.length).toBeLessThanOrEqual(9);
+    expect(seqs.at(-1)).toBe(100);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+  });
+
+  it('an inbox keeps the newest deliveries only', () => {
+    const emulator = new WnsEmulator({
+      clock: new VirtualClock({ start: T0 }),
+      seed: 1,
+      sink: { emit: () => undefined },
+      baseUrl: 'http://x/',
+      apps: [APP],
+      throttle: { channel: { perSecond: 1e9, burst: 1e9 } },
+    });
+    const grant = emulator.createInboxChannel(APP.pfn, 'box', true);
+    if ('error' in grant) throw new Error(grant.error);
+    const n = INBOX_CAPACITY + INBOX_CAPACITY / 4;
+    for (let i = 0; i < n; i++)
+      emulator.cloud.send(grant.channelUri, { cachePolicy: 'no-cache', bodyBase64: String(i) });
+    const items = emulator.inbox('box') ?? [];
+    expect(items.length).toBeLessThanOrEqual(INBOX_CAPACITY + INBOX_CAPACITY / 8);
+    expect(items.at(-1)?.bodyBase64).toBe(String(n - 1));
+  });
+
+  it('channelToken agrees with URLSearchParams on any query', () => {
+    fc.assert(
+      fc.property(
+        fc.string(),
+        fc
+          .array(
+            fc.constantFrom('token=', 'a', 'B', '-', '_', '=', '&', '%41', '%', '+', '#', '?', '0'),
+          )
+          .map((parts) => parts.join('')),
+        (host, query) => {
+          const uri = `https://${host.replace(/\?/g, '')}/?${query}`;
+          const expected = new URLSearchParams(query).get('token') ?? '';
+          return channelToken(uri) === expected;
+        },
+      ),
+    );
+    expect(channelToken('AwYAAAB-x_y')).toBe('AwYAAAB-x_y');
   });
 });

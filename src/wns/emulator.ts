@@ -9,6 +9,9 @@ import type { Clock } from '../core/time/clock.js';
 import { RENEWAL_TIMING } from '../core/dmclient/renewal-policy.js';
 import type { EventSink } from '../core/timeline/events.js';
 
+/** Deliveries an inbox keeps (the newest). */
+export const INBOX_CAPACITY = 10_000;
+
 /** A delivery to a channel with no simulated device behind it (`POST /_sim/channels`). */
 export interface InboxItem {
   readonly receivedAt: number;
@@ -97,12 +100,16 @@ export class WnsEmulator {
       const items: InboxItem[] = [];
       const handlers: LinkHandlers = {
         onOpen: () => undefined,
-        onPush: (push: IncomingPush) =>
+        onPush: (push: IncomingPush) => {
           items.push({
             receivedAt: this.clock.now(),
             channelUri: push.channelUri,
             bodyBase64: push.bodyBase64 ?? '',
-          }),
+          });
+          // Bounded, like the journal: a long-running emulator under load must not grow forever.
+          if (items.length > INBOX_CAPACITY + (INBOX_CAPACITY >> 3))
+            items.splice(0, items.length - INBOX_CAPACITY);
+        },
         onClosed: () => undefined,
       };
       inbox = { items, handlers };

@@ -76,7 +76,8 @@ class InFlight {
   constructor(private readonly clock: Clock) {}
 
   start(): void {
-    if (this.release) return;
+    // Only a virtual clock waits for I/O; on the system clock tracking would be pure cost.
+    if (this.release || this.clock.mode !== 'virtual') return;
     void this.clock.track(
       new Promise<void>((resolve) => {
         this.release = resolve;
@@ -363,11 +364,15 @@ export function createWnsHttpServer(
     const body: BodyResult = await readBody(x.req, { limit: MAX_RAW_BYTES });
     if (body.kind === 'aborted') return;
     const close = body.kind === 'too-large' && body.unread;
-    const cv = headers['ms-cv'] ?? correlationVector();
-    const go = await applyFault(x, 'notify', (status, extra) =>
-      send(x.res, status, { 'ms-cv': cv, ...extra }, '', { close }),
-    );
-    if (!go) return;
+    // Generated only where this adapter answers itself (the service makes its own otherwise).
+    let generated: string | undefined;
+    const cv = (): string => headers['ms-cv'] ?? (generated ??= correlationVector());
+    if (service.listFaults().length > 0) {
+      const go = await applyFault(x, 'notify', (status, extra) =>
+        send(x.res, status, { 'ms-cv': cv(), ...extra }, '', { close }),
+      );
+      if (!go) return;
+    }
     if (chunked) {
       const description =
         'chunked transfer encoding is not supported: send the body with a Content-Length header';
@@ -385,7 +390,7 @@ export function createWnsHttpServer(
         x.res,
         400,
         {
-          'ms-cv': cv,
+          'ms-cv': cv(),
           'x-wns-status': 'dropped',
           'x-wns-notificationstatus': 'dropped',
           'x-wns-error-description': description,

@@ -78,6 +78,10 @@ interface DeviceEntry {
 export function channelToken(uriOrToken: string): string {
   const q = uriOrToken.indexOf('?');
   if (q < 0) return uriOrToken;
+  // The common case, `…/?token=<url-safe token>` and nothing else, without URLSearchParams.
+  if (uriOrToken.startsWith('token=', q + 1) && !/[&%+#]/.test(uriOrToken.slice(q + 7))) {
+    return uriOrToken.slice(q + 7);
+  }
   const params = new URLSearchParams(uriOrToken.slice(q + 1));
   return params.get('token') ?? '';
 }
