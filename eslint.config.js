@@ -49,7 +49,7 @@ export default tseslint.config(
   },
   {
     // The only places allowed to read the wall clock or use real timers.
-    files: ['src/adapters/system-clock.ts', 'bench/**/*.ts'],
+    files: ['src/adapters/clock/system-clock.ts', 'bench/**/*.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },
   {

@@ -34,7 +34,7 @@ export { isWellFormedPfn } from './core/dmclient/pfn.js';
 export { VirtualClock } from './core/time/virtual-clock.js';
 export type { VirtualClockOptions } from './core/time/virtual-clock.js';
 export type { Clock, Timer } from './core/time/clock.js';
-export { SystemClock } from './adapters/system-clock.js';
+export { SystemClock } from './adapters/clock/system-clock.js';
 export { SeededRandom, streamFor, streamSeed } from './core/random/random.js';
 export type { Random } from './core/random/random.js';
 export {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SystemClock } from '../src/adapters/system-clock.js';
+import { SystemClock } from '../src/adapters/clock/system-clock.js';
 import { Simulation } from '../src/core/simulation.js';
 import { DAY, HOUR, MINUTE, SECOND } from '../src/core/time/iso.js';
 import { MemorySink } from '../src/core/timeline/events.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createWnsHttpServer } from '../src/adapters/http/wns-http-server.js';
-import { SystemClock } from '../src/adapters/system-clock.js';
+import { SystemClock } from '../src/adapters/clock/system-clock.js';
 import { MemorySink } from '../src/core/timeline/events.js';
 import { WnsEmulator } from '../src/wns/emulator.js';
 import { APP, OTHER, startHarness, type Harness } from './helpers/wns-harness.js';

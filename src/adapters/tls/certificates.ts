@@ -5,7 +5,7 @@ import { webcrypto } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import { SystemClock } from '../system-clock.js';
+import { SystemClock } from '../clock/system-clock.js';
 
 /** Host names the emulator answers for by default in TLS mode. */
 export const DEFAULT_TLS_NAMES = [

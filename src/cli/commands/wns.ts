@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { pino, type BaseLogger } from 'pino';
 import { createWnsHttpServer } from '../../adapters/http/wns-http-server.js';
-import { SystemClock } from '../../adapters/system-clock.js';
+import { SystemClock } from '../../adapters/clock/system-clock.js';
 import { ensureCertificates, DEFAULT_TLS_NAMES } from '../../adapters/tls/certificates.js';
 import { attachDeviceSockets } from '../../adapters/ws/device-socket-server.js';
 import { ValidationError } from '../../core/errors.js';

@@ -1,4 +1,4 @@
-import type { Clock, Timer } from '../core/time/clock.js';
+import type { Clock, Timer } from '../../core/time/clock.js';
 
 /** Node's timers take at most 2^31 - 1 ms; longer waits are chained. */
 const MAX_TIMEOUT = 2 ** 31 - 1;
