@@ -202,6 +202,21 @@ async function startChannel(wns: RunningWns): Promise<string> {
   return grant.channelUri;
 }
 
+describe('dmpush wns: live channel URIs', () => {
+  it('are unguessable: two emulators with the same seed issue different tokens for the same device', async () => {
+    const uris: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const wns = await startWns(capture().io, base, memoryLogger().logger);
+      running.push(wns);
+      const grant = wns.emulator.createInboxChannel(demoField('pfn'), 'same-device', true);
+      if ('error' in grant) throw new Error(grant.error);
+      uris.push(new URL(grant.channelUri).searchParams.get('token') ?? '');
+    }
+    expect(uris[0]).not.toBe(uris[1]);
+    expect(uris[0]?.length).toBeGreaterThanOrEqual(40);
+  });
+});
+
 describe('dmpush wns: bad input exits 2 naming it', () => {
   const run = async (argv: string[]): Promise<{ code: number; err: string }> => {
     const c = capture();

@@ -32,6 +32,8 @@ export interface WnsEmulatorOptions {
   readonly tokenLifetimeMs?: number;
   readonly channelLifetimeMs?: number;
   readonly reuseChannelUri?: boolean;
+  /** Channel tokens; live servers pass a crypto source, virtual runs default to the seed. */
+  readonly channelTokenSource?: () => string;
   readonly throttle?: { readonly channel?: RateLimit; readonly app?: RateLimit };
   readonly misuse?: MisusePolicy | null;
 }
@@ -70,6 +72,7 @@ export class WnsEmulator {
       channelLifetimeMs: options.channelLifetimeMs ?? RENEWAL_TIMING.channelLifetime,
       knownPfns: (pfn) => this.apps.has(pfn),
       reuseChannelUri: options.reuseChannelUri,
+      channelTokenSource: options.channelTokenSource,
     });
     this.service = new WnsService(options.clock, this.cloud, this.apps, this.tokens, {
       random: streamFor(options.seed, 'wns:service'),

@@ -112,6 +112,7 @@ export async function startWns(
     apps,
     // Live tokens must be unguessable.
     tokenSource: () => randomBytes(48).toString('base64'),
+    channelTokenSource: () => randomBytes(32).toString('base64url'),
     tokenLifetimeMs: millis(o.tokenLifetime),
     channelLifetimeMs: millis(o.channelLifetime),
     throttle: { channel: rate(o.channelRate), app: rate(o.appRate) },

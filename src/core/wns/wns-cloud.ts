@@ -23,6 +23,11 @@ export interface WnsCloudOptions {
   readonly blockedPfns?: Iterable<string>;
   /** A re-request while the device holds a valid channel returns the same URI (WNS may do either). */
   readonly reuseChannelUri?: boolean;
+  /**
+   * Where channel tokens come from. By default a stream of the run seed (reproducible timelines);
+   * a live emulator passes a cryptographic source, so channel URIs cannot be guessed.
+   */
+  readonly channelTokenSource?: () => string;
 }
 
 /** A push as the sender asks for it (the headers that matter for raw MDM pushes). */
@@ -84,6 +89,13 @@ export function channelToken(uriOrToken: string): string {
   }
   const params = new URLSearchParams(uriOrToken.slice(q + 1));
   return params.get('token') ?? '';
+}
+
+/** 43 URL-safe characters from a seeded stream (built flat: `+=` would keep 43 fragments). */
+function seededToken(random: SeededRandom): string {
+  const chars = new Array<string>(43);
+  for (let i = 0; i < 43; i++) chars[i] = TOKEN_ALPHABET[random.int(0, 63)] as string;
+  return chars.join('');
 }
 
 const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
@@ -324,10 +336,7 @@ export class WnsCloud implements WnsLink {
       const current = entry.channels.findLast((c) => c.pfn === pfn && c.expiresAt > now);
       if (current) return { ok: true, channelUri: current.uri, expiresAt: current.expiresAt };
     }
-    // Built flat: `+=` in a loop would keep each URI as a chain of 43 string fragments.
-    const chars = new Array<string>(43);
-    for (let i = 0; i < 43; i++) chars[i] = TOKEN_ALPHABET[entry.random.int(0, 63)] as string;
-    const token = `AwYAAAB${chars.join('')}`;
+    const token = `AwYAAAB${this.options.channelTokenSource?.() ?? seededToken(entry.random)}`;
     const channel: Channel = {
       uri: `${this.baseUrl}?token=${token}`,
       token,
