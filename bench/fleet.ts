@@ -17,6 +17,7 @@
  * `run()` call; "setup s" (building the spec and the Simulation) is shown apart. The fleet's sink
  * only counts events. Nothing exits non-zero on a missed target: this is a report.
  */
+import { benchArgs } from './args.js';
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -60,56 +61,22 @@ const USAGE =
   '       (or BENCH_DEVICES, BENCH_DAYS, BENCH_RUNS, BENCH_SEED, BENCH_BUDGET)';
 
 function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options {
-  const values: Record<string, string | undefined> = {
-    devices: env['BENCH_DEVICES'],
-    days: env['BENCH_DAYS'],
-    runs: env['BENCH_RUNS'],
-    seed: env['BENCH_SEED'],
-    budget: env['BENCH_BUDGET'],
-    only: undefined,
-  };
-  let types = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === '--help' || arg === '-h') {
-      console.log(USAGE);
-      process.exit(0);
-    }
-    if (arg === '--types') {
-      types = true;
-      continue;
-    }
-    const m = /^--(devices|days|runs|seed|budget|only)(?:=(.*))?$/.exec(arg);
-    if (!m) fail(`unknown argument ${JSON.stringify(arg)}`);
-    const value = m[2] ?? argv[++i];
-    if (value === undefined) fail(`--${m[1]}: expected a value`);
-    values[m[1] as string] = value;
-  }
-  const int = (name: string, fallback: number, min: number): number => {
-    const text = values[name];
-    if (text === undefined) return fallback;
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < min)
-      fail(`--${name}: expected an integer >= ${min}, got ${text}`);
-    return n;
-  };
-  const only = values['only'];
-  if (only !== undefined && only !== 'fleet' && only !== 'baseline')
-    fail(`--only: expected fleet or baseline, got ${only}`);
-  return {
-    devices: int('devices', 10_000, 1),
-    days: int('days', 90, 1),
-    runs: int('runs', 3, 1),
-    seed: int('seed', 7, 0),
-    budget: int('budget', 100, 0),
-    types,
-    only: only === undefined ? null : only,
-  };
-}
-
-function fail(message: string): never {
-  console.error(`bench: ${message}\n${USAGE}`);
-  process.exit(2);
+  return benchArgs(
+    argv,
+    USAGE,
+    {
+      ints: {
+        devices: { default: 10_000, min: 1, env: 'BENCH_DEVICES' },
+        days: { default: 90, min: 1, env: 'BENCH_DAYS' },
+        runs: { default: 3, min: 1, env: 'BENCH_RUNS' },
+        seed: { default: 7, min: 0, env: 'BENCH_SEED' },
+        budget: { default: 100, min: 0, env: 'BENCH_BUDGET' },
+      },
+      flags: ['types'],
+      only: ['fleet', 'baseline'],
+    },
+    env,
+  );
 }
 
 // ---- the fleet ----------------------------------------------------------------------------------

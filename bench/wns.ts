@@ -23,6 +23,7 @@
  * (autocannon) `--channels N` (inbox channels under load) `--seed N` `--only throughput|latency`.
  * Nothing exits non-zero on a missed target: this is a report.
  */
+import { benchArgs } from './args.js';
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, request, type Server } from 'node:http';
@@ -67,48 +68,20 @@ const USAGE =
   '                              [--duration N] [--connections N] [--channels N] [--seed N]\n' +
   '                              [--only throughput|latency]';
 
-function fail(message: string): never {
-  console.error(`bench: ${message}\n${USAGE}`);
-  process.exit(2);
-}
-
 function parseOptions(argv: readonly string[]): Options {
-  const values: Record<string, string | undefined> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === '--help' || arg === '-h') {
-      console.log(USAGE);
-      process.exit(0);
-    }
-    const m =
-      /^--(devices|rate|seconds|runs|duration|connections|channels|seed|only)(?:=(.*))?$/.exec(arg);
-    if (!m) fail(`unknown argument ${JSON.stringify(arg)}`);
-    const value = m[2] ?? argv[++i];
-    if (value === undefined) fail(`--${m[1]}: expected a value`);
-    values[m[1] as string] = value;
-  }
-  const int = (name: string, fallback: number, min: number): number => {
-    const text = values[name];
-    if (text === undefined) return fallback;
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < min)
-      fail(`--${name}: expected an integer >= ${min}, got ${text}`);
-    return n;
-  };
-  const only = values['only'];
-  if (only !== undefined && only !== 'throughput' && only !== 'latency')
-    fail(`--only: expected throughput or latency, got ${only}`);
-  return {
-    devices: int('devices', 10_000, 1),
-    rate: int('rate', 1_000, 1),
-    seconds: int('seconds', 8, 1),
-    runs: int('runs', 3, 1),
-    duration: int('duration', 5, 1),
-    connections: int('connections', 32, 1),
-    channels: int('channels', 8, 1),
-    seed: int('seed', 7, 0),
-    only: only ?? null,
-  };
+  return benchArgs(argv, USAGE, {
+    ints: {
+      devices: { default: 10_000, min: 1 },
+      rate: { default: 1_000, min: 1 },
+      seconds: { default: 8, min: 1 },
+      runs: { default: 3, min: 1 },
+      duration: { default: 5, min: 1 },
+      connections: { default: 32, min: 1 },
+      channels: { default: 8, min: 1 },
+      seed: { default: 7, min: 0 },
+    },
+    only: ['throughput', 'latency'],
+  });
 }
 
 // ---- shared pieces ------------------------------------------------------------------------------
