@@ -293,7 +293,7 @@ async function emulatorTarget(o: Options, fullJournal: boolean): Promise<Target>
     return {
       url: emu.url,
       requests,
-      delivered: () => ids.reduce((n, id) => n + (emu.emulator.inbox(id)?.length ?? 0), 0),
+      delivered: () => ids.reduce((n, id) => n + emu.emulator.inboxDeliveries(id), 0),
       close: () => emu.close(),
     };
   } catch (error) {

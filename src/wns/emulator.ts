@@ -49,7 +49,10 @@ export class WnsEmulator {
   readonly tokens: TokenService;
   readonly cloud: WnsCloud;
   readonly service: WnsService;
-  private readonly inboxes = new Map<string, { items: InboxItem[]; handlers: LinkHandlers }>();
+  private readonly inboxes = new Map<
+    string,
+    { items: InboxItem[]; handlers: LinkHandlers; delivered: number }
+  >();
 
   constructor(readonly options: WnsEmulatorOptions) {
     this.clock = options.clock;
@@ -104,6 +107,7 @@ export class WnsEmulator {
       const handlers: LinkHandlers = {
         onOpen: () => undefined,
         onPush: (push: IncomingPush) => {
+          created.delivered++;
           items.push({
             receivedAt: this.clock.now(),
             channelUri: push.channelUri,
@@ -115,7 +119,8 @@ export class WnsEmulator {
         },
         onClosed: () => undefined,
       };
-      inbox = { items, handlers };
+      const created = { items, handlers, delivered: 0 };
+      inbox = created;
       this.inboxes.set(deviceId, inbox);
     }
     this.setInboxConnection(deviceId, connected);
@@ -137,6 +142,11 @@ export class WnsEmulator {
 
   inbox(deviceId: string): readonly InboxItem[] | undefined {
     return this.inboxes.get(deviceId)?.items;
+  }
+
+  /** Pushes an inbox has received in all (it keeps only the newest {@link INBOX_CAPACITY}). */
+  inboxDeliveries(deviceId: string): number {
+    return this.inboxes.get(deviceId)?.delivered ?? 0;
   }
 
   /** The base of channel URIs issued from now on (known once the server listens). */

@@ -16,7 +16,27 @@ export class HttpError extends Error {
 export interface RequestTarget {
   /** The path, still percent-encoded, without the query string. */
   readonly path: string;
+  /** The query string without its `?` (empty when there is none). */
+  readonly search: string;
+  /** The query, parsed on first use. */
   readonly query: URLSearchParams;
+}
+
+/** A target whose query is parsed only when asked for (most requests never look at it). */
+class LazyTarget implements RequestTarget {
+  private parsed: URLSearchParams | undefined;
+  readonly path: string;
+
+  constructor(
+    path: string,
+    readonly search: string,
+  ) {
+    this.path = path === '' ? '/' : path;
+  }
+
+  get query(): URLSearchParams {
+    return (this.parsed ??= new URLSearchParams(this.search));
+  }
 }
 
 /**
@@ -25,35 +45,46 @@ export interface RequestTarget {
  */
 export function requestTarget(rawUrl: string | undefined): RequestTarget {
   const url = rawUrl ?? '/';
-  if (/^https?:\/\//i.test(url)) {
+  if (url.charCodeAt(0) !== 47 /* / */ && /^https?:\/\//i.test(url)) {
     try {
       const parsed = new URL(url);
-      return { path: parsed.pathname, query: parsed.searchParams };
+      return new LazyTarget(parsed.pathname, parsed.search.slice(1));
     } catch {
       // Fall through to the plain split.
     }
   }
   const q = url.indexOf('?');
-  const path = q < 0 ? url : url.slice(0, q);
-  const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
-  return { path: path === '' ? '/' : path, query };
+  return q < 0 ? new LazyTarget(url, '') : new LazyTarget(url.slice(0, q), url.slice(q + 1));
 }
 
-/** Header names lowercased (Node does that) with the first value of each. */
+/** True when a query string has a `token` parameter (what marks a channel URI). */
+export function hasTokenParameter(search: string): boolean {
+  return (
+    /(?:^|&)token(?:=|&|$)/.test(search) ||
+    (search.includes('%') && new URLSearchParams(search).has('token'))
+  );
+}
+
+/**
+ * Header names lowercased with the first value of each, read from `rawHeaders` (cheaper than
+ * `headersDistinct`, which builds an array per header).
+ */
 export function firstHeaderValues(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = Object.create(null) as Record<string, string>;
-  for (const [name, values] of Object.entries(req.headersDistinct)) {
-    const first = values?.[0];
-    if (first !== undefined) out[name] = first;
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = (raw[i] as string).toLowerCase();
+    if (out[name] === undefined) out[name] = raw[i + 1] as string;
   }
   return out;
 }
 
 /** Characters Node refuses in a header value, replaced so an echoed value can never throw. */
 const INVALID_HEADER_CHARS = /[^\t\x20-\x7e\x80-\xff]/g;
+const HAS_INVALID_HEADER_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
 
 export function safeHeaderValue(value: string): string {
-  return value.replace(INVALID_HEADER_CHARS, '?');
+  return HAS_INVALID_HEADER_CHAR.test(value) ? value.replace(INVALID_HEADER_CHARS, '?') : value;
 }
 
 /** Writes a complete answer, unless the response is already out or the client left. */
@@ -65,10 +96,11 @@ export function send(
   options: { readonly close?: boolean } = {},
 ): void {
   if (res.headersSent || res.destroyed || res.writableEnded) return;
-  const out: Record<string, string | number> = {};
-  for (const [name, value] of Object.entries(headers)) out[name] = safeHeaderValue(value);
-  out['content-length'] = Buffer.byteLength(body);
-  if (options.close) out['connection'] = 'close';
+  // A flat [name, value, …] list: the cheapest form `writeHead` takes.
+  const out: string[] = [];
+  for (const name in headers) out.push(name, safeHeaderValue(headers[name] as string));
+  out.push('content-length', String(Buffer.byteLength(body)));
+  if (options.close) out.push('connection', 'close');
   res.writeHead(status, out);
   res.end(body);
 }

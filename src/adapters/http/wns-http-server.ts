@@ -16,6 +16,7 @@ import { ADMIN_PREFIX, handleAdmin } from './admin-api.js';
 import {
   HttpError,
   firstHeaderValues,
+  hasTokenParameter,
   requestTarget,
   send,
   sendError,
@@ -250,7 +251,7 @@ export function createWnsHttpServer(
       await token(x, (form) => service.entraToken(tenant, form));
       return;
     }
-    if (x.target.query.has('token') || path === '/') {
+    if (path === '/' || hasTokenParameter(x.target.search)) {
       await notify(x);
       return;
     }

@@ -9,6 +9,8 @@ export interface Random {
   float(): number;
   /** An integer uniform in [min, max], both included. */
   int(min: number, max: number): number;
+  /** An integer uniform in [0, 2^32): 32 random bits, the cheapest draw. */
+  uint32(): number;
 }
 
 /** A {@link Random} on pure-rand's xoroshiro128+ generator. */
@@ -31,6 +33,10 @@ export class SeededRandom implements Random {
     // uniformInt covers 32-bit ranges; compose two draws for wider spans (millisecond windows are < 2^31).
     if (max - min <= 0x7fffffff) return uniformInt(this.rng, min, max);
     return min + Math.floor(this.float() * (max - min + 1));
+  }
+
+  uint32(): number {
+    return this.rng.next() >>> 0;
   }
 
   /** The generator state, to persist and restore a stream exactly. */

@@ -5,7 +5,7 @@ import type { AppRegistry, WnsApp } from './apps.js';
 import { Journal } from './journal.js';
 import { DEFAULT_THROTTLE, Throttle, type RateLimit } from './throttle.js';
 import type { TokenService } from './tokens.js';
-import type { WnsCloud } from './wns-cloud.js';
+import type { ChannelInfo, SendOptions, WnsCloud } from './wns-cloud.js';
 
 /** An HTTP-level answer: the adapter writes it as is. */
 export interface WnsResponse {
@@ -56,6 +56,33 @@ const RAW_CONTENT_TYPE = 'application/octet-stream';
 const WNS_TYPES = ['wns/raw', 'wns/toast', 'wns/tile', 'wns/badge'];
 /** Headers that apply to toast or tile notifications only. */
 const NOT_FOR_RAW = ['x-wns-tag', 'x-wns-group', 'x-wns-match', 'x-wns-suppresspopup'];
+
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+/** Two upper-case hex digits per byte value. */
+const HEX_BYTES = Array.from({ length: 256 }, (_, i) =>
+  i.toString(16).toUpperCase().padStart(2, '0'),
+);
+/** A 32-bit unsigned integer as 8 upper-case hex digits. */
+const hex8 = (n: number): string =>
+  HEX_BYTES[n >>> 24]! +
+  HEX_BYTES[(n >>> 16) & 255]! +
+  HEX_BYTES[(n >>> 8) & 255]! +
+  HEX_BYTES[n & 255]!;
+
+const UNAUTHORIZED = {
+  missing: 'the Authorization header is missing',
+  invalid: 'the access token is not valid',
+  expired: 'Token expired',
+} as const;
+
+/** Why a push is refused: its status, `X-WNS-Error-Description` and extra headers. */
+interface NotifyRefusal {
+  readonly status: number;
+  readonly description: string;
+  /** `X-WNS-Status` (default `dropped`). */
+  readonly notificationStatus?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
 
 const json = (status: number, body: unknown, extra: Record<string, string> = {}): WnsResponse => ({
   status,
@@ -209,147 +236,165 @@ export class WnsService {
   /** `POST <ChannelURI>`: validates, authorizes, throttles and hands the push to the cloud. */
   notify(req: NotifyRequest): WnsResponse {
     const now = this.clock.now();
-    const h = req.headers;
-    const cv = h['ms-cv'] ?? this.correlationVector();
-    const base = { 'ms-cv': cv, 'x-wns-debug-trace': `DMPUSH${++this.traces}` };
+    const cv = req.headers['ms-cv'] ?? this.correlationVector();
+    const trace = `DMPUSH${++this.traces}`;
     const channel = this.cloud.findChannel(req.channel);
-    const fail = (
-      status: number,
-      description: string,
-      extra: Record<string, string> = {},
-    ): WnsResponse => {
-      this.journal.add({
-        time: now,
-        op: 'notify',
-        status,
-        channelUri: channel?.uri,
-        pfn: channel?.pfn,
-        deviceId: channel?.deviceId,
-        description,
-      });
-      if (channel && (status === 404 || status === 410 || status === 406))
-        this.noteRejection(channel.pfn, now);
-      return {
-        status,
-        headers: {
-          ...base,
-          'x-wns-status': 'dropped',
-          'x-wns-notificationstatus': 'dropped',
-          'x-wns-error-description': description,
-          ...extra,
-        },
-        body: '',
-      };
-    };
+    const checked = this.checkNotify(req, channel, now);
+    if ('description' in checked) return this.refuse(checked, channel, now, cv, trace);
 
-    if (req.method !== 'POST')
-      return fail(405, `method ${req.method} is not allowed: send notifications with POST`, {
-        allow: 'POST',
-      });
-    const auth = this.tokens.check(h['authorization'], now);
-    if (!auth.ok) {
-      const why = {
-        missing: 'the Authorization header is missing',
-        invalid: 'the access token is not valid',
-        expired: 'Token expired',
-      }[auth.reason];
-      return fail(401, why, {
-        'www-authenticate': `Bearer error="invalid_token", error_description="${why}"`,
-      });
-    }
-    const type = h['x-wns-type'];
-    if (!type) return fail(400, 'the X-WNS-Type header is missing');
-    if (!WNS_TYPES.includes(type))
-      return fail(400, `X-WNS-Type ${type} is not one of ${WNS_TYPES.join(', ')}`);
-    if (type !== 'wns/raw')
-      return fail(
-        400,
-        `not modelled: dmpush emulates raw notifications (wns/raw) only, got ${type}`,
-      );
-    const contentType = h['content-type']?.split(';')[0]?.trim().toLowerCase();
-    if (contentType !== undefined && contentType !== RAW_CONTENT_TYPE) {
-      return fail(
-        400,
-        `Content-Type ${contentType} conflicts with X-WNS-Type wns/raw (expected ${RAW_CONTENT_TYPE})`,
-      );
-    }
-    const policy = h['x-wns-cache-policy']?.toLowerCase();
-    if (policy !== undefined && policy !== 'cache' && policy !== 'no-cache') {
-      return fail(
-        400,
-        `X-WNS-Cache-Policy must be cache or no-cache, got ${h['x-wns-cache-policy']}`,
-      );
-    }
-    const ttlText = h['x-wns-ttl'];
-    if (ttlText !== undefined && !/^\d{1,10}$/.test(ttlText.trim()))
-      return fail(400, `X-WNS-TTL must be a whole number of seconds, got ${ttlText}`);
-    const forStatus = h['x-wns-requestforstatus']?.toLowerCase();
-    if (forStatus !== undefined && forStatus !== 'true' && forStatus !== 'false') {
-      return fail(
-        400,
-        `X-WNS-RequestForStatus must be true or false, got ${h['x-wns-requestforstatus']}`,
-      );
-    }
-    const priority = h['x-wns-priority'];
-    if (priority !== undefined && !/^[1-4]$/.test(priority.trim()))
-      return fail(400, `X-WNS-PRIORITY must be 1, 2, 3 or 4, got ${priority}`);
-    const misplaced = NOT_FOR_RAW.find((name) => h[name] !== undefined);
-    if (misplaced) return fail(400, `${misplaced} does not apply to raw notifications`);
-    if (req.length > MAX_RAW_BYTES || req.bodyBase64 === null)
-      return fail(
-        413,
-        `the payload is ${req.length} bytes; raw notifications take at most ${MAX_RAW_BYTES}`,
-      );
-    if (req.length === 0) return fail(400, 'a raw notification needs a non-empty body');
-
-    if (!channel) return fail(404, 'the channel URI is not valid or unknown');
-    if (channel.pfn !== auth.pfn) return fail(403, 'Channel URL incompatible with caller app');
-    if (this.cloud.isBlocked(channel.pfn))
-      return fail(410, 'Domain Blocked: the PFN is blocked for improper use of notifications');
-    if (channel.expiresAt <= now) return fail(410, 'the channel expired');
-    const wait = Math.max(
-      this.channelThrottle.take(channel.uri, now),
-      this.appThrottle.take(channel.pfn, now),
-    );
-    if (wait > 0) {
-      const r = fail(406, 'throttle limit exceeded', {
-        'retry-after': String(wait),
-        'x-wns-continue-after': String(wait),
-      });
-      const headers = {
-        ...r.headers,
-        'x-wns-status': 'channelthrottled',
-        'x-wns-notificationstatus': 'channelthrottled',
-      };
-      return { ...r, headers };
-    }
-
-    const outcome = this.cloud.send(channel.uri, {
-      cachePolicy: policy === 'cache' ? 'cache' : 'no-cache',
-      ttlSeconds: ttlText === undefined ? null : Number(ttlText.trim()),
-      bodyBase64: req.bodyBase64,
-    });
+    const outcome = this.cloud.send(checked.channel.uri, checked.send);
     const status = outcome.notificationStatus ?? 'dropped';
     const msgId = this.messageId();
     this.journal.add({
       time: now,
       op: 'notify',
       status: 200,
-      channelUri: channel.uri,
-      pfn: channel.pfn,
-      deviceId: channel.deviceId,
+      channelUri: checked.channel.uri,
+      pfn: checked.channel.pfn,
+      deviceId: checked.channel.deviceId,
       notificationStatus: status,
       msgId,
     });
     const headers: Record<string, string> = {
-      ...base,
+      'ms-cv': cv,
+      'x-wns-debug-trace': trace,
       'x-wns-status': status,
       'x-wns-notificationstatus': status,
       'x-wns-msg-id': msgId,
     };
-    if (forStatus === 'true' && outcome.deviceConnectionStatus)
+    if (checked.forStatus && outcome.deviceConnectionStatus)
       headers['x-wns-deviceconnectionstatus'] = outcome.deviceConnectionStatus;
     return { status: 200, headers, body: '' };
+  }
+
+  /**
+   * Everything WNS checks before it takes a push, in the order it reports them: the push to send,
+   * or why it is refused.
+   */
+  private checkNotify(
+    req: NotifyRequest,
+    channel: ChannelInfo | undefined,
+    now: number,
+  ):
+    | NotifyRefusal
+    | { readonly channel: ChannelInfo; readonly send: SendOptions; readonly forStatus: boolean } {
+    const h = req.headers;
+    if (req.method !== 'POST') {
+      const description = `method ${req.method} is not allowed: send notifications with POST`;
+      return { status: 405, description, headers: { allow: 'POST' } };
+    }
+    const auth = this.tokens.check(h['authorization'], now);
+    if (!auth.ok) {
+      const description = UNAUTHORIZED[auth.reason];
+      const challenge = `Bearer error="invalid_token", error_description="${description}"`;
+      return { status: 401, description, headers: { 'www-authenticate': challenge } };
+    }
+    const type = h['x-wns-type'];
+    if (!type) return { status: 400, description: 'the X-WNS-Type header is missing' };
+    if (!WNS_TYPES.includes(type))
+      return {
+        status: 400,
+        description: `X-WNS-Type ${type} is not one of ${WNS_TYPES.join(', ')}`,
+      };
+    if (type !== 'wns/raw') {
+      const description = `not modelled: dmpush emulates raw notifications (wns/raw) only, got ${type}`;
+      return { status: 400, description };
+    }
+    const contentType = h['content-type']?.split(';')[0]?.trim().toLowerCase();
+    if (contentType !== undefined && contentType !== RAW_CONTENT_TYPE) {
+      const description = `Content-Type ${contentType} conflicts with X-WNS-Type wns/raw (expected ${RAW_CONTENT_TYPE})`;
+      return { status: 400, description };
+    }
+    const policy = h['x-wns-cache-policy']?.toLowerCase();
+    if (policy !== undefined && policy !== 'cache' && policy !== 'no-cache') {
+      const description = `X-WNS-Cache-Policy must be cache or no-cache, got ${h['x-wns-cache-policy']}`;
+      return { status: 400, description };
+    }
+    const ttlText = h['x-wns-ttl'];
+    if (ttlText !== undefined && !/^\d{1,10}$/.test(ttlText.trim()))
+      return {
+        status: 400,
+        description: `X-WNS-TTL must be a whole number of seconds, got ${ttlText}`,
+      };
+    const forStatus = h['x-wns-requestforstatus']?.toLowerCase();
+    if (forStatus !== undefined && forStatus !== 'true' && forStatus !== 'false') {
+      const description = `X-WNS-RequestForStatus must be true or false, got ${h['x-wns-requestforstatus']}`;
+      return { status: 400, description };
+    }
+    const priority = h['x-wns-priority'];
+    if (priority !== undefined && !/^[1-4]$/.test(priority.trim()))
+      return { status: 400, description: `X-WNS-PRIORITY must be 1, 2, 3 or 4, got ${priority}` };
+    const misplaced = NOT_FOR_RAW.find((name) => h[name] !== undefined);
+    if (misplaced)
+      return { status: 400, description: `${misplaced} does not apply to raw notifications` };
+    if (req.length > MAX_RAW_BYTES || req.bodyBase64 === null) {
+      const description = `the payload is ${req.length} bytes; raw notifications take at most ${MAX_RAW_BYTES}`;
+      return { status: 413, description };
+    }
+    if (req.length === 0)
+      return { status: 400, description: 'a raw notification needs a non-empty body' };
+
+    if (!channel) return { status: 404, description: 'the channel URI is not valid or unknown' };
+    if (channel.pfn !== auth.pfn)
+      return { status: 403, description: 'Channel URL incompatible with caller app' };
+    if (this.cloud.isBlocked(channel.pfn)) {
+      const description = 'Domain Blocked: the PFN is blocked for improper use of notifications';
+      return { status: 410, description };
+    }
+    if (channel.expiresAt <= now) return { status: 410, description: 'the channel expired' };
+    const wait = Math.max(
+      this.channelThrottle.take(channel.uri, now),
+      this.appThrottle.take(channel.pfn, now),
+    );
+    if (wait > 0) {
+      return {
+        status: 406,
+        description: 'throttle limit exceeded',
+        notificationStatus: 'channelthrottled',
+        headers: { 'retry-after': String(wait), 'x-wns-continue-after': String(wait) },
+      };
+    }
+    const send: SendOptions = {
+      cachePolicy: policy === 'cache' ? 'cache' : 'no-cache',
+      ttlSeconds: ttlText === undefined ? null : Number(ttlText.trim()),
+      bodyBase64: req.bodyBase64,
+    };
+    return { channel, send, forStatus: forStatus === 'true' };
+  }
+
+  /** Journals a refused push and answers it. */
+  private refuse(
+    refusal: NotifyRefusal,
+    channel: ChannelInfo | undefined,
+    now: number,
+    cv: string,
+    trace: string,
+  ): WnsResponse {
+    const { status, description } = refusal;
+    this.journal.add({
+      time: now,
+      op: 'notify',
+      status,
+      channelUri: channel?.uri,
+      pfn: channel?.pfn,
+      deviceId: channel?.deviceId,
+      description,
+    });
+    if (channel && (status === 404 || status === 410 || status === 406))
+      this.noteRejection(channel.pfn, now);
+    const notificationStatus = refusal.notificationStatus ?? 'dropped';
+    return {
+      status,
+      headers: {
+        'ms-cv': cv,
+        'x-wns-debug-trace': trace,
+        'x-wns-status': notificationStatus,
+        'x-wns-notificationstatus': notificationStatus,
+        'x-wns-error-description': description,
+        ...refusal.headers,
+      },
+      body: '',
+    };
   }
 
   // ---- faults and misuse --------------------------------------------------------------------
@@ -391,19 +436,27 @@ export class WnsService {
     this.journal.clear();
   }
 
+  /** 16 upper-case hex digits (64 random bits), like WNS's `X-WNS-Msg-ID`. */
   private messageId(): string {
     const r = this.options.random;
-    return (
-      r.int(0, 0xffffffff).toString(16).padStart(8, '0') +
-      r.int(0, 0xffffffff).toString(16).padStart(8, '0')
-    ).toUpperCase();
+    return hex8(r.uint32()) + hex8(r.uint32());
   }
 
+  /** A fresh MS-CV: 22 base64 characters (132 random bits) and `.0`. */
   private correlationVector(): string {
     const r = this.options.random;
-    const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
     let base = '';
-    for (let i = 0; i < 22; i++) base += chars[r.int(0, 63)];
-    return `${base}.0`;
+    // Five characters (30 bits) per 32-bit draw: four draws, then two characters from a fifth.
+    for (let i = 0; i < 4; i++) {
+      const bits = r.uint32();
+      base +=
+        BASE64[bits & 63]! +
+        BASE64[(bits >>> 6) & 63]! +
+        BASE64[(bits >>> 12) & 63]! +
+        BASE64[(bits >>> 18) & 63]! +
+        BASE64[(bits >>> 24) & 63]!;
+    }
+    const last = r.uint32();
+    return `${base}${BASE64[last & 63]!}${BASE64[(last >>> 6) & 63]!}.0`;
   }
 }
