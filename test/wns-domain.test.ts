@@ -80,14 +80,27 @@ describe('regressions in the WNS domain', () => {
 });
 
 describe('bounded stores and the channel token parser', () => {
-  it('the journal keeps about its capacity, newest entries last, trimming in batches', () => {
-    const journal = new Journal(8);
-    for (let i = 0; i < 100; i++) journal.add({ time: i, op: 'notify', status: 200 });
-    const seqs = journal.list().map((e) => e.seq);
-    expect(seqs.length).toBeGreaterThanOrEqual(8);
-    expect(seqs.length).toBeLessThanOrEqual(9);
-    expect(seqs.at(-1)).toBe(100);
-    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+  it('the journal keeps its capacity, oldest first, at any fill level', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 10 }), fc.nat(40), (capacity, adds) => {
+        const journal = new Journal(capacity);
+        for (let i = 1; i <= adds; i++)
+          journal.add({ time: i, op: 'notify', status: i % 2 ? 200 : 404 });
+        const expected = Array.from(
+          { length: Math.min(adds, capacity) },
+          (_, k) => Math.max(adds - capacity, 0) + k + 1,
+        );
+        expect(journal.list().map((e) => e.seq)).toEqual(expected);
+        expect(journal.list({ status: 404 }).map((e) => e.seq)).toEqual(
+          expected.filter((seq) => seq % 2 === 0),
+        );
+      }),
+    );
+    const journal = new Journal(3);
+    for (let i = 0; i < 5; i++) journal.add({ time: i, op: 'notify', status: 200 });
+    journal.clear();
+    journal.add({ time: 9, op: 'token', status: 200 });
+    expect(journal.list().map((e) => e.seq)).toEqual([6]);
   });
 
   it('an inbox keeps the newest deliveries only', () => {

@@ -8,8 +8,9 @@ import { streamFor } from '../core/random/random.js';
 import type { Clock } from '../core/time/clock.js';
 import { RENEWAL_TIMING } from '../core/dmclient/renewal-policy.js';
 import type { EventSink } from '../core/timeline/events.js';
+import { Ring } from '../core/util/ring.js';
 
-/** Deliveries an inbox keeps (the newest). */
+/** Deliveries an inbox keeps (the newest; bounded like the journal). */
 export const INBOX_CAPACITY = 10_000;
 
 /** A delivery to a channel with no simulated device behind it (`POST /_sim/channels`). */
@@ -51,7 +52,7 @@ export class WnsEmulator {
   readonly service: WnsService;
   private readonly inboxes = new Map<
     string,
-    { items: InboxItem[]; handlers: LinkHandlers; delivered: number }
+    { items: Ring<InboxItem>; handlers: LinkHandlers; delivered: number }
   >();
 
   constructor(readonly options: WnsEmulatorOptions) {
@@ -103,7 +104,7 @@ export class WnsEmulator {
     if ('error' in grant) return grant;
     let inbox = this.inboxes.get(deviceId);
     if (!inbox) {
-      const items: InboxItem[] = [];
+      const items = new Ring<InboxItem>(INBOX_CAPACITY);
       const handlers: LinkHandlers = {
         onOpen: () => undefined,
         onPush: (push: IncomingPush) => {
@@ -113,9 +114,6 @@ export class WnsEmulator {
             channelUri: push.channelUri,
             bodyBase64: push.bodyBase64 ?? '',
           });
-          // Bounded, like the journal: a long-running emulator under load must not grow forever.
-          if (items.length > INBOX_CAPACITY + (INBOX_CAPACITY >> 3))
-            items.splice(0, items.length - INBOX_CAPACITY);
         },
         onClosed: () => undefined,
       };
@@ -140,8 +138,9 @@ export class WnsEmulator {
     return true;
   }
 
+  /** An inbox's deliveries, oldest first (the newest {@link INBOX_CAPACITY} of them). */
   inbox(deviceId: string): readonly InboxItem[] | undefined {
-    return this.inboxes.get(deviceId)?.items;
+    return this.inboxes.get(deviceId)?.items.toArray();
   }
 
   /** Pushes an inbox has received in all (it keeps only the newest {@link INBOX_CAPACITY}). */

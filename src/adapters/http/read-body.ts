@@ -35,47 +35,53 @@ export interface ReadBodyOptions {
  * a reset; a body beyond that is left unread. Never rejects.
  */
 export function readBody(req: IncomingMessage, options: ReadBodyOptions): Promise<BodyResult> {
+  return new Promise<BodyResult>((resolve) => readBodyThen(req, options, resolve));
+}
+
+/** {@link readBody} with a callback, called exactly once (no promise on hot paths). */
+export function readBodyThen(
+  req: IncomingMessage,
+  options: ReadBodyOptions,
+  done: (result: BodyResult) => void,
+): void {
   const { limit } = options;
   const drainLimit = Math.max(limit, options.drainLimit ?? DEFAULT_DRAIN_LIMIT);
   const announcedText = req.headers['content-length'];
   const announced = announcedText === undefined ? null : Number(announcedText);
-
-  return new Promise<BodyResult>((resolve) => {
-    let settled = false;
-    const settle = (result: BodyResult): void => {
-      if (settled) return;
-      settled = true;
-      resolve(result);
-    };
-    if (announced !== null && Number.isFinite(announced) && announced > drainLimit) {
-      // Far too large: answer now, read nothing more (Node discards the rest after the answer).
-      settle({ kind: 'too-large', length: announced, unread: true });
-      return;
+  let settled = false;
+  const settle = (result: BodyResult): void => {
+    if (settled) return;
+    settled = true;
+    done(result);
+  };
+  if (announced !== null && Number.isFinite(announced) && announced > drainLimit) {
+    // Far too large: answer now, read nothing more (Node discards the rest after the answer).
+    settle({ kind: 'too-large', length: announced, unread: true });
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let received = 0;
+  let tooLarge = announced !== null && announced > limit;
+  req.on('data', (chunk: Buffer) => {
+    if (settled) return;
+    received += chunk.length;
+    if (received > limit) {
+      tooLarge = true;
+      chunks.length = 0;
     }
-    const chunks: Buffer[] = [];
-    let received = 0;
-    let tooLarge = announced !== null && announced > limit;
-    req.on('data', (chunk: Buffer) => {
-      if (settled) return;
-      received += chunk.length;
-      if (received > limit) {
-        tooLarge = true;
-        chunks.length = 0;
-      }
-      if (!tooLarge) chunks.push(chunk);
-      else if (received > drainLimit) {
-        req.pause();
-        settle({ kind: 'too-large', length: received, unread: true });
-      }
-    });
-    req.on('end', () => {
-      if (tooLarge)
-        settle({ kind: 'too-large', length: Math.max(received, announced ?? 0), unread: false });
-      else settle({ kind: 'ok', body: Buffer.concat(chunks, received) });
-    });
-    req.on('error', () => settle({ kind: 'aborted' }));
-    req.on('close', () => {
-      if (!req.complete) settle({ kind: 'aborted' });
-    });
+    if (!tooLarge) chunks.push(chunk);
+    else if (received > drainLimit) {
+      req.pause();
+      settle({ kind: 'too-large', length: received, unread: true });
+    }
+  });
+  req.on('end', () => {
+    if (tooLarge)
+      settle({ kind: 'too-large', length: Math.max(received, announced ?? 0), unread: false });
+    else settle({ kind: 'ok', body: Buffer.concat(chunks, received) });
+  });
+  req.on('error', () => settle({ kind: 'aborted' }));
+  req.on('close', () => {
+    if (!req.complete) settle({ kind: 'aborted' });
   });
 }

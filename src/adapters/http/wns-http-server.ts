@@ -23,7 +23,7 @@ import {
   sendJson,
   type RequestTarget,
 } from './http-util.js';
-import { readBody, type BodyResult } from './read-body.js';
+import { readBody, readBodyThen, type BodyResult } from './read-body.js';
 
 /** One answered request, for logs. Never carries a query string, header, body or token. */
 export interface WnsRequestLogEntry {
@@ -77,8 +77,7 @@ class InFlight {
   constructor(private readonly clock: Clock) {}
 
   start(): void {
-    // Only a virtual clock waits for I/O; on the system clock tracking would be pure cost.
-    if (this.release || this.clock.mode !== 'virtual') return;
+    if (this.release) return;
     void this.clock.track(
       new Promise<void>((resolve) => {
         this.release = resolve;
@@ -99,10 +98,13 @@ interface Exchange {
   readonly res: ServerResponse;
   readonly target: RequestTarget;
   readonly method: string;
-  readonly inFlight: InFlight;
-  /** The response closed (answered, or the client left). */
-  closed: boolean;
+  /** Holds a virtual clock still while the request is served (null on the system clock). */
+  readonly inFlight: InFlight | null;
 }
+
+/** The response is closed: answered, or its client left. */
+const closed = (x: Exchange): boolean =>
+  x.res.writableEnded || x.res.destroyed || x.req.socket.destroyed;
 
 /** An `application/x-www-form-urlencoded` body; the first value of each name wins. */
 function parseForm(text: string): Record<string, string | undefined> {
@@ -111,9 +113,12 @@ function parseForm(text: string): Record<string, string | undefined> {
   return form;
 }
 
-/** A fresh correlation vector, for answers the adapter writes itself. */
-function correlationVector(): string {
-  return `${randomBytes(16).toString('base64').slice(0, 22)}.0`;
+/**
+ * The sender's MS-CV, or a fresh one for answers the adapter writes itself (the service makes
+ * its own otherwise).
+ */
+function correlationVectorOf(headers: Readonly<Record<string, string>>): string {
+  return headers['ms-cv'] ?? `${randomBytes(16).toString('base64').slice(0, 22)}.0`;
 }
 
 /**
@@ -154,9 +159,7 @@ export function createWnsHttpServer(
     }
   };
 
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    void serve(req, res);
-  });
+  server.on('request', serve);
   /** Answers on a raw socket (requests Node does not hand to the request handler) and closes it. */
   const rawAnswer = (socket: Duplex, status: number, error: string): void => {
     const body = JSON.stringify({ error });
@@ -184,8 +187,7 @@ export function createWnsHttpServer(
     rawAnswer(socket, 405, 'CONNECT is not supported');
   });
 
-  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const started = performance.now();
+  function serve(req: IncomingMessage, res: ServerResponse): void {
     req.on('error', noop);
     res.on('error', noop);
     const x: Exchange = {
@@ -193,53 +195,71 @@ export function createWnsHttpServer(
       res,
       target: requestTarget(req.url),
       method: req.method ?? 'GET',
-      inFlight: new InFlight(clock),
-      closed: false,
+      // Only a virtual clock waits for I/O; on the system clock tracking would be pure cost.
+      inFlight: clock.mode === 'virtual' ? new InFlight(clock) : null,
     };
-    x.inFlight.start();
-    res.once('close', () => {
-      x.closed = true;
-      x.inFlight.end();
-      log({
-        method: x.method,
-        path: x.target.path,
-        status: res.headersSent ? res.statusCode : 0,
-        ms: performance.now() - started,
+    x.inFlight?.start();
+    if (x.inFlight || options.onRequest) {
+      const started = options.onRequest ? performance.now() : 0;
+      res.once('close', () => {
+        x.inFlight?.end();
+        if (options.onRequest)
+          log({
+            method: x.method,
+            path: x.target.path,
+            status: res.headersSent ? res.statusCode : 0,
+            ms: performance.now() - started,
+          });
       });
-    });
-    try {
+    }
+    guard(x, () => {
       if (req.httpVersionMajor === 1 && req.httpVersionMinor >= 1 && req.headers.host === undefined)
         throw new HttpError(400, 'the Host header is missing (required by HTTP/1.1)');
-      await route(x);
+      return route(x);
+    });
+  }
+
+  /**
+   * Runs a step of a request: an {@link HttpError} (thrown, or rejected by a returned promise) is
+   * answered as such; anything else is a 500 and goes to `onError`.
+   */
+  function guard(x: Exchange, step: () => void | Promise<void>): void {
+    try {
+      const done = step();
+      if (done) done.catch((error: unknown) => failed(x, error));
     } catch (error) {
-      if (error instanceof HttpError) {
-        sendError(res, error.status, error.message, error.headers, { close: error.status === 413 });
-        return;
-      }
-      try {
-        options.onError?.(error);
-      } catch {
-        // Ignore: the answer below matters more.
-      }
-      if (res.headersSent) res.destroy();
-      else {
-        const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-        sendError(res, 500, `internal error: ${what}`, {}, { close: true });
-      }
+      failed(x, error);
     }
   }
 
-  async function route(x: Exchange): Promise<void> {
+  function failed(x: Exchange, error: unknown): void {
+    const res = x.res;
+    if (error instanceof HttpError) {
+      sendError(res, error.status, error.message, error.headers, { close: error.status === 413 });
+      return;
+    }
+    try {
+      options.onError?.(error);
+    } catch {
+      // Ignore: the answer below matters more.
+    }
+    if (res.headersSent) res.destroy();
+    else {
+      const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      sendError(res, 500, `internal error: ${what}`, {}, { close: true });
+    }
+  }
+
+  /** Dispatches a request; returns a promise when its answer is not written synchronously. */
+  function route(x: Exchange): void | Promise<void> {
     const path = x.target.path;
     if (path === ADMIN_PREFIX.slice(0, -1) || path.startsWith(ADMIN_PREFIX)) {
-      const answer = await handleAdmin(emulator, x.req, x.target);
-      sendJson(x.res, answer.status, answer.body);
-      return;
+      return handleAdmin(emulator, x.req, x.target).then((answer) =>
+        sendJson(x.res, answer.status, answer.body),
+      );
     }
-    if (path === CLASSIC_TOKEN_PATH) {
-      await token(x, (form) => service.classicToken(form));
-      return;
-    }
+    if (path === '/' || hasTokenParameter(x.target.search)) return notify(x);
+    if (path === CLASSIC_TOKEN_PATH) return token(x, (form) => service.classicToken(form));
     const entra = ENTRA_TOKEN_PATH.exec(path);
     if (entra) {
       let tenant: string;
@@ -248,12 +268,7 @@ export function createWnsHttpServer(
       } catch {
         tenant = entra[1] as string;
       }
-      await token(x, (form) => service.entraToken(tenant, form));
-      return;
-    }
-    if (path === '/' || hasTokenParameter(x.target.search)) {
-      await notify(x);
-      return;
+      return token(x, (form) => service.entraToken(tenant, form));
     }
     throw new HttpError(
       404,
@@ -301,17 +316,17 @@ export function createWnsHttpServer(
       return false;
     }
     await delay(x, action.delayMs);
-    return !x.closed;
+    return !closed(x);
   }
 
   /** Waits `ms` on the emulator's clock without holding a virtual clock still meanwhile. */
   function delay(x: Exchange, ms: number): Promise<void> {
-    x.inFlight.end();
+    x.inFlight?.end();
     return new Promise<void>((resolve) => {
       const timer = clock.schedule(clock.now() + ms, () => {
         delays.delete(timer);
         // In flight again before anything else runs: the answer is real I/O.
-        if (!x.closed) x.inFlight.start();
+        if (!closed(x)) x.inFlight?.start();
         resolve();
       });
       delays.add(timer);
@@ -357,24 +372,30 @@ export function createWnsHttpServer(
 
   // ---- notify -------------------------------------------------------------------------------
 
-  async function notify(x: Exchange): Promise<void> {
+  /** `POST <ChannelURI>`: answered synchronously once the body is in, unless a fault is set. */
+  function notify(x: Exchange): void {
     const headers = firstHeaderValues(x.req);
-    const chunked =
-      x.req.headers['transfer-encoding'] !== undefined &&
-      x.req.headers['content-length'] === undefined;
-    const body: BodyResult = await readBody(x.req, { limit: MAX_RAW_BYTES });
-    if (body.kind === 'aborted') return;
+    readBodyThen(x.req, { limit: MAX_RAW_BYTES }, (body) => {
+      if (body.kind === 'aborted') return;
+      if (service.listFaults().length === 0) guard(x, () => answerNotify(x, headers, body));
+      else
+        guard(x, async () => {
+          const close = body.kind === 'too-large' && body.unread;
+          const go = await applyFault(x, 'notify', (status, extra) =>
+            send(x.res, status, { 'ms-cv': correlationVectorOf(headers), ...extra }, '', { close }),
+          );
+          if (go) answerNotify(x, headers, body);
+        });
+    });
+  }
+
+  function answerNotify(
+    x: Exchange,
+    headers: Record<string, string>,
+    body: Exclude<BodyResult, { kind: 'aborted' }>,
+  ): void {
     const close = body.kind === 'too-large' && body.unread;
-    // Generated only where this adapter answers itself (the service makes its own otherwise).
-    let generated: string | undefined;
-    const cv = (): string => headers['ms-cv'] ?? (generated ??= correlationVector());
-    if (service.listFaults().length > 0) {
-      const go = await applyFault(x, 'notify', (status, extra) =>
-        send(x.res, status, { 'ms-cv': cv(), ...extra }, '', { close }),
-      );
-      if (!go) return;
-    }
-    if (chunked) {
+    if (headers['transfer-encoding'] !== undefined && headers['content-length'] === undefined) {
       const description =
         'chunked transfer encoding is not supported: send the body with a Content-Length header';
       const channel = emulator.cloud.findChannel(x.req.url ?? '');
@@ -391,7 +412,7 @@ export function createWnsHttpServer(
         x.res,
         400,
         {
-          'ms-cv': cv(),
+          'ms-cv': correlationVectorOf(headers),
           'x-wns-status': 'dropped',
           'x-wns-notificationstatus': 'dropped',
           'x-wns-error-description': description,

@@ -1,3 +1,5 @@
+import { Ring } from '../util/ring.js';
+
 /** What a journal entry records: one request to the emulator and its outcome. No secrets. */
 export interface JournalEntry {
   readonly seq: number;
@@ -21,25 +23,27 @@ export interface JournalFilter {
   readonly op?: string;
 }
 
-/** The emulator's request journal: a bounded list (about `capacity` entries), oldest dropped first. */
+/**
+ * The emulator's request journal: the newest `capacity` entries, the oldest overwritten first (a
+ * long-running emulator under load must not grow forever).
+ */
 export class Journal {
-  private readonly entries: JournalEntry[] = [];
+  private readonly entries: Ring<JournalEntry>;
   private seq = 0;
 
-  constructor(private readonly capacity = 100_000) {}
+  constructor(capacity = 100_000) {
+    this.entries = new Ring(capacity);
+  }
 
   add(entry: Omit<JournalEntry, 'seq'>): JournalEntry {
     const full: JournalEntry = { seq: ++this.seq, ...entry };
     this.entries.push(full);
-    // Trimmed in batches: shifting a full journal on every request made it quadratic.
-    if (this.entries.length > this.capacity + (this.capacity >> 3)) {
-      this.entries.splice(0, this.entries.length - this.capacity);
-    }
     return full;
   }
 
+  /** The entries that match `filter`, oldest first. */
   list(filter: JournalFilter = {}): JournalEntry[] {
-    return this.entries.filter(
+    return this.entries.toArray(
       (e) =>
         (filter.channelUri === undefined || e.channelUri === filter.channelUri) &&
         (filter.pfn === undefined || e.pfn === filter.pfn) &&
@@ -49,6 +53,6 @@ export class Journal {
   }
 
   clear(): void {
-    this.entries.length = 0;
+    this.entries.clear();
   }
 }
