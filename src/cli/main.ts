@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { demoCommand } from './commands/demo.js';
 import { runCommand } from './commands/run.js';
 import { scheduleCommand } from './commands/schedule.js';
+import { DEFAULT_FLEET_SIZE, serveCommand } from './commands/serve.js';
 import { wnsCommand } from './commands/wns.js';
 import { parseDuration } from '../core/time/iso.js';
 import { processIo, UsageError, type CliIo } from './io.js';
@@ -147,7 +148,71 @@ export function buildProgram(io: CliIo): Command {
     )
     .action((o: WnsFlags) => wnsCommand(io, o));
 
+  program
+    .command('serve')
+    .description(
+      'run a live fleet: the WNS emulator, simulated devices on real WebSockets opening SyncML sessions, the reference MDM server (or yours) and the control API',
+    )
+    .option('--mdm-url <url>', 'your management server (default: run the reference MDM server)')
+    .option(
+      '--devices <n>',
+      `devices in the built-in fleet (default ${DEFAULT_FLEET_SIZE}; not with --scenario)`,
+      countArg,
+    )
+    .option('--scenario <file>', 'devices and events from a scenario file (times count from now)')
+    .addOption(
+      new Option(
+        '--clock <clock>',
+        'system time, or a virtual clock moved by POST /api/clock/advance',
+      )
+        .choices(['system', 'virtual'])
+        .default('system'),
+    )
+    .option('--host <host>', 'address every server binds', '127.0.0.1')
+    .option('--port <n>', 'control API port (0 = any free port)', portArg, 7070)
+    .option('--wns-port <n>', 'WNS emulator port (0 = any free port)', portArg, 0)
+    .option('--mdm-port <n>', 'reference MDM server port (0 = any free port)', portArg, 0)
+    .option('--apps <file>', 'WNS apps file (default: the built-in demo app)')
+    .option('--pfn <pfn>', 'preset Push/PFN on every device (with --mdm-url: your PFN)')
+    .option('--seed <n>', 'seed of the fleet draws and device timings', seedArg)
+    .option(
+      '--stale-channel-uri',
+      'the reference server reads Push/ChannelURI only once (the stale-channel mistake)',
+      false,
+    )
+    .option('--no-timeline', 'do not print the timeline as it happens')
+    .option(
+      '--session-timeout <ms>',
+      'real milliseconds a device waits for the server',
+      countArg,
+      30000,
+    )
+    .addOption(
+      new Option('--log-level <level>', 'log level (logs go to standard error)')
+        .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+        .default('warn'),
+    )
+    .action((o: ServeFlags) => serveCommand(io, { ...o, sessionTimeoutMs: o.sessionTimeout }));
+
   return program;
+}
+
+interface ServeFlags {
+  mdmUrl?: string;
+  devices?: number;
+  scenario?: string;
+  clock: 'system' | 'virtual';
+  host: string;
+  port: number;
+  wnsPort: number;
+  mdmPort: number;
+  apps?: string;
+  pfn?: string;
+  seed?: number;
+  timeline: boolean;
+  staleChannelUri: boolean;
+  sessionTimeout: number;
+  logLevel: string;
 }
 
 interface WnsFlags {

@@ -20,7 +20,10 @@ function matches(event: TimelineEvent, filter: TimelineFilter): boolean {
   return true;
 }
 
-/** An {@link EventSink} that writes lines in batches (one write per 512 lines). */
+/**
+ * An {@link EventSink} that writes lines in batches (one write per `batchLines` lines, 512 by
+ * default; a live run passes 1 so each event shows at once).
+ */
 export class TimelineWriter implements EventSink {
   private buffer: string[] = [];
   count = 0;
@@ -29,13 +32,14 @@ export class TimelineWriter implements EventSink {
     private readonly write: (text: string) => void,
     private readonly format: TimelineFormat,
     private readonly filter: TimelineFilter = {},
+    private readonly batchLines = 512,
   ) {}
 
   emit(event: TimelineEvent): void {
     if (!matches(event, this.filter)) return;
     this.count++;
     this.buffer.push(this.format === 'jsonl' ? toJsonLine(event) : toTextLine(event));
-    if (this.buffer.length >= 512) this.flush();
+    if (this.buffer.length >= this.batchLines) this.flush();
   }
 
   flush(): void {

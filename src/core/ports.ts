@@ -3,6 +3,7 @@
  * for virtual-time runs; network adapters (WebSocket link to the WNS emulator, HTTP OMA-DM client)
  * implement the same interfaces for live runs, without touching the device core.
  */
+import type { DmTree } from './dm/dm-tree.js';
 import type { PushStatus } from './dmclient/push-status.js';
 import type { ChannelFailure, SessionTrigger } from './timeline/events.js';
 
@@ -57,6 +58,10 @@ export interface SessionRequest {
   readonly trigger: SessionTrigger;
   /** Reads `Push/PFN`, `Push/ChannelURI`, `Push/Status` as they are now. */
   readPush(): PushNodes;
+  /** The device's DM tree, which a SyncML session reads and writes. */
+  readonly tree: DmTree;
+  /** `./DevInfo/DevId`: the SyncHdr Source of the device's messages. */
+  readonly devId: string;
 }
 
 export type SessionResult = { readonly ok: true } | { readonly ok: false; readonly reason: string };

@@ -50,11 +50,19 @@ export interface SimulationSpec {
   readonly actions: readonly ScheduledAction[];
 }
 
+/** How a scenario's `push` reaches a device: through its MDM server (decision 0004). */
+export type PushPort = (
+  deviceId: string,
+  options: { readonly cachePolicy: CachePolicy; readonly ttlSeconds: number | null },
+) => void;
+
 /** Ports a caller may swap in (live adapters); each defaults to the in-process stand-in. */
 export interface SimulationPorts {
   readonly clock?: Clock;
   readonly wns?: WnsLink;
   readonly mdm?: MdmTransport;
+  /** Sends a scenario's pushes (default: the in-process MDM server through the in-process cloud). */
+  readonly push?: PushPort;
 }
 
 /**
@@ -73,6 +81,7 @@ export class Simulation {
   readonly cloud: WnsCloud;
   readonly mdm: InMemoryMdm;
   private readonly devices = new Map<string, SimDevice>();
+  private readonly push: PushPort;
   private readonly order: SimDevice[] = [];
   private started = false;
 
@@ -86,6 +95,7 @@ export class Simulation {
     this.mdm = new InMemoryMdm(this.clock, sink, this.cloud, spec.mdm);
     const wns = ports.wns ?? this.cloud;
     const mdm = ports.mdm ?? this.mdm;
+    this.push = ports.push ?? ((id, options) => void this.mdm.push(id, options));
     for (const d of spec.devices) {
       if (this.devices.has(d.id)) throw new Error(`duplicate device id ${JSON.stringify(d.id)}`);
       const device = new SimDevice(d, {
@@ -139,7 +149,7 @@ export class Simulation {
         return;
       case 'push':
         for (const d of this.select(action.devices))
-          this.mdm.push(d.id, { cachePolicy: action.cachePolicy, ttlSeconds: action.ttlSeconds });
+          this.push(d.id, { cachePolicy: action.cachePolicy, ttlSeconds: action.ttlSeconds });
         return;
       case 'reboot':
         for (const d of this.select(action.devices)) d.reboot();

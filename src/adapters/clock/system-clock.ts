@@ -14,6 +14,9 @@ interface SystemTimer extends Timer {
  */
 export class SystemClock implements Clock {
   readonly mode = 'system' as const;
+  /** Timers not yet run or cancelled, for {@link dispose}. */
+  private readonly pending = new Set<SystemTimer>();
+  private disposed = false;
 
   now(): number {
     return Date.now();
@@ -21,18 +24,23 @@ export class SystemClock implements Clock {
 
   schedule(at: number, callback: () => void): Timer {
     const timer: SystemTimer = { at, handle: null, cancelled: false };
+    if (this.disposed) return timer;
     const arm = (): void => {
       const wait = Math.max(0, at - Date.now());
       timer.handle = setTimeout(
         () => {
           if (timer.cancelled) return;
           if (Date.now() < at) arm();
-          else callback();
+          else {
+            this.pending.delete(timer);
+            callback();
+          }
         },
         Math.min(wait, MAX_TIMEOUT),
       );
     };
     arm();
+    this.pending.add(timer);
     return timer;
   }
 
@@ -45,6 +53,16 @@ export class SystemClock implements Clock {
     const t = timer as SystemTimer;
     t.cancelled = true;
     if (t.handle) clearTimeout(t.handle);
+    this.pending.delete(t);
+  }
+
+  /**
+   * Cancels every pending timer and ignores later ones: a live run that stops leaves nothing
+   * behind to keep the process alive.
+   */
+  dispose(): void {
+    this.disposed = true;
+    for (const t of [...this.pending]) this.cancel(t);
   }
 
   track<T>(work: Promise<T>): Promise<T> {

@@ -4,24 +4,19 @@ import { appProblems, type WnsApp } from '../../core/wns/apps.js';
 import type { JournalEntry, JournalFilter } from '../../core/wns/journal.js';
 import type { Fault } from '../../core/wns/wns-service.js';
 import type { VirtualClock } from '../../core/time/virtual-clock.js';
-import { addDuration, formatInstant, parseDuration } from '../../core/time/iso.js';
+import { formatInstant } from '../../core/time/iso.js';
 import type { WnsEmulator } from '../../wns/emulator.js';
 import { HttpError, type RequestTarget } from './http-util.js';
-import { readBody } from './read-body.js';
+import { durationField, onlyFields, readJsonObject, show, type JsonObject } from './json-body.js';
 
 /** The admin API's prefix. Every route below it answers JSON. */
 export const ADMIN_PREFIX = '/_sim/';
-
-/** Largest admin request body. */
-const ADMIN_BODY_LIMIT = 1024 * 1024;
 
 /** What an admin route answers: a status and a JSON body (none for 204). */
 export interface AdminAnswer {
   readonly status: number;
   readonly body?: unknown;
 }
-
-type JsonObject = Readonly<Record<string, unknown>>;
 
 interface AdminContext {
   readonly emulator: WnsEmulator;
@@ -40,40 +35,6 @@ interface Route {
 
 // ---- request bodies -------------------------------------------------------------------------
 
-async function readJsonObject(req: IncomingMessage): Promise<JsonObject> {
-  const result = await readBody(req, { limit: ADMIN_BODY_LIMIT });
-  if (result.kind === 'aborted') throw new HttpError(400, 'the request body was cut off');
-  if (result.kind === 'too-large') {
-    throw new HttpError(413, `the request body is over ${ADMIN_BODY_LIMIT} bytes`);
-  }
-  const text = result.body.toString('utf8').trim();
-  if (text === '') return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw new HttpError(400, `the request body is not valid JSON: ${(e as Error).message}`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new HttpError(400, 'the request body must be a JSON object');
-  }
-  return value as JsonObject;
-}
-
-const show = (value: unknown): string =>
-  value === undefined ? 'nothing' : (JSON.stringify(value) ?? typeof value);
-
-/** Refuses fields the route does not know (a typo would otherwise be silently ignored). */
-function onlyFields(body: JsonObject, allowed: readonly string[]): void {
-  const unknown = Object.keys(body).find((k) => !allowed.includes(k));
-  if (unknown !== undefined) {
-    throw new HttpError(
-      400,
-      `${JSON.stringify(unknown)}: unknown field (expected ${allowed.join(', ')})`,
-    );
-  }
-}
-
 function requiredString(body: JsonObject, field: string): string {
   const value = body[field];
   if (typeof value !== 'string' || value.trim() === '') {
@@ -89,23 +50,6 @@ function optionalBoolean(body: JsonObject, field: string, fallback: boolean): bo
     throw new HttpError(400, `${field}: expected true or false, got ${show(value)}`);
   }
   return value;
-}
-
-/** An ISO 8601 duration (`PT25H`, `P30D`) in milliseconds from now (calendar-aware). */
-function durationField(body: JsonObject, field: string, now: number): number {
-  const value = body[field];
-  const duration = typeof value === 'string' ? parseDuration(value) : null;
-  if (!duration) {
-    throw new HttpError(
-      400,
-      `${field}: expected an ISO 8601 duration such as PT25H or P30D, got ${show(value)}`,
-    );
-  }
-  const ms = addDuration(now, duration) - now;
-  if (!Number.isFinite(ms) || ms < 0) {
-    throw new HttpError(400, `${field}: expected a duration of zero or more, got ${show(value)}`);
-  }
-  return ms;
 }
 
 // ---- answers --------------------------------------------------------------------------------

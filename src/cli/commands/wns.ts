@@ -90,6 +90,7 @@ export async function startWns(
   io: CliIo,
   o: WnsCommandOptions,
   logger?: BaseLogger,
+  sharedClock?: Clock,
 ): Promise<RunningWns> {
   if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535)
     throw new UsageError(`--port: expected a port from 0 to 65535, got ${o.port}`);
@@ -104,7 +105,8 @@ export async function startWns(
     );
   const systemClock = new SystemClock();
   const clock: Clock =
-    o.clock === 'virtual' ? new VirtualClock({ start: systemClock.now() }) : systemClock;
+    sharedClock ??
+    (o.clock === 'virtual' ? new VirtualClock({ start: systemClock.now() }) : systemClock);
   const emulator = new WnsEmulator({
     clock,
     seed: o.seed,

@@ -21,8 +21,11 @@ import type {
   LinkHandlers,
   MdmTransport,
   PushNodes,
+  SessionRequest,
   WnsLink,
 } from '../ports.js';
+import type { DmTree } from '../dm/dm-tree.js';
+import { defaultIdentity, windowsTree } from '../dm/windows-tree.js';
 import type { Random } from '../random/random.js';
 import type { Clock, Timer } from '../time/clock.js';
 import type {
@@ -51,6 +54,30 @@ import {
   type PowerConfig,
   type PowerState,
 } from './power.js';
+
+/** A session's view of its device; the DM tree is built only if the transport asks for it. */
+class DeviceSessionRequest implements SessionRequest {
+  constructor(
+    private readonly device: SimDevice,
+    readonly trigger: SessionTrigger,
+  ) {}
+
+  get deviceId(): string {
+    return this.device.id;
+  }
+
+  get tree(): DmTree {
+    return this.device.tree;
+  }
+
+  get devId(): string {
+    return this.device.devId;
+  }
+
+  readPush(): PushNodes {
+    return this.device.readPush();
+  }
+}
 
 /** What a device needs from the world: time, its random stream, the timeline and two links. */
 export interface DeviceContext {
@@ -122,6 +149,7 @@ export class SimDevice {
   private pollTimer: Timer | null = null;
 
   private readonly handlers: LinkHandlers;
+  private dmTree: DmTree | undefined;
 
   constructor(spec: DeviceSpec, ctx: DeviceContext) {
     this.id = spec.id;
@@ -179,6 +207,26 @@ export class SimDevice {
   /** The Push nodes as a server reads them. */
   readPush(): PushNodes {
     return { pfn: this.pfn, channelUri: this.channel?.uri ?? null, status: this.status };
+  }
+
+  /**
+   * The device's DM tree (DevInfo, DevDetail, the DMClient CSP), built on first use: a fleet whose
+   * sessions never speak SyncML never pays for it. Writes to `Push/PFN` and `Poll/*` act on the
+   * device at once, as on Windows.
+   */
+  get tree(): DmTree {
+    return (this.dmTree ??= windowsTree(defaultIdentity(this.id, this.os), this.providerId, {
+      now: () => this.now(),
+      readPush: () => this.readPush(),
+      setPfn: (pfn) => this.setPfn(pfn),
+      pollConfig: () => this.pollConfig,
+      setPoll: (patch) => this.setPoll(patch),
+    }));
+  }
+
+  /** `./DevInfo/DevId`. */
+  get devId(): string {
+    return defaultIdentity(this.id, this.os).devId;
   }
 
   /** The device's CSP path prefix (`./Vendor/MSFT/DMClient/Provider/{ProviderID}`). */
@@ -484,34 +532,31 @@ export class SimDevice {
     }
     this.useData(this.dataSense.perSessionMB);
     const generation = this.sessionGeneration;
-    this.ctx.mdm.startSession(
-      { deviceId: this.id, trigger, readPush: () => this.readPush() },
-      (result) => {
-        // A reboot cut this session: its late answer is ignored.
-        if (generation !== this.sessionGeneration) return;
-        this.sessionRunning = null;
-        if (result.ok)
-          this.ctx.sink.emit({
-            time: this.now(),
-            device: this.id,
-            type: 'session.completed',
-            trigger,
-          });
-        else
-          this.ctx.sink.emit({
-            time: this.now(),
-            device: this.id,
-            type: 'session.failed',
-            trigger,
-            reason: result.reason,
-          });
-        const queued = this.sessionQueued;
-        if (queued !== null) {
-          this.sessionQueued = null;
-          this.requestSession(queued);
-        }
-      },
-    );
+    this.ctx.mdm.startSession(new DeviceSessionRequest(this, trigger), (result) => {
+      // A reboot cut this session: its late answer is ignored.
+      if (generation !== this.sessionGeneration) return;
+      this.sessionRunning = null;
+      if (result.ok)
+        this.ctx.sink.emit({
+          time: this.now(),
+          device: this.id,
+          type: 'session.completed',
+          trigger,
+        });
+      else
+        this.ctx.sink.emit({
+          time: this.now(),
+          device: this.id,
+          type: 'session.failed',
+          trigger,
+          reason: result.reason,
+        });
+      const queued = this.sessionQueued;
+      if (queued !== null) {
+        this.sessionQueued = null;
+        this.requestSession(queued);
+      }
+    });
   }
 
   private schedulePoll(previous: number, cursor: PollCursor): void {

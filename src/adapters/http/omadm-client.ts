@@ -1,0 +1,204 @@
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { ClientSession, type SessionStep } from '../../core/dm/client-session.js';
+import type { MdmTransport, SessionRequest, SessionResult } from '../../core/ports.js';
+import { parseSyncML, serializeSyncML, SyncMLError } from '../../core/syncml/codec.js';
+import { SYNCML_CONTENT_TYPE, type SyncMLMessage } from '../../core/syncml/message.js';
+import type { Clock } from '../../core/time/clock.js';
+
+/** Options of {@link OmaDmHttpClient}. */
+export interface OmaDmHttpClientOptions {
+  /** The management server's URL (`ManagementServiceAddress`), the same for every device. */
+  readonly url: string;
+  /** Retry-After waits run on it; requests are tracked on it as I/O in flight. */
+  readonly clock: Clock;
+  /**
+   * How long a request may wait for its answer, in real milliseconds (default 30,000). It is
+   * wall time even on a virtual clock: a virtual clock holds still while a request is in flight.
+   */
+  readonly timeoutMs?: number;
+  /** Alert of package 1 for push-triggered sessions (default `1201`; see docs/model.md). */
+  readonly pushAlert?: '1201' | '1200';
+  /** 429 answers a session follows (waiting `Retry-After` each time) before it fails (default 3). */
+  readonly maxThrottleRetries?: number;
+  /** Largest reply read, in bytes (default 1 MiB); a longer one fails the session. */
+  readonly maxReplyBytes?: number;
+  /** Aborts a request from outside (tests use it to end a request to a server that hangs). */
+  readonly signal?: () => AbortSignal | undefined;
+}
+
+/** `Retry-After` used when a 429 carries none (seconds). */
+const DEFAULT_RETRY_AFTER_SECONDS = 30;
+/** Longest `Retry-After` honoured (seconds): beyond it the session fails instead of waiting. */
+const MAX_RETRY_AFTER_SECONDS = 24 * 3600;
+
+type Reply =
+  | { readonly kind: 'ok'; readonly body: string }
+  | { readonly kind: 'throttled'; readonly retryAfterMs: number }
+  | { readonly kind: 'error'; readonly reason: string };
+
+/** Seconds of a `Retry-After` header (delta-seconds or an HTTP date), or null when unusable. */
+export function retryAfterMs(header: string | undefined, now: number): number | null {
+  if (header === undefined) return null;
+  const text = header.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
+}
+
+/**
+ * The device → MDM transport over HTTP: each session is a series of SyncML messages POSTed to the
+ * management URL (`application/vnd.syncml.dm+xml`), driven by the device's {@link ClientSession}
+ * on its DM tree. HTTP errors, timeouts and malformed replies end the session with a reason; a
+ * 429 is followed after its `Retry-After` (on the clock, so virtual time skips the wait).
+ */
+export class OmaDmHttpClient implements MdmTransport {
+  private readonly target: URL;
+  private readonly agent: HttpAgent;
+  private readonly timeoutMs: number;
+  private readonly maxThrottleRetries: number;
+  private readonly maxReplyBytes: number;
+  /** SessionID counters per device (SessionID is at most 4 bytes: decimal, wrapping at 65535). */
+  private readonly sessionIds = new Map<string, number>();
+
+  constructor(private readonly options: OmaDmHttpClientOptions) {
+    this.target = new URL(options.url);
+    if (this.target.protocol !== 'http:' && this.target.protocol !== 'https:')
+      throw new Error(`management URL must be http(s), got ${options.url}`);
+    const agentOptions = { keepAlive: true, maxSockets: 256 };
+    this.agent =
+      this.target.protocol === 'https:'
+        ? new HttpsAgent(agentOptions)
+        : new HttpAgent(agentOptions);
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.maxThrottleRetries = options.maxThrottleRetries ?? 3;
+    this.maxReplyBytes = options.maxReplyBytes ?? 1024 * 1024;
+  }
+
+  startSession(request: SessionRequest, done: (result: SessionResult) => void): void {
+    const counter = ((this.sessionIds.get(request.deviceId) ?? 0) % 0xffff) + 1;
+    this.sessionIds.set(request.deviceId, counter);
+    let session: ClientSession;
+    let first: SyncMLMessage;
+    try {
+      session = new ClientSession({
+        sessionId: String(counter),
+        serverUrl: this.options.url,
+        devId: request.devId,
+        tree: request.tree,
+        alertCode: request.trigger === 'push' ? (this.options.pushAlert ?? '1201') : '1201',
+      });
+      first = session.start();
+    } catch (error) {
+      done({ ok: false, reason: `cannot start the session: ${(error as Error).message}` });
+      return;
+    }
+    let throttled = 0;
+    const exchange = (message: SyncMLMessage): void => {
+      void this.post(serializeSyncML(message)).then((reply) => {
+        if (reply.kind === 'error') return done({ ok: false, reason: reply.reason });
+        if (reply.kind === 'throttled') {
+          if (++throttled > this.maxThrottleRetries)
+            return done({ ok: false, reason: `throttled (429) ${throttled} times` });
+          this.options.clock.after(reply.retryAfterMs, () => exchange(message));
+          return;
+        }
+        let step: SessionStep;
+        try {
+          step = session.receive(parseSyncML(reply.body, { maxBytes: this.maxReplyBytes }));
+        } catch (error) {
+          const reason =
+            error instanceof SyncMLError
+              ? `malformed reply: ${error.message}`
+              : `internal error: ${(error as Error).message}`;
+          return done({ ok: false, reason });
+        }
+        if (step.kind === 'send') exchange(step.message);
+        else if (step.kind === 'done') done({ ok: true });
+        else done({ ok: false, reason: step.reason });
+      });
+    };
+    exchange(first);
+  }
+
+  /** Closes idle keep-alive connections. */
+  close(): void {
+    this.agent.destroy();
+  }
+
+  /** POSTs one message; never rejects. Tracked on the clock as I/O in flight. */
+  private post(body: string): Promise<Reply> {
+    const work = new Promise<Reply>((resolve) => {
+      const send = this.target.protocol === 'https:' ? httpsRequest : httpRequest;
+      let settled = false;
+      const finish = (reply: Reply): void => {
+        if (settled) return;
+        settled = true;
+        resolve(reply);
+      };
+      const req = send(this.target, {
+        method: 'POST',
+        agent: this.agent,
+        signal: this.options.signal?.(),
+        timeout: this.timeoutMs,
+        headers: {
+          'content-type': SYNCML_CONTENT_TYPE,
+          accept: SYNCML_CONTENT_TYPE,
+          'content-length': Buffer.byteLength(body),
+          'user-agent': 'MSFT OMA DM Client/1.2.0.1',
+        },
+      });
+      req.on('timeout', () => {
+        finish({ kind: 'error', reason: `timeout: no answer within ${this.timeoutMs} ms` });
+        req.destroy();
+      });
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        const why = error.name === 'AbortError' ? 'aborted' : (error.code ?? error.message);
+        finish({ kind: 'error', reason: `network error: ${why}` });
+      });
+      req.on('response', (res) => this.readReply(res, finish));
+      req.end(body);
+    });
+    return this.options.clock.track(work);
+  }
+
+  private readReply(res: IncomingMessage, finish: (reply: Reply) => void): void {
+    const status = res.statusCode ?? 0;
+    if (status === 429) {
+      res.resume();
+      const wait = retryAfterMs(res.headers['retry-after'], this.options.clock.now());
+      const ms = Math.min(
+        wait ?? DEFAULT_RETRY_AFTER_SECONDS * 1000,
+        MAX_RETRY_AFTER_SECONDS * 1000,
+      );
+      finish({ kind: 'throttled', retryAfterMs: ms });
+      return;
+    }
+    if (status !== 200) {
+      res.resume();
+      finish({ kind: 'error', reason: `HTTP ${status} from the management server` });
+      return;
+    }
+    const type = (res.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+    const chunks: Buffer[] = [];
+    let length = 0;
+    res.on('data', (chunk: Buffer) => {
+      length += chunk.length;
+      if (length > this.maxReplyBytes) {
+        finish({ kind: 'error', reason: `reply over ${this.maxReplyBytes} bytes` });
+        res.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    res.on('error', () => finish({ kind: 'error', reason: 'network error: reply cut' }));
+    res.on('end', () => {
+      if (type !== SYNCML_CONTENT_TYPE && type !== 'application/xml' && type !== 'text/xml')
+        finish({
+          kind: 'error',
+          reason: `reply is ${type || 'untyped'}, not ${SYNCML_CONTENT_TYPE}`,
+        });
+      else finish({ kind: 'ok', body: Buffer.concat(chunks, length).toString('utf8') });
+    });
+  }
+}

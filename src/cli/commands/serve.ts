@@ -1,0 +1,264 @@
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { SystemClock } from '../../adapters/clock/system-clock.js';
+import {
+  createControlApi,
+  type ControlPushOptions,
+  type PushOutcome,
+} from '../../adapters/http/control-api.js';
+import { OmaDmHttpClient } from '../../adapters/http/omadm-client.js';
+import { WebSocketWnsLink } from '../../adapters/ws/websocket-wns-link.js';
+import { ValidationError } from '../../core/errors.js';
+import { streamFor } from '../../core/random/random.js';
+import { Simulation } from '../../core/simulation.js';
+import { EventLog } from '../../core/timeline/event-log.js';
+import { TeeSink, type EventSink } from '../../core/timeline/events.js';
+import type { Clock } from '../../core/time/clock.js';
+import { formatInstant } from '../../core/time/iso.js';
+import { VirtualClock } from '../../core/time/virtual-clock.js';
+import type { WnsApp } from '../../core/wns/apps.js';
+import { startReferenceMdm, type RunningReferenceMdm } from '../../mdm-server/start.js';
+import { resolveScenario } from '../../scenario/resolve.js';
+import { parseScenario } from '../../scenario/load.js';
+import type { ScenarioFile } from '../../scenario/schema.js';
+import { packageRoot, UsageError, type CliIo } from '../io.js';
+import { TimelineWriter } from '../timeline-writer.js';
+import { REDACT, startWns } from './wns.js';
+
+export interface ServeOptions {
+  /** The user's management server; without it the reference MDM server runs. */
+  readonly mdmUrl?: string;
+  /** Size of the built-in fleet (not with a scenario). */
+  readonly devices?: number;
+  readonly scenario?: string;
+  readonly clock: 'system' | 'virtual';
+  readonly host: string;
+  /** The control API's port. */
+  readonly port: number;
+  readonly wnsPort: number;
+  /** The reference MDM server's port. */
+  readonly mdmPort: number;
+  readonly apps?: string;
+  /** Presets `Push/PFN` on every device. */
+  readonly pfn?: string;
+  readonly seed?: number;
+  readonly logLevel: string;
+  /** Print the timeline to standard output as it happens (default true). */
+  readonly timeline?: boolean;
+  /** Real milliseconds a device waits for its management server's answer. */
+  readonly sessionTimeoutMs?: number;
+  /**
+   * The reference server reads Push/ChannelURI only while it holds none (the stale-channel
+   * mistake), instead of in every session.
+   */
+  readonly staleChannelUri?: boolean;
+}
+
+/** A running live fleet. */
+export interface RunningServe {
+  readonly controlUrl: string;
+  readonly wnsUrl: string;
+  readonly mdmUrl: string;
+  readonly clock: Clock;
+  readonly simulation: Simulation;
+  readonly events: EventLog;
+  /** The reference MDM server, when it runs (no `--mdm-url`). */
+  readonly reference: RunningReferenceMdm | null;
+  close(): Promise<void>;
+}
+
+/** Devices of the built-in fleet when `--devices` is not given. */
+export const DEFAULT_FLEET_SIZE = 5;
+
+function readScenario(io: CliIo, o: ServeOptions): { file: ScenarioFile; source: string } {
+  if (o.scenario && o.devices !== undefined)
+    throw new UsageError('--devices sizes the built-in fleet: leave it out with --scenario');
+  const source = o.scenario ?? join(packageRoot(), 'fixtures', 'serve', 'fleet.yaml');
+  let text: string;
+  try {
+    text = io.readFile(source);
+  } catch (e) {
+    throw new UsageError(
+      `cannot read scenario ${source}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
+  }
+  try {
+    const file = parseScenario(text, source);
+    if (o.scenario) return { file, source };
+    const fleet = file.devices[0];
+    if (!fleet) throw new UsageError(`${source}: the built-in fleet has no devices`);
+    const count = o.devices ?? DEFAULT_FLEET_SIZE;
+    return { file: { ...file, devices: [{ ...fleet, count }] }, source };
+  } catch (e) {
+    if (e instanceof ValidationError)
+      throw new UsageError(
+        `${source} is not a valid scenario:\n${e.issues.map((i) => `  ${i}`).join('\n')}`,
+      );
+    throw e;
+  }
+}
+
+/**
+ * Starts the live fleet: the WNS emulator, the devices (each on a real WebSocket to it, with real
+ * SyncML sessions over HTTP to the management server), the reference MDM server unless
+ * `--mdm-url` names the user's, and the control API. Times in the scenario count from now.
+ */
+export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningServe> {
+  if (o.mdmUrl !== undefined && !/^https?:\/\/[^/]/i.test(o.mdmUrl))
+    throw new UsageError(`--mdm-url: expected an http(s) URL, got ${JSON.stringify(o.mdmUrl)}`);
+  const { file, source } = readScenario(io, o);
+  const logger = pino(
+    { level: o.logLevel, redact: { paths: REDACT, censor: '[redacted]' } },
+    pino.destination(2),
+  );
+  const systemClock = new SystemClock();
+  const clock: Clock =
+    o.clock === 'virtual' ? new VirtualClock({ start: systemClock.now() }) : systemClock;
+  const start = formatInstant(clock.now());
+  const closers: Array<() => Promise<void> | void> = [];
+  const closeAll = async (): Promise<void> => {
+    for (const close of closers.reverse()) await close();
+    if (clock instanceof SystemClock) clock.dispose();
+  };
+  try {
+    const wns = await startWns(
+      { ...io, stdout: () => undefined },
+      {
+        host: o.host,
+        port: o.wnsPort,
+        clock: o.clock,
+        apps: o.apps,
+        tls: false,
+        certDir: '.dmpush/tls',
+        seed: o.seed ?? 1,
+        logLevel: o.logLevel,
+      },
+      logger.child({ part: 'wns' }),
+      clock,
+    );
+    closers.push(() => wns.close());
+    const apps = wns.emulator.apps;
+    const pfn = o.pfn ?? (apps.list()[0] as Omit<WnsApp, 'secret'>).pfn;
+    const app = apps.byPackageFamilyName(pfn);
+    if (!app && o.mdmUrl === undefined)
+      throw new UsageError(
+        `--pfn ${pfn}: the reference MDM server sends as a WNS app, and the emulator knows ` +
+          `${apps
+            .list()
+            .map((a) => a.pfn)
+            .join(', ')} (add yours with --apps)`,
+      );
+
+    let reference: RunningReferenceMdm | null = null;
+    let mdmUrl = o.mdmUrl;
+    if (mdmUrl === undefined) {
+      const sender = app as WnsApp;
+      reference = await startReferenceMdm({
+        host: o.host,
+        port: o.mdmPort,
+        pfn,
+        wns: { tokenUrl: `${wns.url}/accesstoken.srf`, sid: sender.sid, secret: sender.secret },
+        clock,
+        rereadChannelUri: !o.staleChannelUri,
+      });
+      closers.push(() => reference?.close());
+      mdmUrl = reference.url;
+    }
+
+    const spec = resolveScenario(
+      {
+        ...file,
+        start,
+        devices: o.pfn ? file.devices.map((d) => ({ ...d, pfn: o.pfn })) : file.devices,
+      },
+      { seed: o.seed },
+    );
+    const events = new EventLog();
+    const sinks: EventSink[] = [events];
+    const writer =
+      o.timeline === false ? null : new TimelineWriter((t) => io.stdout(t), 'text', {}, 1);
+    if (writer) sinks.push(writer);
+    const link = new WebSocketWnsLink({
+      url: `${wns.url.replace(/^http/, 'ws')}/_device`,
+      clock,
+      random: streamFor(spec.seed, 'serve:link'),
+      onError: (error, deviceId) => logger.warn({ deviceId, error: error.message }, 'wns link'),
+    });
+    closers.push(() => link.close());
+    const client = new OmaDmHttpClient({ url: mdmUrl, clock, timeoutMs: o.sessionTimeoutMs });
+    closers.push(() => client.close());
+    // Pushes name devices by their simulator id; the MDM server knows them by DevId.
+    let simulation: Simulation | null = null;
+    const push = reference
+      ? (deviceId: string, options: ControlPushOptions): Promise<PushOutcome> => {
+          const devId = simulation?.device(deviceId)?.devId ?? deviceId;
+          return reference.push(devId, options);
+        }
+      : undefined;
+    simulation = new Simulation(spec, new TeeSink(sinks), {
+      clock,
+      wns: link,
+      mdm: client,
+      // A scenario's push goes through the reference server; a user's server pushes by itself.
+      push: push
+        ? (deviceId, options) =>
+            void push(deviceId, {
+              cachePolicy: options.cachePolicy,
+              ttlSeconds: options.ttlSeconds ?? undefined,
+            })
+        : () => undefined,
+    });
+    const control = createControlApi({ simulation, events, push });
+    let controlUrl: string;
+    try {
+      controlUrl = (await control.listen(o.port, o.host)).url;
+    } catch (e) {
+      throw new UsageError(
+        `cannot listen on ${o.host}:${o.port}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
+    }
+    closers.push(() => control.close());
+
+    io.stdout(
+      [
+        `dmpush serve: ${spec.devices.length} devices from ${o.scenario ?? 'the built-in fleet'} (${o.clock} clock, seed ${spec.seed})`,
+        `  control API:  ${controlUrl}/api/devices  (events: ${controlUrl}/api/events)`,
+        `  WNS emulator: ${wns.url}  (admin: ${wns.url}/_sim/health)`,
+        reference
+          ? `  MDM server:   ${mdmUrl}  (reference server; PFN ${pfn}${o.staleChannelUri ? '; never re-reads Push/ChannelURI' : ''})`
+          : `  MDM server:   ${mdmUrl}  (yours${o.pfn ? `; PFN preset ${o.pfn}` : ''})`,
+        `  stop with Ctrl-C`,
+        '',
+      ].join('\n'),
+    );
+    logger.info({ devices: spec.devices.length, source, clock: o.clock }, 'serve started');
+    simulation.start();
+    return {
+      controlUrl,
+      wnsUrl: wns.url,
+      mdmUrl,
+      clock,
+      simulation,
+      events,
+      reference,
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+/** `dmpush serve`: runs until SIGINT or SIGTERM. */
+export async function serveCommand(io: CliIo, o: ServeOptions): Promise<void> {
+  const running = await startServe(io, o);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void running.close().then(resolve, resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

@@ -1,0 +1,520 @@
+/**
+ * A generic OMA-DM management tree: nodes with a format and access rights, addressed by normalized
+ * absolute URIs (`./A/B`), answering SyncML node commands with SyncML status codes
+ * ([dmc] §2 "Status codes"). Atomic commands are staged and committed all at once; Sequence
+ * commands run in order. No XML and no I/O: commands and outcomes are the plain objects of
+ * `../syncml/message.ts`.
+ *
+ * Choices, where the reference leaves them open:
+ * - One status per Item (with its TargetRef), not one per command. A command with no Item gets a
+ *   single 400.
+ * - A malformed LocURI (starting with `/`, containing `//`, a `.` or `..` segment) is 400, "bad
+ *   request (bad element)"; [KI] "A LocURI cannot start with '/'".
+ * - A value the node's format cannot hold (an `int` that is not an integer, a `bool` other than
+ *   `true`/`false`, bad base64) or that the node refuses (its `accepts` check) is 415 "unsupported
+ *   type/format". The Item's own Meta Format is not checked: the node's declared format decides.
+ * - Only declared nodes exist: Add of an undeclared node under an existing node is 405 (the tree
+ *   has no dynamic-node templates); under a missing parent it is 404.
+ * - An Exec on a node without an `exec` handler is 406 "unsupported feature" (not modelled).
+ * - A handler that throws makes its Item 500.
+ * - Inside an Atomic or a Sequence, an Alert is 406 and a Status or Results 400 (not commands to
+ *   run there). A Sequence runs all its commands, each with its own status, and is itself 200.
+ * - In an Atomic, processing stops at the first failure: later Items and commands get 215 (not
+ *   executed), earlier successes 216 (rolled back), the Atomic 507. A Get inside an Atomic is 500,
+ *   and so is a nested Atomic (its commands 215) [dmc §2]; both fail the Atomic.
+ */
+import type { Command, ContainerCommand, Item, NodeCommand } from '../syncml/message.js';
+
+/** The `<Format>` of a node (OMA-DM TND). */
+export type NodeFormat = 'chr' | 'int' | 'bool' | 'b64' | 'node' | 'null' | 'xml';
+
+/** The operations a node's access rights can allow. */
+export type AccessType = 'Add' | 'Delete' | 'Get' | 'Replace' | 'Exec';
+
+/** The SyncML status codes the tree and the session engine use ([dmc] §2 "Status codes"). */
+export const DmStatus = {
+  Ok: 200,
+  AuthenticationAccepted: 212,
+  NotExecuted: 215,
+  AtomicRollbackOk: 216,
+  BadRequest: 400,
+  InvalidCredentials: 401,
+  Forbidden: 403,
+  NotFound: 404,
+  NotAllowed: 405,
+  UnsupportedFeature: 406,
+  AuthenticationRequired: 407,
+  UnsupportedFormat: 415,
+  AlreadyExists: 418,
+  CommandFailed: 500,
+  AtomicFailed: 507,
+  AtomicRollbackFailed: 516,
+} as const;
+
+/** Whether a status code is a success (2xx). */
+export function isSuccess(code: number): boolean {
+  return code >= 200 && code < 300;
+}
+
+/**
+ * How a node behaves. A leaf is either *stored* (the tree keeps its value; `value` is the initial
+ * one, and without it the leaf starts absent) or *bound* (`read` gives its value from the device
+ * each time; `null` means the node is absent). Interior nodes (`format: 'node'`) always start
+ * present. The hooks are side effects that run when a change is committed (at once outside an
+ * Atomic, at the Atomic's commit inside one). After a committed change a bound leaf shows what
+ * `read` then returns, so its hooks should update what `read` reads (a `remove` that makes `read`
+ * return a default brings the node straight back).
+ */
+export interface NodeSpec {
+  readonly format: NodeFormat;
+  readonly access: readonly AccessType[];
+  /** Initial value of a stored leaf. */
+  readonly value?: string;
+  /** Makes the leaf bound: its current value, or `null` when it does not exist. */
+  readonly read?: () => string | null;
+  /** Side effect of a successful Add or Replace of this leaf. */
+  readonly write?: (value: string) => void;
+  /** Side effect of a Delete of this node or of an ancestor (only while the node is present). */
+  readonly remove?: () => void;
+  /** Side effect of an Exec, given the Item's Data. Without it, Exec is 406. */
+  readonly exec?: (data: string | undefined) => void;
+  /** A check beyond the format (e.g. non-negative); a refused value is 415. */
+  readonly accepts?: (value: string) => boolean;
+}
+
+/** The status of one Item (or of a whole command that has no per-Item status). */
+export interface ItemStatus {
+  readonly code: number;
+  /** The Item's Target LocURI as the server wrote it (the Status' TargetRef). */
+  readonly target?: string;
+  /** For a successful Get: the Results item (`source`, `meta.format`, `data`). */
+  readonly result?: Item;
+}
+
+/** What running one command produced. */
+export interface CommandOutcome {
+  readonly command: Command;
+  /** One per Item for node commands; a single one for containers and other commands. */
+  readonly statuses: readonly ItemStatus[];
+  /** The outcomes of a container's commands, in order. */
+  readonly children: readonly CommandOutcome[];
+}
+
+/**
+ * Normalizes a LocURI to the tree's absolute form: `./A/B`, or `.` for the root. A trailing `/`
+ * is dropped, a relative URI (`A/B`) is taken from the root, and `./Device/Vendor/…` is the same
+ * node as `./Vendor/…` (Windows' device-scope alias; `./User/…` is not modelled). Returns `null`
+ * for a malformed URI: empty, starting with `/`, or with an empty, `.` or `..` segment.
+ */
+export function normalizeUri(uri: string): string | null {
+  let rest = uri.length > 1 && uri.endsWith('/') ? uri.slice(0, -1) : uri;
+  if (rest === '.') return '.';
+  if (rest.startsWith('./')) rest = rest.slice(2);
+  const segments = rest.split('/');
+  if (segments.some((s) => s === '' || s === '.' || s === '..')) return null;
+  if (segments[0] === 'Device' && segments[1] === 'Vendor') segments.shift();
+  return `./${segments.join('/')}`;
+}
+
+function parentOf(uri: string): string | null {
+  if (uri === '.') return null;
+  return uri.slice(0, uri.lastIndexOf('/'));
+}
+
+/** Whether `value` is a valid value of `format`. */
+function fitsFormat(format: NodeFormat, value: string): boolean {
+  switch (format) {
+    case 'int':
+      return /^-?\d+$/.test(value) && Number.isSafeInteger(Number(value));
+    case 'bool':
+      return value === 'true' || value === 'false';
+    case 'b64': {
+      const compact = value.replace(/\s+/g, '');
+      return compact.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(compact);
+    }
+    default:
+      return true;
+  }
+}
+
+interface Entry {
+  readonly uri: string;
+  readonly parent: string | null;
+  readonly spec: NodeSpec;
+  /** Child URIs in definition order. */
+  readonly children: string[];
+  /** Presence and value of a stored node (unused for bound leaves). */
+  present: boolean;
+  value: string;
+}
+
+interface MutableStatus {
+  code: number;
+  readonly target?: string;
+  result?: Item;
+}
+
+interface MutableOutcome {
+  readonly command: Command;
+  readonly statuses: MutableStatus[];
+  readonly children: MutableOutcome[];
+}
+
+/** A side effect waiting for its commit, and the status to mark 500 if it throws. */
+interface Effect {
+  readonly run: () => void;
+  readonly status: MutableStatus;
+}
+
+/** Staged changes: one Item outside an Atomic, the whole Atomic inside one. */
+class Work {
+  readonly staged = new Map<string, { present: boolean; value: string }>();
+  readonly effects: Effect[] = [];
+  /** A command inside the Atomic failed: the rest is not executed. */
+  failed = false;
+  constructor(readonly atomic: boolean) {}
+}
+
+const NODE_COMMANDS: ReadonlySet<Command['kind']> = new Set([
+  'Get',
+  'Add',
+  'Replace',
+  'Delete',
+  'Exec',
+]);
+
+function isNodeCommand(command: Command): command is NodeCommand {
+  return NODE_COMMANDS.has(command.kind);
+}
+
+function statusOf(code: number, target: string | undefined): MutableStatus {
+  return target === undefined ? { code } : { code, target };
+}
+
+/** The outcome of a command that was not executed (215), with its Items and inner commands. */
+function notExecuted(command: Command, code: number = DmStatus.NotExecuted): MutableOutcome {
+  if (command.kind === 'Atomic' || command.kind === 'Sequence')
+    return {
+      command,
+      statuses: [{ code }],
+      children: command.commands.map((c) => notExecuted(c)),
+    };
+  const statuses =
+    isNodeCommand(command) && command.items.length > 0
+      ? command.items.map((item) => statusOf(code, item.target))
+      : [{ code }];
+  return { command, statuses, children: [] };
+}
+
+/** After a failed Atomic: every executed success becomes 216 and loses its result. */
+function markRolledBack(outcome: MutableOutcome): void {
+  for (const status of outcome.statuses) {
+    if (!isSuccess(status.code) || status.code === DmStatus.NotExecuted) continue;
+    status.code = DmStatus.AtomicRollbackOk;
+    delete status.result;
+  }
+  outcome.children.forEach(markRolledBack);
+}
+
+/** A CmdID must be present and not `0` ([dmc] §2: "CmdIDs are unique and never '0'"). */
+function validCmdId(cmdId: string): boolean {
+  return cmdId !== '' && cmdId !== '0';
+}
+
+/**
+ * A DM tree. Declare nodes with {@link DmTree.define} (parents first), then run server commands
+ * with {@link DmTree.run}.
+ *
+ * @example
+ * ```ts
+ * const tree = new DmTree()
+ *   .define('./DevInfo', { format: 'node', access: ['Get'] })
+ *   .define('./DevInfo/Lang', { format: 'chr', access: ['Get'], value: 'en-US' });
+ * tree.run({ kind: 'Replace', cmdId: '2', items: [{ target: './DevInfo/Lang', data: 'fr' }] });
+ * // statuses: [{ code: 405, target: './DevInfo/Lang' }]
+ * ```
+ */
+export class DmTree {
+  private readonly nodes = new Map<string, Entry>([
+    [
+      '.',
+      {
+        uri: '.',
+        parent: null,
+        spec: { format: 'node', access: ['Get'] },
+        children: [],
+        present: true,
+        value: '',
+      },
+    ],
+  ]);
+
+  /**
+   * Declares a node. Its parent must already be declared and be interior; the URI must be new.
+   * Throws an `Error` otherwise (a programming error in the tree layout).
+   */
+  define(uri: string, spec: NodeSpec): this {
+    const normalized = normalizeUri(uri);
+    if (normalized === null || normalized === '.')
+      throw new Error(`DmTree.define: '${uri}' is not a valid node URI`);
+    if (this.nodes.has(normalized))
+      throw new Error(`DmTree.define: '${normalized}' is already defined`);
+    const parentUri = parentOf(normalized) as string;
+    const parent = this.nodes.get(parentUri);
+    if (!parent || parent.spec.format !== 'node')
+      throw new Error(`DmTree.define: the parent of '${normalized}' is not an interior node`);
+    if (spec.value !== undefined && !fitsFormat(spec.format, spec.value))
+      throw new Error(`DmTree.define: '${spec.value}' is not a valid ${spec.format} value`);
+    parent.children.push(normalized);
+    this.nodes.set(normalized, {
+      uri: normalized,
+      parent: parentUri,
+      spec,
+      children: [],
+      present: spec.format === 'node' || spec.value !== undefined,
+      value: spec.value ?? '',
+    });
+    return this;
+  }
+
+  /**
+   * Runs one server command (a node command, an Atomic or a Sequence) and returns its statuses.
+   * Outside an Atomic each Item takes effect (and its hooks run) before the next one.
+   */
+  run(command: NodeCommand | ContainerCommand): CommandOutcome {
+    return this.runCommand(command, null);
+  }
+
+  /** The value a Get of `uri` would return (child names for an interior node), or `null`. */
+  read(uri: string): string | null {
+    const status = this.runItem('Get', { target: uri }, new Work(false));
+    return status.result?.data ?? (status.code === DmStatus.Ok ? '' : null);
+  }
+
+  private runCommand(command: Command, txn: Work | null): MutableOutcome {
+    if (txn?.failed) return notExecuted(command);
+    const outcome = this.dispatch(command, txn);
+    if (txn && !outcome.statuses.every((s) => isSuccess(s.code))) txn.failed = true;
+    return outcome;
+  }
+
+  private dispatch(command: Command, txn: Work | null): MutableOutcome {
+    if (!validCmdId(command.cmdId)) return notExecuted(command, DmStatus.BadRequest);
+    switch (command.kind) {
+      case 'Get':
+      case 'Add':
+      case 'Replace':
+      case 'Delete':
+      case 'Exec':
+        return this.runNodeCommand(command, txn);
+      case 'Atomic':
+        // An Atomic inside an Atomic fails ([dmc] §2: 500 "also nested Atomic").
+        if (txn) return { ...notExecuted(command), statuses: [{ code: DmStatus.CommandFailed }] };
+        return this.runAtomic(command);
+      case 'Sequence':
+        return {
+          command,
+          statuses: [{ code: DmStatus.Ok }],
+          children: command.commands.map((c) => this.runCommand(c, txn)),
+        };
+      case 'Alert':
+        return { command, statuses: [{ code: DmStatus.UnsupportedFeature }], children: [] };
+      case 'Status':
+      case 'Results':
+        return { command, statuses: [{ code: DmStatus.BadRequest }], children: [] };
+    }
+  }
+
+  private runNodeCommand(command: NodeCommand, txn: Work | null): MutableOutcome {
+    if (command.items.length === 0)
+      return { command, statuses: [{ code: DmStatus.BadRequest }], children: [] };
+    const statuses = command.items.map((item) => {
+      if (txn?.failed) return statusOf(DmStatus.NotExecuted, item.target);
+      const work = txn ?? new Work(false);
+      const status = this.runItem(command.kind, item, work);
+      if (!isSuccess(status.code)) {
+        if (txn) txn.failed = true;
+      } else if (!txn) {
+        this.commitItem(work);
+      }
+      return status;
+    });
+    return { command, statuses, children: [] };
+  }
+
+  private runAtomic(command: ContainerCommand): MutableOutcome {
+    const work = new Work(true);
+    const children = command.commands.map((c) => this.runCommand(c, work));
+    const outcome: MutableOutcome = { command, statuses: [{ code: DmStatus.Ok }], children };
+    const [own] = outcome.statuses as [MutableStatus];
+    if (work.failed) {
+      children.forEach(markRolledBack);
+      own.code = DmStatus.AtomicFailed;
+    } else if (!this.commitAtomic(work)) {
+      own.code = DmStatus.AtomicRollbackFailed;
+    }
+    return outcome;
+  }
+
+  /** Outside an Atomic: runs the hooks; if one throws, the Item is 500 and nothing is stored. */
+  private commitItem(work: Work): void {
+    for (const effect of work.effects) {
+      try {
+        effect.run();
+      } catch {
+        effect.status.code = DmStatus.CommandFailed;
+        return;
+      }
+    }
+    this.install(work);
+  }
+
+  /**
+   * At an Atomic's commit: stores everything, then runs every hook in command order. A hook that
+   * throws marks its Item 500 and the result is `false` (516: side effects that already ran cannot
+   * be undone, so the rest stays applied).
+   */
+  private commitAtomic(work: Work): boolean {
+    this.install(work);
+    let ok = true;
+    for (const effect of work.effects) {
+      try {
+        effect.run();
+      } catch {
+        effect.status.code = DmStatus.CommandFailed;
+        ok = false;
+      }
+    }
+    return ok;
+  }
+
+  private install(work: Work): void {
+    for (const [uri, change] of work.staged) {
+      const entry = this.nodes.get(uri);
+      if (!entry || entry.spec.read) continue;
+      entry.present = change.present;
+      entry.value = change.value;
+    }
+  }
+
+  private runItem(kind: NodeCommand['kind'], item: Item, work: Work): MutableStatus {
+    const target = item.target;
+    const status = statusOf(DmStatus.Ok, target);
+    const fail = (code: number): MutableStatus => ({ ...status, code });
+    if (target === undefined) return fail(DmStatus.BadRequest);
+    const uri = normalizeUri(target);
+    if (uri === null) return fail(DmStatus.BadRequest);
+    // [dmc] §2: 500 for a "Get inside Atomic".
+    if (kind === 'Get' && work.atomic) return fail(DmStatus.CommandFailed);
+    try {
+      const code = this.apply(kind, uri, item, work, status);
+      return code === DmStatus.Ok ? status : fail(code);
+    } catch {
+      return fail(DmStatus.CommandFailed);
+    }
+  }
+
+  /** Validates and stages one Item; returns its status code. */
+  private apply(
+    kind: NodeCommand['kind'],
+    uri: string,
+    item: Item,
+    work: Work,
+    status: MutableStatus,
+  ): number {
+    const entry = this.nodes.get(uri);
+    if (!entry) {
+      if (kind !== 'Add') return DmStatus.NotFound;
+      const parent = parentOf(uri);
+      return parent !== null && this.exists(parent, work) ? DmStatus.NotAllowed : DmStatus.NotFound;
+    }
+    const { spec } = entry;
+    if (!spec.access.includes(kind)) return DmStatus.NotAllowed;
+    const interior = spec.format === 'node';
+    switch (kind) {
+      case 'Add': {
+        if (entry.parent !== null && !this.exists(entry.parent, work)) return DmStatus.NotFound;
+        if (this.selfPresent(entry, work)) return DmStatus.AlreadyExists;
+        return interior ? this.stage(entry, '', work) : this.write(entry, item, work, status);
+      }
+      case 'Replace':
+        if (!this.exists(uri, work)) return DmStatus.NotFound;
+        return interior ? DmStatus.NotAllowed : this.write(entry, item, work, status);
+      case 'Delete':
+        if (!this.exists(uri, work)) return DmStatus.NotFound;
+        this.removeSubtree(entry, work, status);
+        return DmStatus.Ok;
+      case 'Exec': {
+        if (!this.exists(uri, work)) return DmStatus.NotFound;
+        const exec = spec.exec;
+        if (!exec) return DmStatus.UnsupportedFeature;
+        work.effects.push({ run: () => exec(item.data), status });
+        return DmStatus.Ok;
+      }
+      case 'Get': {
+        if (!this.exists(uri, work)) return DmStatus.NotFound;
+        const data = interior
+          ? entry.children
+              .filter((child) => this.selfPresent(this.entry(child), work))
+              .map((child) => child.slice(child.lastIndexOf('/') + 1))
+              .join('/')
+          : this.valueOf(entry, work);
+        status.result =
+          spec.format === 'null'
+            ? { source: status.target ?? uri, meta: { format: spec.format } }
+            : { source: status.target ?? uri, meta: { format: spec.format }, data };
+        return DmStatus.Ok;
+      }
+    }
+  }
+
+  private write(entry: Entry, item: Item, work: Work, status: MutableStatus): number {
+    const value = entry.spec.format === 'null' ? '' : (item.data ?? '');
+    if (!fitsFormat(entry.spec.format, value)) return DmStatus.UnsupportedFormat;
+    if (entry.spec.accepts && !entry.spec.accepts(value)) return DmStatus.UnsupportedFormat;
+    const hook = entry.spec.write;
+    if (hook) work.effects.push({ run: () => hook(value), status });
+    return this.stage(entry, value, work);
+  }
+
+  private stage(entry: Entry, value: string, work: Work): number {
+    work.staged.set(entry.uri, { present: true, value });
+    return DmStatus.Ok;
+  }
+
+  /** Stages the node and its present descendants as absent, queuing their `remove` hooks. */
+  private removeSubtree(entry: Entry, work: Work, status: MutableStatus): void {
+    if (!this.selfPresent(entry, work)) return;
+    work.staged.set(entry.uri, { present: false, value: '' });
+    const hook = entry.spec.remove;
+    if (hook) work.effects.push({ run: hook, status });
+    for (const child of entry.children) this.removeSubtree(this.entry(child), work, status);
+  }
+
+  private entry(uri: string): Entry {
+    const entry = this.nodes.get(uri);
+    if (!entry) throw new Error(`DmTree: no node '${uri}'`);
+    return entry;
+  }
+
+  /** The node is present and so are all its ancestors. */
+  private exists(uri: string, work: Work): boolean {
+    for (let at: string | null = uri; at !== null; at = parentOf(at)) {
+      const entry = this.nodes.get(at);
+      if (!entry || !this.selfPresent(entry, work)) return false;
+    }
+    return true;
+  }
+
+  private selfPresent(entry: Entry, work: Work): boolean {
+    const staged = work.staged.get(entry.uri);
+    if (staged) return staged.present;
+    return entry.spec.read ? entry.spec.read() !== null : entry.present;
+  }
+
+  private valueOf(entry: Entry, work: Work): string {
+    const staged = work.staged.get(entry.uri);
+    if (staged) return staged.value;
+    return entry.spec.read ? (entry.spec.read() ?? '') : entry.value;
+  }
+}

@@ -1,0 +1,311 @@
+/**
+ * The DM tree of a simulated Windows device: DevInfo, DevDetail and the DMClient CSP of its one
+ * enrolled provider ([dmc] §1, §3), with the Push and Poll nodes bound to the device's state.
+ *
+ * Choices, where the reference leaves them open:
+ * - `Push/PFN` exists only while a PFN is set: with none, Get and Replace are 404 and the server
+ *   must Add it; Add while one is set is 418. Add/Replace call `setPfn(value)`, Delete calls
+ *   `setPfn(null)`.
+ * - Delete of `Push` removes the node with its children (clearing the PFN through `setPfn(null)`);
+ *   until the server Adds `Push` again, `Push/ChannelURI` and `Push/Status` are 404.
+ * - The Poll leaves always exist (the CSP gives each a default): Add is 418, Replace stores the
+ *   value (ints must be non-negative integers, bools `true`/`false`, else 415), Delete restores the
+ *   CSP default. `PollOnLogin` and `AllUsersPollOnFirstLogin` are stored without behaviour.
+ * - Only the enrolled provider exists: Get of another `Provider/{id}` is 404, Add of one is 405.
+ *   The provider node itself cannot be deleted (Get only).
+ * - `EntDMID`, `EntDeviceName`, `ExchangeID` and `UPN` start absent (enrollment, which would set
+ *   them, is not modelled). `AADDeviceID` is empty (the device is not Entra-joined).
+ * - `ManagementServiceAddress` starts empty and is stored without behaviour: the session's server
+ *   URL is given to the session engine by its caller.
+ * - `MaxSyncApplicationVersion` is `1.0`: the session engine implements none of the 2.0+ features
+ *   (hexadecimal SessionID, `msft:originalerror`, `UserAgentOrigin`).
+ * - `Unenroll` Exec is 406 (not modelled).
+ */
+import type { DevicePatch } from '../device/conditions.js';
+import { DEFAULT_POLL, type PollConfig, type PollSet } from '../dmclient/poll-schedule.js';
+import type { PushNodes } from '../ports.js';
+import { formatInstant } from '../time/iso.js';
+import { DmTree, type AccessType, type NodeFormat } from './dm-tree.js';
+
+/** The values DevInfo and DevDetail report ([dmc] §3). */
+export interface DeviceIdentity {
+  /** `DevInfo/DevId`: a GUID on desktop. */
+  readonly devId: string;
+  readonly man: string;
+  readonly mod: string;
+  readonly dmV: string;
+  readonly lang: string;
+  /** `DevDetail/SwV`: `10.0.<build>.<qfe>`. */
+  readonly swV: string;
+  readonly oem: string;
+  readonly fwV: string;
+  readonly hwV: string;
+  readonly deviceName: string;
+  readonly processorArchitecture: string;
+  readonly totalRamMB: number;
+  readonly serialNumber: string;
+}
+
+/** The poll part of a device patch. */
+export type PollPatch = NonNullable<DevicePatch['poll']>;
+
+/** How the tree reads and changes the device it belongs to. */
+export interface WindowsTreeBindings {
+  /** The device's current instant, epoch ms (`DevDetail/Ext/Microsoft/LocalTime`, given in UTC). */
+  now(): number;
+  /** `Push/PFN`, `Push/ChannelURI` (null → empty data), `Push/Status`. */
+  readPush(): PushNodes;
+  /** Add/Replace of `Push/PFN` → the value; Delete of `Push/PFN` or `Push` → null. */
+  setPfn(pfn: string | null): void;
+  pollConfig(): PollConfig;
+  /** Add/Replace/Delete of the six numeric Poll nodes. */
+  setPoll(patch: PollPatch): void;
+}
+
+const G: readonly AccessType[] = ['Get'];
+const GR: readonly AccessType[] = ['Get', 'Replace'];
+const AGR: readonly AccessType[] = ['Add', 'Get', 'Replace'];
+const ADG: readonly AccessType[] = ['Add', 'Delete', 'Get'];
+const ADGR: readonly AccessType[] = ['Add', 'Delete', 'Get', 'Replace'];
+
+type PollSetName = 'first' | 'second' | 'remaining';
+
+/** The six numeric Poll nodes and the PollConfig field each maps to. */
+const POLL_NUMBERS: readonly (readonly [string, PollSetName, keyof PollSet])[] = [
+  ['IntervalForFirstSetOfRetries', 'first', 'intervalMinutes'],
+  ['NumberOfFirstRetries', 'first', 'count'],
+  ['IntervalForSecondSetOfRetries', 'second', 'intervalMinutes'],
+  ['NumberOfSecondRetries', 'second', 'count'],
+  ['IntervalForRemainingScheduledRetries', 'remaining', 'intervalMinutes'],
+  ['NumberOfRemainingScheduledRetries', 'remaining', 'count'],
+];
+
+function pollPatch(set: PollSetName, field: keyof PollSet, value: number): PollPatch {
+  const change: Partial<PollSet> =
+    field === 'count' ? { count: value } : { intervalMinutes: value };
+  switch (set) {
+    case 'first':
+      return { first: change };
+    case 'second':
+      return { second: change };
+    case 'remaining':
+      return { remaining: change };
+  }
+}
+
+/** Poll values are minutes or counts: non-negative integers. */
+function nonNegative(value: string): boolean {
+  return Number(value) >= 0;
+}
+
+/**
+ * Builds the device's tree. `providerId` names `./Vendor/MSFT/DMClient/Provider/{providerId}`.
+ * Reads and writes of the Push and Poll nodes go through `bindings`, so the tree always shows the
+ * device's current state.
+ */
+export function windowsTree(
+  identity: DeviceIdentity,
+  providerId: string,
+  bindings: WindowsTreeBindings,
+): DmTree {
+  if (providerId === '' || providerId.includes('/') || providerId === '.' || providerId === '..')
+    throw new Error(`windowsTree: '${providerId}' is not a valid provider id (one URI segment)`);
+  const tree = new DmTree();
+  const node = (uri: string, access: readonly AccessType[] = G): void => {
+    tree.define(uri, { format: 'node', access });
+  };
+  const leaf = (
+    uri: string,
+    format: NodeFormat,
+    value: string | undefined,
+    access: readonly AccessType[] = G,
+  ): void => {
+    tree.define(uri, value === undefined ? { format, access } : { format, access, value });
+  };
+
+  node('./DevInfo');
+  leaf('./DevInfo/DevId', 'chr', identity.devId);
+  leaf('./DevInfo/Man', 'chr', identity.man);
+  leaf('./DevInfo/Mod', 'chr', identity.mod);
+  leaf('./DevInfo/DmV', 'chr', identity.dmV);
+  leaf('./DevInfo/Lang', 'chr', identity.lang);
+
+  node('./DevDetail');
+  leaf('./DevDetail/DevTyp', 'chr', identity.mod);
+  leaf('./DevDetail/OEM', 'chr', identity.oem);
+  leaf('./DevDetail/FwV', 'chr', identity.fwV);
+  leaf('./DevDetail/SwV', 'chr', identity.swV);
+  leaf('./DevDetail/HwV', 'chr', identity.hwV);
+  leaf('./DevDetail/LrgObj', 'bool', 'true');
+  node('./DevDetail/URI');
+  // 0 = unlimited ([dmc] §3); the simulator enforces no limit.
+  leaf('./DevDetail/URI/MaxDepth', 'int', '0');
+  leaf('./DevDetail/URI/MaxTotLen', 'int', '0');
+  leaf('./DevDetail/URI/MaxSegLen', 'int', '0');
+  node('./DevDetail/Ext');
+  node('./DevDetail/Ext/Microsoft');
+  const ext = './DevDetail/Ext/Microsoft';
+  leaf(`${ext}/ProcessorArchitecture`, 'chr', identity.processorArchitecture);
+  leaf(`${ext}/OSPlatform`, 'chr', osPlatform(identity.swV));
+  tree.define(`${ext}/LocalTime`, {
+    format: 'chr',
+    access: G,
+    read: () => formatInstant(bindings.now()),
+  });
+  leaf(`${ext}/DeviceName`, 'chr', identity.deviceName, GR);
+  leaf(`${ext}/DNSComputerName`, 'chr', identity.deviceName, GR);
+  leaf(`${ext}/TotalRAM`, 'int', String(identity.totalRamMB));
+  leaf(`${ext}/SMBIOSSerialNumber`, 'chr', identity.serialNumber);
+
+  const hwDevId = hexDigest(`hwdevid:${identity.devId}`, 8).toUpperCase();
+  node('./Vendor');
+  node('./Vendor/MSFT');
+  const dmc = './Vendor/MSFT/DMClient';
+  node(dmc);
+  leaf(`${dmc}/HWDevID`, 'chr', hwDevId);
+  node(`${dmc}/Provider`);
+  const p = `${dmc}/Provider/${providerId}`;
+  node(p);
+
+  node(`${p}/Push`, ADG);
+  tree.define(`${p}/Push/PFN`, {
+    format: 'chr',
+    access: ADGR,
+    read: () => bindings.readPush().pfn,
+    write: (value) => bindings.setPfn(value),
+    remove: () => bindings.setPfn(null),
+  });
+  tree.define(`${p}/Push/ChannelURI`, {
+    format: 'chr',
+    access: G,
+    read: () => bindings.readPush().channelUri ?? '',
+  });
+  tree.define(`${p}/Push/Status`, {
+    format: 'int',
+    access: G,
+    read: () => String(bindings.readPush().status),
+  });
+
+  node(`${p}/Poll`);
+  for (const [name, set, field] of POLL_NUMBERS) {
+    tree.define(`${p}/Poll/${name}`, {
+      format: 'int',
+      access: ADGR,
+      accepts: nonNegative,
+      read: () => String(bindings.pollConfig()[set][field]),
+      write: (value) => bindings.setPoll(pollPatch(set, field, Number(value))),
+      remove: () => bindings.setPoll(pollPatch(set, field, DEFAULT_POLL[set][field])),
+    });
+  }
+  for (const name of ['PollOnLogin', 'AllUsersPollOnFirstLogin']) {
+    let value = 'false';
+    tree.define(`${p}/Poll/${name}`, {
+      format: 'bool',
+      access: ADGR,
+      read: () => value,
+      write: (next) => {
+        value = next;
+      },
+      remove: () => {
+        value = 'false';
+      },
+    });
+  }
+
+  leaf(`${p}/EntDMID`, 'chr', undefined, ADGR);
+  leaf(`${p}/EntDeviceName`, 'chr', undefined, ADGR);
+  leaf(`${p}/ExchangeID`, 'chr', undefined, ADGR);
+  leaf(`${p}/AADDeviceID`, 'chr', '');
+  leaf(`${p}/HWDevID`, 'chr', hwDevId);
+  leaf(`${p}/EnrollmentType`, 'chr', 'Full');
+  leaf(`${p}/MaxSyncApplicationVersion`, 'chr', '1.0');
+  leaf(`${p}/ManagementServiceAddress`, 'chr', '', GR);
+  leaf(`${p}/SyncApplicationVersion`, 'chr', '1.0', ADGR);
+  leaf(`${p}/RequireMessageSigning`, 'bool', 'false', ADGR);
+  leaf(`${p}/UPN`, 'chr', undefined, AGR);
+  // No exec handler: Exec is 406, unenrollment is not modelled.
+  tree.define(`${p}/Unenroll`, { format: 'null', access: ['Exec', 'Get'], value: '' });
+  return tree;
+}
+
+/** `Windows 11 Enterprise` from build 22000 on, `Windows 10 Enterprise` before. */
+function osPlatform(swV: string): string {
+  const build = Number(swV.split('.')[2]);
+  return build >= 22000 ? 'Windows 11 Enterprise' : 'Windows 10 Enterprise';
+}
+
+/** Build numbers of the Windows versions a device spec may name (`DeviceSpec.os` and beyond). */
+const BUILDS: Readonly<Record<string, number>> = {
+  '1511': 10586,
+  '1607': 14393,
+  '1703': 15063,
+  '1709': 16299,
+  '1803': 17134,
+  '1809': 17763,
+  '1903': 18362,
+  '1909': 18363,
+  '2004': 19041,
+  '20H2': 19042,
+  '21H2': 19044,
+  '22H2': 19045,
+  'win11-22H2': 22621,
+  'win11-23H2': 22631,
+  'win11-24H2': 26100,
+};
+
+/** FNV-1a, 32 bits. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
+}
+
+/** `words` × 8 hex digits, each word the FNV-1a hash of `text` salted with its index. */
+function hexDigest(text: string, words: number): string {
+  let out = '';
+  for (let i = 0; i < words; i++) out += fnv1a(`${i}:${text}`).toString(16).padStart(8, '0');
+  return out;
+}
+
+/**
+ * A deterministic, realistic identity for a device id (the same id always gives the same values,
+ * and nothing is random): a GUID-looking DevId hashed from the id, a fictional Contoso machine, a
+ * `DESKTOP-XXXXXXX` name, and `SwV` `10.0.<build>.<qfe>` from `os` (`1511` → 10586 … `22H2` →
+ * 19045, `win11-22H2` → 22621, `win11-23H2` → 22631, `win11-24H2` → 26100). The QFE is derived from
+ * the id, not a real patch level; an unknown `os` gives `10.0.19045.0`.
+ */
+export function defaultIdentity(deviceId: string, os: string): DeviceIdentity {
+  const hex = hexDigest(`devid:${deviceId}`, 4).toUpperCase();
+  const devId = [
+    hex.slice(0, 8),
+    hex.slice(8, 12),
+    hex.slice(12, 16),
+    hex.slice(16, 20),
+    hex.slice(20, 32),
+  ].join('-');
+  const h = fnv1a(`identity:${deviceId}`);
+  const build = BUILDS[os];
+  const swV = build === undefined ? '10.0.19045.0' : `10.0.${build}.${(h % 1999) + 1}`;
+  const name = (
+    fnv1a(`name:${deviceId}`).toString(36) + fnv1a(`name2:${deviceId}`).toString(36)
+  ).toUpperCase();
+  const serial = String(fnv1a(`serial:${deviceId}`) % 1_000_000_000).padStart(9, '0');
+  return {
+    devId,
+    man: 'Contoso Ltd.',
+    mod: 'Contoso Book 14',
+    dmV: '1.3',
+    lang: 'en-US',
+    swV,
+    oem: 'Contoso Ltd.',
+    fwV: '1.12.0',
+    hwV: '1.12.0',
+    deviceName: `DESKTOP-${name.slice(0, 7).padEnd(7, '0')}`,
+    processorArchitecture: 'x64',
+    totalRamMB: 8192 * 2 ** (h % 3),
+    serialNumber: `CTS${serial}`,
+  };
+}

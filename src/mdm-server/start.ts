@@ -1,0 +1,54 @@
+import type { Clock } from '../core/time/clock.js';
+import { createReferenceMdmServer, type ReferenceMdmServer } from './http-server.js';
+import { ReferenceMdm, type MdmServerEvent, type PushResult } from './reference-mdm.js';
+import { WnsSender, type PushOptions } from './wns-sender.js';
+
+/** How `dmpush serve` (and tests) start the reference MDM server. */
+export interface StartReferenceMdmOptions {
+  readonly host?: string;
+  /** 0: any free port. */
+  readonly port: number;
+  /** The PFN it writes to `Push/PFN`: the WNS app it sends as. */
+  readonly pfn: string;
+  /** The WNS token endpoint and the app's credentials. */
+  readonly wns: { readonly tokenUrl: string; readonly sid: string; readonly secret: string };
+  /** Time of its records and token expiry; its pushes count as I/O in flight on it. */
+  readonly clock: Clock;
+  /** False: the stale-channel mistake (Push/ChannelURI read only while it holds none). */
+  readonly rereadChannelUri?: boolean;
+  readonly onEvent?: (event: MdmServerEvent) => void;
+}
+
+/** A listening reference MDM server. */
+export interface RunningReferenceMdm {
+  readonly url: string;
+  readonly mdm: ReferenceMdm;
+  readonly server: ReferenceMdmServer;
+  /** Pushes to a device (by its DevId) at the ChannelURI the server holds. */
+  push(devId: string, options?: PushOptions): Promise<PushResult>;
+  close(): Promise<void>;
+}
+
+/** Starts the reference MDM server with its WNS sender, listening on `host:port`. */
+export async function startReferenceMdm(
+  options: StartReferenceMdmOptions,
+): Promise<RunningReferenceMdm> {
+  const { clock } = options;
+  const now = (): number => clock.now();
+  const mdm = new ReferenceMdm({
+    pfn: options.pfn,
+    now,
+    rereadChannelUri: options.rereadChannelUri,
+    onEvent: options.onEvent,
+  });
+  const wns = new WnsSender({ ...options.wns, now });
+  const server = createReferenceMdmServer({ mdm, wns });
+  const { url } = await server.listen(options.port, options.host ?? '127.0.0.1');
+  return {
+    url,
+    mdm,
+    server,
+    push: (devId, pushOptions) => clock.track(server.push(devId, pushOptions)),
+    close: () => server.close(),
+  };
+}

@@ -1,0 +1,268 @@
+/**
+ * The live fleet end to end (issue 4 §7): `dmpush serve` composed in process on a virtual clock,
+ * every party a real peer on 127.0.0.1 — WNS emulator (HTTP + WebSocket), devices on real
+ * WebSockets opening real SyncML sessions over HTTP, the reference MDM server (or a bad one),
+ * and the control API driven with fetch. Time skips (POST /api/clock/advance); nothing sleeps.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServe, type RunningServe, type ServeOptions } from '../src/cli/commands/serve.js';
+import type { CliIo } from '../src/cli/io.js';
+import { until } from './helpers/until.js';
+
+const io: CliIo = {
+  stdout: () => undefined,
+  stderr: () => undefined,
+  readFile: (path) => readFileSync(path, 'utf8'),
+};
+
+const BASE: ServeOptions = {
+  scenario: 'fixtures/serve/e2e.yaml',
+  clock: 'virtual',
+  host: '127.0.0.1',
+  port: 0,
+  wnsPort: 0,
+  mdmPort: 0,
+  logLevel: 'silent',
+  timeline: false,
+};
+
+interface Api {
+  readonly s: RunningServe;
+  json(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  advance(duration: string): Promise<void>;
+  events(query?: string): Promise<Array<Record<string, any>>>;
+}
+
+function api(s: RunningServe): Api {
+  const json = async (
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: any }> => {
+    const res = await fetch(`${s.controlUrl}${path}`, {
+      method,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: await res.json() };
+  };
+  return {
+    s,
+    json,
+    advance: async (duration) => {
+      const res = await json('POST', '/api/clock/advance', { duration });
+      expect(res.status).toBe(200);
+    },
+    events: async (query = '') => (await json('GET', `/api/events${query}`)).body,
+  };
+}
+
+describe('dmpush serve with the reference MDM server', () => {
+  let a: Api;
+  beforeAll(async () => {
+    a = api(await startServe(io, BASE));
+    // First contact: a poll session in which the server sets Push/PFN; the channel and the
+    // session after it follow.
+    await a.advance('PT1M');
+  });
+  afterAll(() => a.s.close());
+
+  it('first contact: the server sets Push/PFN, the device gets a channel, the server reads it', async () => {
+    const { body: laptop } = await a.json('GET', '/api/devices/laptop');
+    expect(laptop.pfn).toBe('Contoso.MDM_8wekyb3d8bbwe');
+    expect(laptop.channelUri).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=/);
+    expect(laptop.pushStatus).toBe(0);
+    expect(laptop.wnsConnected).toBe(true);
+    const record = a.s.reference?.mdm.device(a.s.simulation.device('laptop')?.devId ?? '');
+    expect(record?.channelUri).toBe(laptop.channelUri);
+    expect(record?.pushStatus).toBe(0);
+    const triggers = (await a.events('?device=laptop&type=session.started')).map((e) => e.trigger);
+    expect(triggers.slice(0, 2)).toEqual(['poll', 'provisioned']);
+  });
+
+  it('the reference server pushes → WNS → the device over WebSocket → its session reaches the server', async () => {
+    const devId = a.s.simulation.device('laptop')?.devId ?? '';
+    const before = a.s.reference?.mdm.device(devId)?.sessions ?? 0;
+    const pushed = await a.json('POST', '/api/devices/laptop/push', {});
+    expect(pushed.status).toBe(200);
+    expect(pushed.body).toMatchObject({
+      status: 200,
+      outcome: 'sent',
+      notificationStatus: 'received',
+    });
+    await until(
+      () => (a.s.reference?.mdm.device(devId)?.sessions ?? 0) > before,
+      'the push-triggered session to reach the server',
+    );
+    await a.advance('PT1S');
+    const received = await a.events('?device=laptop&type=push.received');
+    expect(received.at(-1)).toMatchObject({ cached: false });
+    const sessions = await a.events('?device=laptop&type=session');
+    expect(sessions.slice(-2).map((e) => [e.type, e.trigger])).toEqual([
+      ['session.started', 'push'],
+      ['session.completed', 'push'],
+    ]);
+  });
+
+  it('Battery Saver: an uncached push is missed, a cached one arrives once the device charges', async () => {
+    let res = await a.json('PATCH', '/api/devices/laptop', {
+      battery: { level: 5, charging: false },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.battery.saverOn).toBe(true);
+    expect(res.body.wnsConnected).toBe(false);
+    const dropped = await a.json('POST', '/api/devices/laptop/push', { cachePolicy: 'no-cache' });
+    expect(dropped.body).toMatchObject({ status: 200, notificationStatus: 'dropped' });
+    const cached = await a.json('POST', '/api/devices/laptop/push', { cachePolicy: 'cache' });
+    expect(cached.body).toMatchObject({ status: 200, notificationStatus: 'received' });
+    const receivedBefore = (await a.events('?device=laptop&type=push.received')).length;
+    res = await a.json('PATCH', '/api/devices/laptop', { battery: { charging: true } });
+    expect(res.body.battery.saverOn).toBe(false);
+    await a.advance('PT1M');
+    const received = await a.events('?device=laptop&type=push.received');
+    expect(received.length).toBe(receivedBefore + 1);
+    expect(received.at(-1)).toMatchObject({ cached: true });
+  });
+
+  it('day 15: the renewal starts a session in which the server reads the new ChannelURI; 1607 without network skips', async () => {
+    const { body: before } = await a.json('GET', '/api/devices/laptop');
+    await a.advance('P15DT6H');
+    const { body: after } = await a.json('GET', '/api/devices/laptop');
+    expect(after.channelUri).not.toBe(before.channelUri);
+    const devId = a.s.simulation.device('laptop')?.devId ?? '';
+    expect(a.s.reference?.mdm.device(devId)?.channelUri).toBe(after.channelUri);
+    const renewal = await a.events('?device=laptop&type=session.started');
+    expect(renewal.some((e) => e.trigger === 'renewal')).toBe(true);
+    // The tablet lost its network on day 14: its 1607 DMClient skips the attempt.
+    const skipped = await a.events('?device=tablet&type=renewal.skipped');
+    expect(skipped.length).toBeGreaterThan(0);
+    expect(skipped[0]).toMatchObject({ reason: 'no-network' });
+  });
+
+  it('the control API names bad requests', async () => {
+    const bad = await a.json('PATCH', '/api/devices/laptop', { battery: { level: 'low' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatch(/battery\.level/);
+    const unknownField = await a.json('PATCH', '/api/devices/laptop', { batery: {} });
+    expect(unknownField.status).toBe(400);
+    expect(unknownField.body.error).toMatch(/batery/);
+    expect((await a.json('GET', '/api/devices/nobody')).status).toBe(404);
+    expect((await a.json('GET', '/api/events?since=yesterday')).status).toBe(400);
+    const list = await a.json('GET', '/api/devices');
+    expect(list.body.map((d: { id: string }) => d.id)).toEqual(['laptop', 'tablet']);
+    expect(Object.keys(list.body[0])).toEqual(
+      expect.arrayContaining([
+        'id',
+        'os',
+        'pfn',
+        'channelUri',
+        'channelExpiresAt',
+        'nextRenewalAt',
+        'wnsConnected',
+        'pushStatus',
+        'battery',
+        'network',
+        'dataSense',
+      ]),
+    );
+  });
+});
+
+describe('dmpush serve: a server that never re-reads the ChannelURI', () => {
+  let a: Api;
+  beforeAll(async () => {
+    a = api(await startServe(io, { ...BASE, staleChannelUri: true }));
+    await a.advance('PT1M');
+  });
+  afterAll(() => a.s.close());
+
+  it('keeps pushing to the first URI and gets 410 once it expired', async () => {
+    const { body: first } = await a.json('GET', '/api/devices/laptop');
+    await a.advance('P31D');
+    const { body: now } = await a.json('GET', '/api/devices/laptop');
+    expect(now.channelUri).not.toBe(first.channelUri);
+    const devId = a.s.simulation.device('laptop')?.devId ?? '';
+    expect(a.s.reference?.mdm.device(devId)?.channelUri).toBe(first.channelUri);
+    const pushed = await a.json('POST', '/api/devices/laptop/push', {});
+    expect(pushed.body).toMatchObject({ status: 410, outcome: 'channel-gone' });
+  });
+});
+
+/** A management server that misbehaves as told. */
+async function badServer(
+  behaviour: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<{ url: string; server: Server }> {
+  const server = createServer(behaviour);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, server };
+}
+
+describe('dmpush serve against a misbehaving management server', () => {
+  const cases: Array<[string, (req: IncomingMessage, res: ServerResponse) => void, RegExp]> = [
+    [
+      'garbage',
+      (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/vnd.syncml.dm+xml' });
+        res.end('<html>not SyncML</html');
+      },
+      /^malformed reply: /,
+    ],
+    [
+      '500',
+      (_req, res) => {
+        res.writeHead(500);
+        res.end();
+      },
+      /^HTTP 500/,
+    ],
+  ];
+
+  it.each(cases)(
+    '%s: the session fails with a reason and the device carries on',
+    async (_, behaviour, reason) => {
+      const bad = await badServer(behaviour);
+      const a = api(
+        await startServe(io, { ...BASE, mdmUrl: bad.url, pfn: 'Contoso.MDM_8wekyb3d8bbwe' }),
+      );
+      try {
+        await a.advance('PT1H');
+        const failed = await a.events('?device=laptop&type=session.failed');
+        expect(failed.length).toBeGreaterThanOrEqual(2);
+        expect(failed[0]?.reason).toMatch(reason);
+        // It carried on: it got its channel and kept polling (15-minute first set by default).
+        const { body } = await a.json('GET', '/api/devices/laptop');
+        expect(body.channelUri).toMatch(/token=/);
+        expect((await a.events('?device=laptop&type=session.started')).length).toBe(failed.length);
+      } finally {
+        await a.s.close();
+        bad.server.closeAllConnections();
+        bad.server.close();
+      }
+    },
+  );
+
+  it('a server that hangs holds the session (and virtual time) until the connection drops', async () => {
+    const held: ServerResponse[] = [];
+    const bad = await badServer((_req, res) => held.push(res));
+    const a = api(await startServe(io, { ...BASE, mdmUrl: bad.url, devices: undefined }));
+    try {
+      await until(() => held.length >= 2, 'both devices to open a session');
+      expect(a.s.clock.mode).toBe('virtual');
+      const t0 = a.s.clock.now();
+      for (const res of held) res.socket?.destroy();
+      await a.advance('PT1S');
+      expect(a.s.clock.now()).toBeGreaterThan(t0);
+      const failed = await a.events('?type=session.failed');
+      expect(failed.map((e) => e.reason)).toEqual([
+        expect.stringMatching(/^network error: /),
+        expect.stringMatching(/^network error: /),
+      ]);
+    } finally {
+      await a.s.close();
+      bad.server.closeAllConnections();
+      bad.server.close();
+    }
+  });
+});
