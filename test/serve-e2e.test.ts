@@ -29,33 +29,58 @@ const BASE: ServeOptions = {
   timeline: false,
 };
 
-interface Api {
-  readonly s: RunningServe;
-  json(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
-  advance(duration: string): Promise<void>;
-  events(query?: string): Promise<Array<Record<string, any>>>;
+/** A device as `GET /api/devices` shows it (the fields these tests read). */
+interface DeviceJson {
+  readonly id: string;
+  readonly pfn: string | null;
+  readonly channelUri: string | null;
+  readonly pushStatus: number;
+  readonly wnsConnected: boolean;
+  readonly battery: { readonly saverOn: boolean };
 }
 
-function api(s: RunningServe): Api {
-  const json = async (
+/** A timeline event as `GET /api/events` shows it. */
+interface EventJson {
+  readonly type: string;
+  readonly trigger?: string;
+  readonly reason?: string;
+  readonly cached?: boolean;
+}
+
+interface Reply<T> {
+  readonly status: number;
+  readonly body: T;
+}
+
+interface Api {
+  readonly s: RunningServe;
+  json<T = Record<string, unknown>>(
     method: string,
     path: string,
     body?: unknown,
-  ): Promise<{ status: number; body: any }> => {
+  ): Promise<Reply<T>>;
+  device(id: string): Promise<DeviceJson>;
+  advance(duration: string): Promise<void>;
+  events(query?: string): Promise<EventJson[]>;
+}
+
+function api(s: RunningServe): Api {
+  const json = async <T>(method: string, path: string, body?: unknown): Promise<Reply<T>> => {
     const res = await fetch(`${s.controlUrl}${path}`, {
       method,
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    return { status: res.status, body: await res.json() };
+    return { status: res.status, body: (await res.json()) as T };
   };
   return {
     s,
     json,
+    device: async (id) => (await json<DeviceJson>('GET', `/api/devices/${id}`)).body,
     advance: async (duration) => {
       const res = await json('POST', '/api/clock/advance', { duration });
       expect(res.status).toBe(200);
     },
-    events: async (query = '') => (await json('GET', `/api/events${query}`)).body,
+    events: async (query = '') => (await json<EventJson[]>('GET', `/api/events${query}`)).body,
   };
 }
 
@@ -70,7 +95,7 @@ describe('dmpush serve with the reference MDM server', () => {
   afterAll(() => a.s.close());
 
   it('first contact: the server sets Push/PFN, the device gets a channel, the server reads it', async () => {
-    const { body: laptop } = await a.json('GET', '/api/devices/laptop');
+    const laptop = await a.device('laptop');
     expect(laptop.pfn).toBe('Contoso.MDM_8wekyb3d8bbwe');
     expect(laptop.channelUri).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=/);
     expect(laptop.pushStatus).toBe(0);
@@ -107,7 +132,7 @@ describe('dmpush serve with the reference MDM server', () => {
   });
 
   it('Battery Saver: an uncached push is missed, a cached one arrives once the device charges', async () => {
-    let res = await a.json('PATCH', '/api/devices/laptop', {
+    let res = await a.json<DeviceJson>('PATCH', '/api/devices/laptop', {
       battery: { level: 5, charging: false },
     });
     expect(res.status).toBe(200);
@@ -118,7 +143,7 @@ describe('dmpush serve with the reference MDM server', () => {
     const cached = await a.json('POST', '/api/devices/laptop/push', { cachePolicy: 'cache' });
     expect(cached.body).toMatchObject({ status: 200, notificationStatus: 'received' });
     const receivedBefore = (await a.events('?device=laptop&type=push.received')).length;
-    res = await a.json('PATCH', '/api/devices/laptop', { battery: { charging: true } });
+    res = await a.json<DeviceJson>('PATCH', '/api/devices/laptop', { battery: { charging: true } });
     expect(res.body.battery.saverOn).toBe(false);
     await a.advance('PT1M');
     const received = await a.events('?device=laptop&type=push.received');
@@ -127,9 +152,9 @@ describe('dmpush serve with the reference MDM server', () => {
   });
 
   it('day 15: the renewal starts a session in which the server reads the new ChannelURI; 1607 without network skips', async () => {
-    const { body: before } = await a.json('GET', '/api/devices/laptop');
+    const before = await a.device('laptop');
     await a.advance('P15DT6H');
-    const { body: after } = await a.json('GET', '/api/devices/laptop');
+    const after = await a.device('laptop');
     expect(after.channelUri).not.toBe(before.channelUri);
     const devId = a.s.simulation.device('laptop')?.devId ?? '';
     expect(a.s.reference?.mdm.device(devId)?.channelUri).toBe(after.channelUri);
@@ -142,17 +167,21 @@ describe('dmpush serve with the reference MDM server', () => {
   });
 
   it('the control API names bad requests', async () => {
-    const bad = await a.json('PATCH', '/api/devices/laptop', { battery: { level: 'low' } });
+    const bad = await a.json<{ error: string }>('PATCH', '/api/devices/laptop', {
+      battery: { level: 'low' },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.error).toMatch(/battery\.level/);
-    const unknownField = await a.json('PATCH', '/api/devices/laptop', { batery: {} });
+    const unknownField = await a.json<{ error: string }>('PATCH', '/api/devices/laptop', {
+      batery: {},
+    });
     expect(unknownField.status).toBe(400);
     expect(unknownField.body.error).toMatch(/batery/);
     expect((await a.json('GET', '/api/devices/nobody')).status).toBe(404);
     expect((await a.json('GET', '/api/events?since=yesterday')).status).toBe(400);
-    const list = await a.json('GET', '/api/devices');
-    expect(list.body.map((d: { id: string }) => d.id)).toEqual(['laptop', 'tablet']);
-    expect(Object.keys(list.body[0])).toEqual(
+    const list = await a.json<DeviceJson[]>('GET', '/api/devices');
+    expect(list.body.map((d) => d.id)).toEqual(['laptop', 'tablet']);
+    expect(Object.keys(list.body[0] ?? {})).toEqual(
       expect.arrayContaining([
         'id',
         'os',
@@ -179,9 +208,9 @@ describe('dmpush serve: a server that never re-reads the ChannelURI', () => {
   afterAll(() => a.s.close());
 
   it('keeps pushing to the first URI and gets 410 once it expired', async () => {
-    const { body: first } = await a.json('GET', '/api/devices/laptop');
+    const first = await a.device('laptop');
     await a.advance('P31D');
-    const { body: now } = await a.json('GET', '/api/devices/laptop');
+    const now = await a.device('laptop');
     expect(now.channelUri).not.toBe(first.channelUri);
     const devId = a.s.simulation.device('laptop')?.devId ?? '';
     expect(a.s.reference?.mdm.device(devId)?.channelUri).toBe(first.channelUri);
