@@ -1,5 +1,4 @@
-import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import {
 } from '../src/cli/commands/wns.js';
 import { runCli } from '../src/cli/main.js';
 import { ROOT } from './helpers/run-scenario.js';
+import { capture, ensureBuilt, startProcess } from './helpers/cli.js';
 
 const DEMO = readFileSync(join(ROOT, 'fixtures/apps/demo.yaml'), 'utf8');
 const demoField = (name: string): string =>
@@ -28,20 +28,6 @@ const base: WnsCommandOptions = {
   seed: 1,
   logLevel: 'info',
 };
-
-function capture(): { io: Parameters<typeof startWns>[0]; out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    io: {
-      stdout: (t) => (out += t),
-      stderr: (t) => (err += t),
-      readFile: (p) => readFileSync(p, 'utf8'),
-    },
-    out: () => out,
-    err: () => err,
-  };
-}
 
 /** A pino logger writing into a string. */
 function memoryLogger(): { logger: ReturnType<typeof pino>; text: () => string } {
@@ -257,38 +243,15 @@ describe('dmpush wns: bad input exits 2 naming it', () => {
 });
 
 describe('dmpush wns as a process', () => {
-  const bin = join(ROOT, 'dist/src/cli/main.js');
-  beforeAll(() => {
-    const newest = (dir: string): number =>
-      Math.max(
-        ...execFileSync('find', [dir, '-name', '*.ts', '-newer', bin], { encoding: 'utf8' })
-          .split('\n')
-          .filter(Boolean)
-          .map((f) => statSync(f).mtimeMs),
-        0,
-      );
-    if (!existsSync(bin) || newest(join(ROOT, 'src')) > 0)
-      execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT });
-  }, 120_000);
+  beforeAll(ensureBuilt, 120_000);
 
   it('stops cleanly on SIGTERM (exit 0) after printing where it listens', async () => {
-    const child = spawn(process.execPath, [bin, 'wns', '--port', '0', '--log-level', 'silent'], {
-      cwd: ROOT,
-    });
-    let out = '';
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (out.includes('listening on')) resolve();
-      });
-      child.on('exit', (code) => reject(new Error(`exited early with ${code}: ${out}`)));
-    });
-    const url = (/listening on (\S+)/.exec(out) as RegExpExecArray)[1] as string;
-    expect((await fetch(`${url}/_sim/health`)).status).toBe(200);
-    const exited = new Promise<number | null>((resolve) =>
-      child.on('exit', (code) => resolve(code)),
+    const wns = await startProcess(
+      ['wns', '--port', '0', '--log-level', 'silent'],
+      /listening on (\S+)/,
     );
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    const url = wns.match[1] as string;
+    expect((await fetch(`${url}/_sim/health`)).status).toBe(200);
+    expect(await wns.stop()).toBe(0);
   });
 });

@@ -180,6 +180,11 @@ export function buildProgram(io: CliIo): Command {
       'the reference server reads Push/ChannelURI only once (the stale-channel mistake)',
       false,
     )
+    .addOption(
+      new Option('--push-alert <code>', 'Alert of package 1 in push-triggered sessions')
+        .choices(['1201', '1200'])
+        .default('1201'),
+    )
     .option('--no-timeline', 'do not print the timeline as it happens')
     .option(
       '--session-timeout <ms>',
@@ -211,6 +216,7 @@ interface ServeFlags {
   seed?: number;
   timeline: boolean;
   staleChannelUri: boolean;
+  pushAlert: '1201' | '1200';
   sessionTimeout: number;
   logLevel: string;
 }

@@ -52,6 +52,8 @@ export interface ServeOptions {
    * mistake), instead of in every session.
    */
   readonly staleChannelUri?: boolean;
+  /** Alert of package 1 in push-triggered sessions (default 1201; the sources disagree). */
+  readonly pushAlert?: '1201' | '1200';
 }
 
 /** A running live fleet. */
@@ -185,7 +187,12 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
       onError: (error, deviceId) => logger.warn({ deviceId, error: error.message }, 'wns link'),
     });
     closers.push(() => link.close());
-    const client = new OmaDmHttpClient({ url: mdmUrl, clock, timeoutMs: o.sessionTimeoutMs });
+    const client = new OmaDmHttpClient({
+      url: mdmUrl,
+      clock,
+      timeoutMs: o.sessionTimeoutMs,
+      pushAlert: o.pushAlert,
+    });
     closers.push(() => client.close());
     // Pushes name devices by their simulator id; the MDM server knows them by DevId.
     let simulation: Simulation | null = null;
