@@ -148,28 +148,32 @@ async function startReference(pfn: string): Promise<Running> {
   };
 }
 
+/** Posts to the main thread (typed). */
+function post(message: FromServer): void {
+  parentPort?.postMessage(message);
+}
+
 async function main(job: ServerJob): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error('sessions-server.ts runs as a worker thread of sessions.ts');
   const running = job.kind === 'minimal' ? await startMinimal() : await startReference(job.pfn);
   port.on('message', (m: ToServer) => {
-    if (m.type === 'stats') port.postMessage({ type: 'stats', ...running.stats() } as FromServer);
+    if (m.type === 'stats') post({ type: 'stats', ...running.stats() });
     else
       void running.close().then(
         () => {
-          port.postMessage({ type: 'closed' } as FromServer);
+          post({ type: 'closed' });
           port.close();
         },
-        (error: unknown) =>
-          port.postMessage({ type: 'error', message: String(error) } as FromServer),
+        (error: unknown) => post({ type: 'error', message: String(error) }),
       );
   });
-  port.postMessage({ type: 'listening', url: running.url } as FromServer);
+  post({ type: 'listening', url: running.url });
 }
 
-main(workerData as ServerJob).catch((error: unknown) => {
-  parentPort?.postMessage({
+main(workerData as ServerJob).catch((error: unknown) =>
+  post({
     type: 'error',
     message: error instanceof Error ? (error.stack ?? error.message) : String(error),
-  } as FromServer);
-});
+  }),
+);

@@ -507,8 +507,8 @@ async function main(): Promise<void> {
     const completed = ref.reduce((n, r) => n + (r.stats.completed ?? 0), 0);
     const sessions = ref.reduce((n, r) => n + r.ok + r.failed + r.drained, 0);
     lines.push(
-      `reference: warm-up (first contacts: Add PFN, Replace Poll) ${w ? w.messages.toFixed(2) : '-'} ` +
-        `messages per session; in the runs ${int(completed)} sessions ended 'completed' by the ` +
+      `reference: ${w ? w.messages.toFixed(2) : '-'} messages per session in the warm-up (which ` +
+        `holds each device's first contact: Add PFN, Replace Poll); in the runs ${int(completed)} sessions ended 'completed' by the ` +
         `server for ${int(sessions)} the devices ran`,
     );
   }

@@ -176,6 +176,39 @@ export type { WebSocketWnsLinkOptions, BackoffOptions } from './adapters/ws/webs
 export { ensureCertificates, DEFAULT_TLS_NAMES } from './adapters/tls/certificates.js';
 export type { TlsMaterial } from './adapters/tls/certificates.js';
 
+// OMA-DM: SyncML codec, DM tree, client session and its HTTP transport.
+export { parseSyncML, serializeSyncML, SyncMLError } from './core/syncml/codec.js';
+export type { SyncMLLimits } from './core/syncml/codec.js';
+export { SYNCML_CONTENT_TYPE } from './core/syncml/message.js';
+export type {
+  SyncMLMessage,
+  SyncHdr,
+  Command,
+  Item,
+  Meta,
+  NodeCommand,
+  StatusCommand,
+  ResultsCommand,
+} from './core/syncml/message.js';
+export { DmTree, DmStatus, normalizeUri } from './core/dm/dm-tree.js';
+export type { NodeSpec, NodeFormat, AccessType, CommandOutcome } from './core/dm/dm-tree.js';
+export { windowsTree, defaultIdentity } from './core/dm/windows-tree.js';
+export type { DeviceIdentity, WindowsTreeBindings } from './core/dm/windows-tree.js';
+export { ClientSession } from './core/dm/client-session.js';
+export type { ClientSessionOptions, SessionStep } from './core/dm/client-session.js';
+export { OmaDmHttpClient, retryAfterMs } from './adapters/http/omadm-client.js';
+export type { OmaDmHttpClientOptions } from './adapters/http/omadm-client.js';
+
+// The reference MDM server and the live fleet.
+export * from './mdm-server/index.js';
+export { startReferenceMdm } from './mdm-server/start.js';
+export type { StartReferenceMdmOptions, RunningReferenceMdm } from './mdm-server/start.js';
+export { createControlApi, deviceJson } from './adapters/http/control-api.js';
+export type { ControlApiOptions, ControlPushOptions } from './adapters/http/control-api.js';
+export { EventLog } from './core/timeline/event-log.js';
+export type { EventQuery } from './core/timeline/event-log.js';
+export { Ring } from './core/util/ring.js';
+
 // Errors.
 export {
   DmpushError,

@@ -42,6 +42,7 @@ interface DeviceJson {
 /** A timeline event as `GET /api/events` shows it. */
 interface EventJson {
   readonly type: string;
+  readonly time: string;
   readonly trigger?: string;
   readonly reason?: string;
   readonly cached?: boolean;
@@ -206,6 +207,21 @@ describe('dmpush serve: a server that never re-reads the ChannelURI', () => {
     await a.advance('PT1M');
   });
   afterAll(() => a.s.close());
+
+  it('the server’s Replace of Poll/* reschedules polling: every 3 minutes, 5 times', async () => {
+    const at = (await a.events('?device=laptop&type=session.started'))
+      .filter((e) => e.trigger === 'poll')
+      .map((e) => Date.parse(e.time));
+    await a.advance('PT40M');
+    const polls = (await a.events('?device=laptop&type=session.started'))
+      .filter((e) => e.trigger === 'poll')
+      .map((e) => Date.parse(e.time))
+      .slice(at.length);
+    const gaps = polls.slice(1).map((t, i) => (t - (polls[i] as number)) / 60_000);
+    expect(gaps.slice(0, 4)).toEqual([3, 3, 3, 3]);
+    // Then the second set: every 15 minutes.
+    expect(gaps[4]).toBe(15);
+  });
 
   it('keeps pushing to the first URI and gets 410 once it expired', async () => {
     const first = await a.device('laptop');
