@@ -237,6 +237,19 @@ function utf8Length(text: string): number {
   return bytes;
 }
 
+/** Parsers by nesting limit, built once: an `XMLParser` is reusable and costly to build. */
+const parsers = new Map<number, XMLParser>();
+
+function parserFor(maxDepth: number): XMLParser {
+  let parser = parsers.get(maxDepth);
+  if (!parser) {
+    parser = new XMLParser({ ...PARSER_OPTIONS, maxNestedTags: maxDepth });
+    // Few distinct limits are ever used; keep the map from growing on odd ones.
+    if (parsers.size < 8) parsers.set(maxDepth, parser);
+  }
+  return parser;
+}
+
 /** Checks the limits and well-formedness, then reads the document's root element. */
 function readDocument(xml: string, maxBytes: number, maxDepth: number): XmlElement {
   // A UTF-16 code unit never encodes to fewer than one byte, so a long string fails fast.
@@ -269,8 +282,7 @@ function readDocument(xml: string, maxBytes: number, maxDepth: number): XmlEleme
   }
   let ordered: readonly OrderedNode[];
   try {
-    const parser = new XMLParser({ ...PARSER_OPTIONS, maxNestedTags: maxDepth });
-    ordered = parser.parse(xml) as readonly OrderedNode[];
+    ordered = parserFor(maxDepth).parse(xml) as readonly OrderedNode[];
   } catch (error) {
     if (error instanceof SyncMLError) throw error;
     const message = error instanceof Error ? error.message : String(error);
