@@ -208,6 +208,20 @@ describe('dmpush serve: a server that never re-reads the ChannelURI', () => {
   });
   afterAll(() => a.s.close());
 
+  it('a PFN the emulator does not know: the channel request fails and Push/Status reads 3', async () => {
+    const res = await a.json<DeviceJson>('PATCH', '/api/devices/tablet', {
+      pfn: 'Fabrikam.Unknown_8wekyb3d8bbwe',
+    });
+    expect(res.status).toBe(200);
+    await a.advance('PT1S');
+    const tablet = await a.device('tablet');
+    expect(tablet.pfn).toBe('Fabrikam.Unknown_8wekyb3d8bbwe');
+    expect(tablet.channelUri).toBeNull();
+    expect(tablet.pushStatus).toBe(3);
+    const failed = await a.events('?device=tablet&type=channel.request-failed');
+    expect(failed.at(-1)).toMatchObject({ reason: 'invalid-pfn' });
+  });
+
   it('the server’s Replace of Poll/* reschedules polling: every 3 minutes, 5 times', async () => {
     const at = (await a.events('?device=laptop&type=session.started'))
       .filter((e) => e.trigger === 'poll')
