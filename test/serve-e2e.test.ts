@@ -167,6 +167,29 @@ describe('dmpush serve with the reference MDM server', () => {
     expect(skipped[0]).toMatchObject({ reason: 'no-network' });
   });
 
+  it('GET /metrics: Prometheus text that follows the fleet', async () => {
+    const scrape = async (): Promise<string> => {
+      const res = await fetch(`${a.s.controlUrl}/metrics`);
+      expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+      return res.text();
+    };
+    const sample = (text: string, series: string): number =>
+      Number(new RegExp(`^${series.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
+    const series = 'dmpush_sessions_total{trigger="push",result="completed"}';
+    const before = await scrape();
+    expect(sample(before, 'dmpush_devices_connected')).toBe(1);
+    const done = sample(before, series);
+    const pushSessions = (): number =>
+      a.s.events
+        .list({ device: 'laptop', type: 'session.completed' })
+        .filter((e) => e.type === 'session.completed' && e.trigger === 'push').length;
+    const sessionsBefore = pushSessions();
+    await a.json('POST', '/api/devices/laptop/push', {});
+    await until(() => pushSessions() > sessionsBefore, 'the push-triggered session to complete');
+    await a.advance('PT1S');
+    expect(sample(await scrape(), series)).toBeGreaterThan(done);
+  });
+
   it('the control API names bad requests', async () => {
     const bad = await a.json<{ error: string }>('PATCH', '/api/devices/laptop', {
       battery: { level: 'low' },

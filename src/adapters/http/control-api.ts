@@ -8,7 +8,7 @@ import { formatInstant, parseInstant } from '../../core/time/iso.js';
 import type { VirtualClock } from '../../core/time/virtual-clock.js';
 import { formatIssues, devicePatchSchema } from '../../scenario/schema.js';
 import { toDevicePatch } from '../../scenario/resolve.js';
-import { HttpError, requestTarget, sendError, sendJson } from './http-util.js';
+import { HttpError, requestTarget, send, sendError, sendJson } from './http-util.js';
 import { durationField, onlyFields, readJsonObject, show } from './json-body.js';
 
 /** What `POST /api/devices/{id}/push` answers: the MDM server's account of the push. */
@@ -28,6 +28,8 @@ export interface ControlApiOptions {
    * decides its pushes itself). Absent, the push route answers 409.
    */
   readonly push?: (deviceId: string, options: ControlPushOptions) => Promise<PushOutcome>;
+  /** Served at `GET /metrics` (Prometheus text format). */
+  readonly metrics?: { readonly contentType: string; render(): Promise<string> };
 }
 
 export interface ControlApi {
@@ -64,7 +66,7 @@ const DEVICE_PUSH = /^\/api\/devices\/([^/]+)\/push$/;
  * The live fleet's control API (`dmpush serve --port`), JSON over HTTP; its routes are a contract:
  * `GET /api/devices`, `GET|PATCH /api/devices/{id}`, `POST /api/devices/{id}/push`,
  * `GET /api/events?device=&type=&since=`, `GET /api/clock`, `POST /api/clock/advance`,
- * `GET /api/health`. Bad requests get 4xx with `{"error"}` naming what was wrong.
+ * `GET /api/health`, and `GET /metrics` (Prometheus). Bad requests get 4xx with `{"error"}` naming what was wrong.
  */
 export function createControlApi(options: ControlApiOptions): ControlApi {
   const { simulation, events } = options;
@@ -95,6 +97,15 @@ export function createControlApi(options: ControlApiOptions): ControlApi {
           },
         );
     };
+    if (path === '/metrics' && options.metrics) {
+      allow('GET');
+      return send(
+        res,
+        200,
+        { 'content-type': options.metrics.contentType },
+        await options.metrics.render(),
+      );
+    }
     if (path === '/api/health') {
       allow('GET');
       return sendJson(res, 200, { ok: true });

@@ -7,6 +7,7 @@ import {
   type PushOutcome,
 } from '../../adapters/http/control-api.js';
 import { OmaDmHttpClient } from '../../adapters/http/omadm-client.js';
+import { FleetMetrics } from '../../adapters/metrics.js';
 import { WebSocketWnsLink } from '../../adapters/ws/websocket-wns-link.js';
 import { ValidationError } from '../../core/errors.js';
 import { streamFor } from '../../core/random/random.js';
@@ -14,7 +15,7 @@ import { Simulation } from '../../core/simulation.js';
 import { EventLog } from '../../core/timeline/event-log.js';
 import { TeeSink, type EventSink } from '../../core/timeline/events.js';
 import type { Clock } from '../../core/time/clock.js';
-import { formatInstant } from '../../core/time/iso.js';
+import { DAY, formatInstant } from '../../core/time/iso.js';
 import { VirtualClock } from '../../core/time/virtual-clock.js';
 import type { WnsApp } from '../../core/wns/apps.js';
 import { startReferenceMdm, type RunningReferenceMdm } from '../../mdm-server/start.js';
@@ -176,7 +177,20 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
       { seed: o.seed },
     );
     const events = new EventLog();
-    const sinks: EventSink[] = [events];
+    // Read at scrape time (simulation is set below, before the control API listens).
+    let simulation: Simulation | null = null;
+    const metrics = new FleetMetrics({
+      connectedDevices: () => simulation?.snapshots().filter((d) => d.wnsConnected).length ?? 0,
+      channelsExpiringWithin15Days: () => {
+        const soon = clock.now() + 15 * DAY;
+        return (
+          simulation
+            ?.snapshots()
+            .filter((d) => d.channelExpiresAt !== null && d.channelExpiresAt <= soon).length ?? 0
+        );
+      },
+    });
+    const sinks: EventSink[] = [events, metrics];
     const writer =
       o.timeline === false ? null : new TimelineWriter((t) => io.stdout(t), 'text', {}, 1);
     if (writer) sinks.push(writer);
@@ -195,7 +209,6 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
     });
     closers.push(() => client.close());
     // Pushes name devices by their simulator id; the MDM server knows them by DevId.
-    let simulation: Simulation | null = null;
     const push = reference
       ? (deviceId: string, options: ControlPushOptions): Promise<PushOutcome> => {
           const devId = simulation?.device(deviceId)?.devId ?? deviceId;
@@ -215,7 +228,7 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
             })
         : () => undefined,
     });
-    const control = createControlApi({ simulation, events, push });
+    const control = createControlApi({ simulation, events, push, metrics });
     let controlUrl: string;
     try {
       controlUrl = (await control.listen(o.port, o.host)).url;
@@ -229,7 +242,7 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
     io.stdout(
       [
         `dmpush serve: ${spec.devices.length} devices from ${o.scenario ?? 'the built-in fleet'} (${o.clock} clock, seed ${spec.seed})`,
-        `  control API:  ${controlUrl}/api/devices  (events: ${controlUrl}/api/events)`,
+        `  control API:  ${controlUrl}/api/devices  (events: ${controlUrl}/api/events, metrics: ${controlUrl}/metrics)`,
         `  WNS emulator: ${wns.url}  (admin: ${wns.url}/_sim/health)`,
         reference
           ? `  MDM server:   ${mdmUrl}  (reference server; PFN ${pfn}${o.staleChannelUri ? '; never re-reads Push/ChannelURI' : ''})`
