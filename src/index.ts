@@ -209,6 +209,10 @@ export { EventLog } from './core/timeline/event-log.js';
 export type { EventQuery } from './core/timeline/event-log.js';
 export { Ring } from './core/util/ring.js';
 
+// Reports: the timeline model and the self-contained HTML report.
+export { buildTimelineModel } from './report/timeline-model.js';
+export { renderHtmlReport, buildReportData } from './report/html-report.js';
+
 // Errors.
 export {
   DmpushError,

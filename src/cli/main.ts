@@ -9,7 +9,7 @@ import { DEFAULT_FLEET_SIZE, serveCommand } from './commands/serve.js';
 import { wnsCommand } from './commands/wns.js';
 import { parseDuration } from '../core/time/iso.js';
 import { processIo, UsageError, type CliIo } from './io.js';
-import type { TimelineFormat } from './timeline-writer.js';
+import type { OutputFormat } from './commands/run.js';
 
 const VERSION = '0.1.0';
 
@@ -27,11 +27,18 @@ const list = (value: string, previous: string[] = []): string[] => [
 ];
 
 const formatOption = (): Option =>
-  new Option('--format <format>', 'timeline format').choices(['text', 'jsonl']).default('text');
+  new Option(
+    '--format <format>',
+    'output: a text timeline (default), JSON lines, or the HTML report (default when --out ends in .html)',
+  ).choices(['text', 'jsonl', 'html']);
+
+const outOption = (): Option =>
+  new Option('--out <file>', 'write to this file instead of standard output');
 
 interface TimelineFlags {
   seed?: number;
-  format: TimelineFormat;
+  format?: OutputFormat;
+  out?: string;
   until?: string;
   device?: string[];
   type?: string[];
@@ -40,6 +47,7 @@ interface TimelineFlags {
 const runOptions = (o: TimelineFlags) => ({
   seed: o.seed,
   format: o.format,
+  out: o.out,
   until: o.until,
   filter: { devices: o.device, types: o.type },
 });
@@ -57,10 +65,13 @@ export function buildProgram(io: CliIo): Command {
 
   program
     .command('run')
-    .description('run a scenario file (YAML or JSON) on the virtual clock and print its timeline')
+    .description(
+      'run a scenario file (YAML or JSON) on the virtual clock and print its timeline (or write the HTML report)',
+    )
     .argument('<scenario>', 'scenario file')
     .option('--seed <n>', "run seed (overrides the file's)", seedArg)
     .addOption(formatOption())
+    .addOption(outOption())
     .option('--until <time>', 'stop at an ISO time, or an ISO duration after the start (e.g. P20D)')
     .option('--device <ids>', 'only these devices (comma-separated; repeatable)', list)
     .option(
@@ -94,11 +105,14 @@ export function buildProgram(io: CliIo): Command {
 
   program
     .command('demo')
-    .description('list the built-in edge-case demos, or run one (or --all)')
+    .description(
+      'list the built-in edge-case demos, or run one (or --all; as HTML, one report with a section per demo)',
+    )
     .argument('[name]', 'demo to run')
     .option('--all', 'run every demo', false)
     .option('--seed <n>', "run seed (overrides the demo's)", seedArg)
     .addOption(formatOption())
+    .addOption(outOption())
     .option('--until <time>', 'stop at an ISO time, or an ISO duration after the start')
     .option('--device <ids>', 'only these devices', list)
     .option('--type <types>', 'only these event types or families', list)
