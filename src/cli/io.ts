@@ -9,6 +9,8 @@ export interface CliIo {
   readonly readFile: (path: string) => string;
   /** True when stdout is a terminal. */
   readonly isTty?: boolean;
+  /** A terminal to draw progress bars on (standard error, when it is one). */
+  readonly progress?: NodeJS.WritableStream;
 }
 
 /** Usage or validation problem: exit code 2. */
@@ -34,4 +36,5 @@ export const processIo: CliIo = {
   stderr: (text) => void process.stderr.write(text),
   readFile: (path) => readFileSync(path, 'utf8'),
   isTty: process.stdout.isTTY,
+  progress: process.stderr.isTTY ? process.stderr : undefined,
 };

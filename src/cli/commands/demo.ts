@@ -46,7 +46,12 @@ export function demoCommand(
 
   if (format === 'html') {
     const sections = runs.map((demo) =>
-      reportSection(read(demo.path), { title: demo.name, description: demo.story }, options.filter),
+      reportSection(
+        read(demo.path),
+        { title: demo.name, description: demo.story },
+        options.filter,
+        io.progress,
+      ),
     );
     const title = options.all
       ? `dmpush: the ${demos.length} built-in demos`

@@ -5,6 +5,7 @@ import type { EventSink, TimelineEvent } from '../../core/timeline/events.js';
 import { formatInstant } from '../../core/time/iso.js';
 import { renderHtmlReport, type ReportSection } from '../../report/html-report.js';
 import { loadScenario, parseScenario } from '../../scenario/load.js';
+import { isLongRun, runWithProgress } from '../progress.js';
 import type { CliIo } from '../io.js';
 import { UsageError } from '../io.js';
 import { TimelineWriter, type TimelineFilter, type TimelineFormat } from '../timeline-writer.js';
@@ -116,13 +117,26 @@ export function runSpec(
   options: { format: TimelineFormat; filter?: TimelineFilter },
   write: (text: string) => void = io.stdout,
 ): number {
-  const writer = new TimelineWriter(write, options.format, options.filter);
+  // Never a bar in JSONL (a machine reads it); with one, text bound for the same terminal is
+  // held until the end so the two do not interleave.
+  const progress = options.format === 'jsonl' ? undefined : io.progress;
+  const hold = progress !== undefined && write === io.stdout && io.isTty && isLongRun(spec);
+  const writer = new TimelineWriter(
+    write,
+    options.format,
+    options.filter,
+    hold ? Number.POSITIVE_INFINITY : undefined,
+  );
   if (options.format === 'text') {
     write(
       `# ${title}: ${plural(spec.devices.length, 'device')}, seed ${spec.seed}, ${formatInstant(spec.start)} → ${formatInstant(spec.end)}\n`,
     );
   }
-  new Simulation(spec, writer).run();
+  runWithProgress(new Simulation(spec, writer), spec, {
+    stream: progress,
+    label: title,
+    events: () => writer.count,
+  });
   writer.flush();
   if (options.format === 'text') write(`# ${writer.count} events\n`);
   return writer.count;
@@ -146,9 +160,14 @@ export function reportSection(
   spec: SimulationSpec,
   meta: { title: string; description?: string },
   filter: TimelineFilter = {},
+  progress?: NodeJS.WritableStream,
 ): ReportSection {
   const sink = new FilteredEvents(filter);
-  new Simulation(spec, sink).run();
+  runWithProgress(new Simulation(spec, sink), spec, {
+    stream: progress,
+    label: meta.title,
+    events: () => sink.events.length,
+  });
   const ids = spec.devices.map((d) => d.id);
   return {
     title: meta.title,
@@ -193,7 +212,7 @@ export function runCommand(io: CliIo, file: string, options: RunOptions): void {
     writeHtmlReport(
       io,
       `dmpush run ${file}`,
-      [reportSection(spec, { title, description }, options.filter)],
+      [reportSection(spec, { title, description }, options.filter, io.progress)],
       options.out,
     );
     return;
