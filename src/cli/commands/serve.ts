@@ -247,6 +247,7 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
         reference
           ? `  MDM server:   ${mdmUrl}  (reference server; PFN ${pfn}${o.staleChannelUri ? '; never re-reads Push/ChannelURI' : ''})`
           : `  MDM server:   ${mdmUrl}  (yours${o.pfn ? `; PFN preset ${o.pfn}` : ''})`,
+        `  dashboard:    ${controlUrl}/  (live over WebSocket: ${controlUrl.replace(/^http/, 'ws')}/api/live)`,
         `  stop with Ctrl-C`,
         '',
       ].join('\n'),

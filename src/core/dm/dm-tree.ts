@@ -82,6 +82,15 @@ export interface NodeSpec {
   readonly accepts?: (value: string) => boolean;
 }
 
+/** One node as {@link DmTree.list} shows it. */
+export interface DmNodeListing {
+  readonly uri: string;
+  readonly format: NodeFormat;
+  readonly access: readonly AccessType[];
+  /** A leaf's value; `null` for an interior node. */
+  readonly value: string | null;
+}
+
 /** The status of one Item (or of a whole command that has no per-Item status). */
 export interface ItemStatus {
   readonly code: number;
@@ -289,6 +298,30 @@ export class DmTree {
   read(uri: string): string | null {
     const status = this.runItem('Get', { target: uri }, new Work(false));
     return status.result?.data ?? (status.code === DmStatus.Ok ? '' : null);
+  }
+
+  /**
+   * The present nodes below the root, depth first in definition order: each with its format,
+   * access rights and, for a leaf, its value (a bound leaf's is read now). Read-only: no hooks run.
+   */
+  list(): DmNodeListing[] {
+    const out: DmNodeListing[] = [];
+    const work = new Work(false);
+    const visit = (uri: string): void => {
+      const entry = this.entry(uri);
+      if (uri !== '.') {
+        if (!this.selfPresent(entry, work)) return;
+        out.push({
+          uri,
+          format: entry.spec.format,
+          access: entry.spec.access,
+          value: entry.spec.format === 'node' ? null : this.valueOf(entry, work),
+        });
+      }
+      for (const child of entry.children) visit(child);
+    };
+    visit('.');
+    return out;
   }
 
   private runCommand(command: Command, txn: Work | null): MutableOutcome {

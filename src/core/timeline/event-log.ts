@@ -13,6 +13,7 @@ export interface EventQuery {
 /** The newest events of a live run, kept for queries (`GET /api/events`). */
 export class EventLog implements EventSink {
   private readonly ring: Ring<TimelineEvent>;
+  private readonly listeners = new Set<(event: TimelineEvent) => void>();
 
   constructor(capacity = 100_000) {
     this.ring = new Ring(capacity);
@@ -20,6 +21,18 @@ export class EventLog implements EventSink {
 
   emit(event: TimelineEvent): void {
     this.ring.push(event);
+    for (const listener of this.listeners) listener(event);
+  }
+
+  /**
+   * Calls `listener` with each event as it is logged (synchronously, after it is stored), until
+   * the returned function is called. A listener must not throw.
+   */
+  subscribe(listener: (event: TimelineEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
   }
 
   /** The matching events, oldest first. */
