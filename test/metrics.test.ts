@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { register as globalRegistry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { FleetMetrics } from '../src/adapters/metrics.js';
+import { channelsExpiring, FleetMetrics } from '../src/adapters/metrics.js';
 import { Simulation } from '../src/core/simulation.js';
 import { MemorySink, TeeSink, type TimelineEvent } from '../src/core/timeline/events.js';
 import { loadScenario } from '../src/scenario/load.js';
@@ -482,5 +482,19 @@ describe('FleetMetrics as the sink of a simulation', () => {
     expect(await at(20)).toEqual({ connected: 0, expiring: 1 });
     expect(await at(35)).toEqual({ connected: 0, expiring: 1 });
     expect(await at(41)).toEqual({ connected: 1, expiring: 0 });
+  });
+});
+
+describe('channelsExpiring', () => {
+  it('counts valid channels with 15 days or less left; not expired ones, nor devices without one', () => {
+    const now = Date.parse('2026-03-01T00:00:00Z');
+    const day = 86_400_000;
+    const at = (ms: number | null) => ({ channelExpiresAt: ms });
+    expect(
+      channelsExpiring(
+        [at(now + 15 * day), at(now + 1), at(now + 15 * day + 1), at(now), at(now - day), at(null)],
+        now,
+      ),
+    ).toBe(2);
   });
 });

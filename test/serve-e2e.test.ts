@@ -178,6 +178,8 @@ describe('dmpush serve with the reference MDM server', () => {
     const series = 'dmpush_sessions_total{trigger="push",result="completed"}';
     const before = await scrape();
     expect(sample(before, 'dmpush_devices_connected')).toBe(1);
+    // Day 15¼: the laptop renewed (29+ days left); the tablet, offline, has under 15 days left.
+    expect(sample(before, 'dmpush_channels_expiring_15d')).toBe(1);
     const done = sample(before, series);
     const pushSessions = (): number =>
       a.s.events

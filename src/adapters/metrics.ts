@@ -249,3 +249,22 @@ export class FleetMetrics implements EventSink {
     return this.registry.metrics();
   }
 }
+
+/** Days before expiry from which a channel counts as expiring (the DMClient renews then). */
+const EXPIRING_WINDOW_MS = 15 * 24 * 3600 * 1000;
+
+/**
+ * Channels still valid at `now` with 15 days or less left: what `dmpush_channels_expiring_15d`
+ * reports. Expired channels and devices without one do not count.
+ */
+export function channelsExpiring(
+  devices: Iterable<{ readonly channelExpiresAt: number | null }>,
+  now: number,
+): number {
+  let n = 0;
+  for (const d of devices) {
+    const at = d.channelExpiresAt;
+    if (at !== null && at > now && at <= now + EXPIRING_WINDOW_MS) n++;
+  }
+  return n;
+}

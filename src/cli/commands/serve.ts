@@ -7,7 +7,7 @@ import {
   type PushOutcome,
 } from '../../adapters/http/control-api.js';
 import { OmaDmHttpClient } from '../../adapters/http/omadm-client.js';
-import { FleetMetrics } from '../../adapters/metrics.js';
+import { channelsExpiring, FleetMetrics } from '../../adapters/metrics.js';
 import { WebSocketWnsLink } from '../../adapters/ws/websocket-wns-link.js';
 import { ValidationError } from '../../core/errors.js';
 import { streamFor } from '../../core/random/random.js';
@@ -15,7 +15,7 @@ import { Simulation } from '../../core/simulation.js';
 import { EventLog } from '../../core/timeline/event-log.js';
 import { TeeSink, type EventSink } from '../../core/timeline/events.js';
 import type { Clock } from '../../core/time/clock.js';
-import { DAY, formatInstant } from '../../core/time/iso.js';
+import { formatInstant } from '../../core/time/iso.js';
 import { VirtualClock } from '../../core/time/virtual-clock.js';
 import type { WnsApp } from '../../core/wns/apps.js';
 import { startReferenceMdm, type RunningReferenceMdm } from '../../mdm-server/start.js';
@@ -181,14 +181,8 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
     let simulation: Simulation | null = null;
     const metrics = new FleetMetrics({
       connectedDevices: () => simulation?.snapshots().filter((d) => d.wnsConnected).length ?? 0,
-      channelsExpiringWithin15Days: () => {
-        const soon = clock.now() + 15 * DAY;
-        return (
-          simulation
-            ?.snapshots()
-            .filter((d) => d.channelExpiresAt !== null && d.channelExpiresAt <= soon).length ?? 0
-        );
-      },
+      channelsExpiringWithin15Days: () =>
+        channelsExpiring(simulation?.snapshots() ?? [], clock.now()),
     });
     const sinks: EventSink[] = [events, metrics];
     const writer =
