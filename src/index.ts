@@ -209,6 +209,10 @@ export { EventLog } from './core/timeline/event-log.js';
 export type { EventQuery } from './core/timeline/event-log.js';
 export { Ring } from './core/util/ring.js';
 
+// Snapshots: a virtual-time simulation saved as plain data and restored exactly.
+export { SNAPSHOT_VERSION, parseSnapshot } from './core/snapshot.js';
+export type { SimulationSnapshot } from './core/snapshot.js';
+
 // Reports: the timeline model and the self-contained HTML report.
 export { buildTimelineModel } from './report/timeline-model.js';
 export { renderHtmlReport, buildReportData } from './report/html-report.js';

@@ -2,8 +2,15 @@ import type { DevicePatch, DeviceSpec } from './device/conditions.js';
 import { SimDevice, type DeviceSnapshot } from './device/device.js';
 import { InMemoryMdm, type InMemoryMdmOptions } from './mdm/in-memory-mdm.js';
 import type { MdmTransport, WnsLink } from './ports.js';
-import { streamFor } from './random/random.js';
-import type { Clock } from './time/clock.js';
+import { ValidationError } from './errors.js';
+import { streamFor, type SeededRandom } from './random/random.js';
+import {
+  parseSnapshot,
+  SNAPSHOT_VERSION,
+  type SimulationSnapshot,
+  type TimerSnapshot,
+} from './snapshot.js';
+import type { Clock, Timer } from './time/clock.js';
 import { VirtualClock } from './time/virtual-clock.js';
 import type { CachePolicy, EventSink } from './timeline/events.js';
 import { WnsCloud, type WnsCloudOptions } from './wns/wns-cloud.js';
@@ -83,6 +90,10 @@ export class Simulation {
   private readonly devices = new Map<string, SimDevice>();
   private readonly push: PushPort;
   private readonly order: SimDevice[] = [];
+  /** Each device's stream, in spec order (saved by snapshots). */
+  private readonly streams: SeededRandom[] = [];
+  /** The pending occurrence of each spec action, by index. */
+  private readonly actionTimers: (Timer | null)[] = [];
   private started = false;
 
   constructor(
@@ -98,9 +109,11 @@ export class Simulation {
     this.push = ports.push ?? ((id, options) => void this.mdm.push(id, options));
     for (const d of spec.devices) {
       if (this.devices.has(d.id)) throw new Error(`duplicate device id ${JSON.stringify(d.id)}`);
+      const random = streamFor(spec.seed, `device:${d.id}`);
+      this.streams.push(random);
       const device = new SimDevice(d, {
         clock: this.clock,
-        random: streamFor(spec.seed, `device:${d.id}`),
+        random,
         sink,
         wns,
         mdm,
@@ -115,7 +128,84 @@ export class Simulation {
     if (this.started) return;
     this.started = true;
     for (const d of this.order) d.start();
-    for (const a of this.spec.actions) this.scheduleAction(a, a.at);
+    this.spec.actions.forEach((a, i) => this.scheduleAction(i, a.at));
+  }
+
+  /**
+   * The whole simulation at this instant, as plain JSON-serialisable data (see
+   * {@link SimulationSnapshot}): every device, the in-process WNS cloud and MDM server, pending
+   * timers with their order, and random streams. Needs the virtual clock and the in-process
+   * cloud and server (live adapters keep state a snapshot cannot hold).
+   */
+  snapshot(): SimulationSnapshot {
+    const clock = this.clock;
+    if (!(clock instanceof VirtualClock))
+      throw new Error('snapshot() needs the virtual clock; live runs cannot be snapshotted');
+    const timer = (t: Timer | null): TimerSnapshot | null => {
+      const seq = clock.orderOf(t);
+      return seq === null || t === null ? null : { at: t.at, seq };
+    };
+    const actions: { index: number; timer: TimerSnapshot }[] = [];
+    this.actionTimers.forEach((t, index) => {
+      const saved = timer(t ?? null);
+      if (saved) actions.push({ index, timer: saved });
+    });
+    return {
+      version: SNAPSHOT_VERSION,
+      seed: this.spec.seed,
+      now: clock.now(),
+      nextSeq: clock.nextSeq,
+      started: this.started,
+      actions,
+      devices: this.order.map((d, i) =>
+        d.saveState(timer, (this.streams[i] as SeededRandom).state()),
+      ),
+      wns: this.cloud.saveState(timer),
+      mdm: this.mdm.saveState(timer),
+    };
+  }
+
+  /**
+   * A new simulation of `spec` in the state `snapshot` describes (from {@link snapshot}, possibly
+   * through JSON): run it and it goes on exactly as the snapshotted one would have. Throws
+   * {@link ValidationError} naming the path when the data is not a snapshot of this spec.
+   */
+  static restore(spec: SimulationSpec, snapshot: unknown, sink: EventSink): Simulation {
+    const data = parseSnapshot(snapshot, {
+      seed: spec.seed,
+      deviceIds: spec.devices.map((d) => d.id),
+      actionCount: spec.actions.length,
+    });
+    if (data.now < spec.start || data.now > spec.end)
+      throw new ValidationError([
+        `snapshot.now: expected an instant between the spec's start and end, got ${data.now}`,
+      ]);
+    const clock = new VirtualClock({ start: data.now });
+    const sim = new Simulation(spec, sink, { clock });
+    sim.load(data, clock);
+    return sim;
+  }
+
+  private load(data: SimulationSnapshot, clock: VirtualClock): void {
+    this.started = data.started;
+    const pending: { seq: number; rearm: () => void }[] = [];
+    const arm = (t: TimerSnapshot, rearm: () => void): void =>
+      void pending.push({ seq: t.seq, rearm });
+    data.devices.forEach((d, i) => {
+      (this.streams[i] as SeededRandom).setState(d.random);
+      (this.order[i] as SimDevice).loadState(d, arm);
+    });
+    const device = (id: string): SimDevice => this.devices.get(id) as SimDevice;
+    this.cloud.loadState(data.wns, (id) => device(id).linkHandlers, arm);
+    this.mdm.loadState(data.mdm, (id) => device(id).runningSessionDone(), arm);
+    for (const a of data.actions) arm(a.timer, () => this.scheduleAction(a.index, a.timer.at));
+    pending.sort((a, b) => a.seq - b.seq);
+    // Each re-arm schedules one timer: it gets its saved rank, so equal instants keep their order.
+    for (const p of pending) {
+      clock.setNextSeq(p.seq);
+      p.rearm();
+    }
+    clock.setNextSeq(data.nextSeq);
   }
 
   /**
@@ -162,12 +252,17 @@ export class Simulation {
     }
   }
 
-  private scheduleAction(a: ScheduledAction, at: number): void {
-    if (at > this.spec.end || (a.until !== undefined && at > a.until)) return;
-    this.clock.schedule(at, () => {
+  private scheduleAction(index: number, at: number): void {
+    const a = this.spec.actions[index] as ScheduledAction;
+    if (at > this.spec.end || (a.until !== undefined && at > a.until)) {
+      this.actionTimers[index] = null;
+      return;
+    }
+    this.actionTimers[index] = this.clock.schedule(at, () => {
+      this.actionTimers[index] = null;
       this.perform(a.action);
       const next = a.repeat?.(at);
-      if (next != null && next > at) this.scheduleAction(a, next);
+      if (next != null && next > at) this.scheduleAction(index, next);
     });
   }
 

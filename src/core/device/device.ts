@@ -22,11 +22,13 @@ import type {
   MdmTransport,
   PushNodes,
   SessionRequest,
+  SessionResult,
   WnsLink,
 } from '../ports.js';
 import type { DmTree } from '../dm/dm-tree.js';
 import { defaultIdentity, windowsTree } from '../dm/windows-tree.js';
 import type { Random } from '../random/random.js';
+import type { ArmTimer, DeviceState, TimerSnapshot } from '../snapshot.js';
 import type { Clock, Timer } from '../time/clock.js';
 import type {
   ChannelFailure,
@@ -106,6 +108,14 @@ export interface DeviceSnapshot {
 }
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
+
+/** A copy of a poll configuration (its sets are records of their own). */
+const structuredCopy = (c: PollConfig): PollConfig => ({
+  first: { ...c.first },
+  second: { ...c.second },
+  remaining: { ...c.remaining },
+  maintenanceTime: c.maintenanceTime,
+});
 
 /**
  * One simulated Windows device: power, network, Data Sense, its WNS persistent connection and the
@@ -299,7 +309,7 @@ export class SimDevice {
         expiresAt: grant.expiresAt,
       });
       this.ctx.clock.cancel(this.expiryTimer);
-      this.expiryTimer = this.ctx.clock.schedule(grant.expiresAt, () => this.onChannelExpired());
+      this.expiryTimer = this.armExpiry(grant.expiresAt);
       this.updateStatus();
       this.scheduleRenewal(scheduleAfterAttempt(this.os, now, grant.expiresAt, this.ctx.random));
       this.updateConnection();
@@ -354,7 +364,15 @@ export class SimDevice {
       earliest: decision.earliest,
       latest: decision.latest,
     });
-    this.renewalTimer = this.ctx.clock.schedule(decision.at, () => this.onRenewalDue());
+    this.renewalTimer = this.armRenewal(decision.at);
+  }
+
+  private armRenewal(at: number): Timer {
+    return this.ctx.clock.schedule(at, () => this.onRenewalDue());
+  }
+
+  private armExpiry(at: number): Timer {
+    return this.ctx.clock.schedule(at, () => this.onChannelExpired());
   }
 
   private onChannelExpired(): void {
@@ -531,8 +549,26 @@ export class SimDevice {
       this.updateStatus();
     }
     this.useData(this.dataSense.perSessionMB);
-    const generation = this.sessionGeneration;
-    this.ctx.mdm.startSession(new DeviceSessionRequest(this, trigger), (result) => {
+    this.ctx.mdm.startSession(
+      new DeviceSessionRequest(this, trigger),
+      this.sessionDone(trigger, this.sessionGeneration),
+    );
+  }
+
+  /**
+   * The answer callback of the running session, for an MDM transport restoring a session it had
+   * in progress (see `Simulation.restore`); null when no session is running.
+   */
+  runningSessionDone(): ((result: SessionResult) => void) | null {
+    const running = this.sessionRunning;
+    return running === null ? null : this.sessionDone(running, this.sessionGeneration);
+  }
+
+  private sessionDone(
+    trigger: SessionTrigger,
+    generation: number,
+  ): (result: SessionResult) => void {
+    return (result) => {
       // A reboot cut this session: its late answer is ignored.
       if (generation !== this.sessionGeneration) return;
       this.sessionRunning = null;
@@ -556,7 +592,7 @@ export class SimDevice {
         this.sessionQueued = null;
         this.requestSession(queued);
       }
-    });
+    };
   }
 
   private schedulePoll(previous: number, cursor: PollCursor): void {
@@ -641,14 +677,15 @@ export class SimDevice {
     }
     this.ctx.clock.cancel(this.powerTimer);
     const at = nextSaverCrossing(this.power, now);
-    this.powerTimer =
-      at === null
-        ? null
-        : this.ctx.clock.schedule(at, () => {
-            this.powerTimer = null;
-            settle(this.power, at, this.power.saverThreshold);
-            this.refreshPower();
-          });
+    this.powerTimer = at === null ? null : this.armPower(at);
+  }
+
+  private armPower(at: number): Timer {
+    return this.ctx.clock.schedule(at, () => {
+      this.powerTimer = null;
+      settle(this.power, at, this.power.saverThreshold);
+      this.refreshPower();
+    });
   }
 
   // ---- network --------------------------------------------------------------------------------
@@ -727,28 +764,114 @@ export class SimDevice {
     }
     this.ctx.clock.cancel(this.limitTimer);
     const at = nextLimitCrossing(this.dataSense, now);
-    this.limitTimer =
-      at === null
-        ? null
-        : this.ctx.clock.schedule(at, () => {
-            this.limitTimer = null;
-            this.dataSense = {
-              ...this.dataSense,
-              usedMB: this.dataSense.limitMB ?? this.dataSense.usedMB,
-              since: at,
-            };
-            this.refreshDataSense();
-          });
+    this.limitTimer = at === null ? null : this.armLimit(at);
+  }
+
+  private armLimit(at: number): Timer {
+    return this.ctx.clock.schedule(at, () => {
+      this.limitTimer = null;
+      this.dataSense = {
+        ...this.dataSense,
+        usedMB: this.dataSense.limitMB ?? this.dataSense.usedMB,
+        since: at,
+      };
+      this.refreshDataSense();
+    });
   }
 
   private scheduleReset(): void {
     this.ctx.clock.cancel(this.resetTimer);
-    const at = nextReset(this.now(), this.dataSense.resetDay, this.zone);
-    this.resetTimer = this.ctx.clock.schedule(at, () => {
+    this.resetTimer = this.armReset(nextReset(this.now(), this.dataSense.resetDay, this.zone));
+  }
+
+  private armReset(at: number): Timer {
+    return this.ctx.clock.schedule(at, () => {
       this.dataSense = { ...this.dataSense, usedMB: 0, since: at };
       this.refreshDataSense();
       this.scheduleReset();
     });
+  }
+
+  // ---- durable state ----------------------------------------------------------------------------
+
+  /** The handlers this device gives its WNS link (a restored cloud reattaches them). */
+  get linkHandlers(): LinkHandlers {
+    return this.handlers;
+  }
+
+  /**
+   * The device's whole state, as plain data (see `src/core/snapshot.ts`). `timer` gives a pending
+   * timer's instant and rank, or null for one that ran or was cancelled; `random` is the state of
+   * the device's stream (the simulation owns it).
+   */
+  saveState(
+    timer: (t: Timer | null) => TimerSnapshot | null,
+    random: readonly number[],
+  ): DeviceState {
+    return {
+      id: this.id,
+      random: [...random],
+      power: { ...this.power },
+      network: { ...this.network },
+      dataSense: { ...this.dataSense },
+      poll: structuredCopy(this.pollConfig),
+      saverOn: this.saverOn,
+      limitReached: this.limitReached,
+      pfn: this.pfn,
+      channel: this.channel && { uri: this.channel.uri, expiresAt: this.channel.expiresAt },
+      failureStatus: this.failureStatus,
+      pushWithoutSession: this.pushWithoutSession,
+      status: this.status,
+      link: this.link,
+      requestGeneration: this.requestGeneration,
+      renewal: this.renewal && { ...this.renewal },
+      pollCursor: { phase: this.pollCursor.phase, done: this.pollCursor.done },
+      sessionRunning: this.sessionRunning,
+      sessionQueued: this.sessionQueued,
+      sessionGeneration: this.sessionGeneration,
+      timers: {
+        renewal: timer(this.renewalTimer),
+        expiry: timer(this.expiryTimer),
+        power: timer(this.powerTimer),
+        limit: timer(this.limitTimer),
+        reset: timer(this.resetTimer),
+        poll: timer(this.pollTimer),
+      },
+    };
+  }
+
+  /**
+   * Takes back a state {@link saveState} returned (on a device built from the same spec, not
+   * started). Pending timers are handed to `arm`, which re-arms them in the original clock order.
+   */
+  loadState(s: DeviceState, arm: ArmTimer): void {
+    this.power = { ...s.power };
+    this.network = { ...s.network };
+    this.dataSense = { ...s.dataSense };
+    this.pollConfig = structuredCopy(s.poll);
+    this.plan = planPolls(this.pollConfig);
+    this.saverOn = s.saverOn;
+    this.limitReached = s.limitReached;
+    this.pfn = s.pfn;
+    this.channel = s.channel && { uri: s.channel.uri, expiresAt: s.channel.expiresAt };
+    this.failureStatus = s.failureStatus;
+    this.pushWithoutSession = s.pushWithoutSession;
+    this.status = s.status;
+    this.link = s.link;
+    this.requestGeneration = s.requestGeneration;
+    this.renewal = s.renewal && { ...s.renewal };
+    this.pollCursor = { phase: s.pollCursor.phase, done: s.pollCursor.done };
+    this.sessionRunning = s.sessionRunning;
+    this.sessionQueued = s.sessionQueued;
+    this.sessionGeneration = s.sessionGeneration;
+    const { renewal, expiry, power, limit, reset, poll } = s.timers;
+    if (renewal) arm(renewal, () => void (this.renewalTimer = this.armRenewal(renewal.at)));
+    if (expiry) arm(expiry, () => void (this.expiryTimer = this.armExpiry(expiry.at)));
+    if (power) arm(power, () => void (this.powerTimer = this.armPower(power.at)));
+    if (limit) arm(limit, () => void (this.limitTimer = this.armLimit(limit.at)));
+    if (reset) arm(reset, () => void (this.resetTimer = this.armReset(reset.at)));
+    if (poll)
+      arm(poll, () => void (this.pollTimer = this.ctx.clock.schedule(poll.at, this.onPollDue)));
   }
 
   // ---- helpers --------------------------------------------------------------------------------

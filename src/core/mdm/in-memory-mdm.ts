@@ -1,5 +1,6 @@
 import type { MdmTransport, SessionRequest, SessionResult } from '../ports.js';
-import type { Clock } from '../time/clock.js';
+import type { ArmTimer, InMemoryMdmState, TimerSnapshot } from '../snapshot.js';
+import type { Clock, Timer } from '../time/clock.js';
 import type { EventSink } from '../timeline/events.js';
 import type { SendOptions, SendOutcome, WnsCloud } from '../wns/wns-cloud.js';
 
@@ -23,6 +24,8 @@ export interface InMemoryMdmOptions {
  */
 export class InMemoryMdm implements MdmTransport {
   private readonly known = new Map<string, string>();
+  /** Each device's latest session end (for snapshots; a cut session's end does nothing). */
+  private readonly ends = new Map<string, Timer>();
   private readonly duration: number;
   private readonly reread: boolean;
 
@@ -40,7 +43,51 @@ export class InMemoryMdm implements MdmTransport {
     const uri = request.readPush().channelUri;
     if (uri && (this.reread || !this.known.has(request.deviceId)))
       this.known.set(request.deviceId, uri);
-    this.clock.after(this.duration, () => done(OK));
+    this.ends.set(
+      request.deviceId,
+      this.clock.after(this.duration, () => done(OK)),
+    );
+  }
+
+  /**
+   * The server's state as plain data (see `src/core/snapshot.ts`): the ChannelURIs it holds and
+   * its sessions in progress (`timer` gives a pending timer's instant and rank, or null).
+   */
+  saveState(timer: (t: Timer | null) => TimerSnapshot | null): InMemoryMdmState {
+    const sessionEnds: { device: string; timer: TimerSnapshot }[] = [];
+    for (const [device, end] of this.ends) {
+      const t = timer(end);
+      if (t) sessionEnds.push({ device, timer: t });
+    }
+    sessionEnds.sort((a, b) => a.timer.seq - b.timer.seq);
+    return {
+      known: [...this.known].map(([device, channelUri]) => ({ device, channelUri })),
+      sessionEnds,
+    };
+  }
+
+  /**
+   * Takes back a state {@link saveState} returned. `doneOf` gives the answer callback of a
+   * device's running session (null when its latest session was cut: the end then does nothing);
+   * session ends go to `arm`, which re-arms them in the original clock order.
+   */
+  loadState(
+    state: InMemoryMdmState,
+    doneOf: (deviceId: string) => ((result: SessionResult) => void) | null,
+    arm: ArmTimer,
+  ): void {
+    this.known.clear();
+    for (const k of state.known) this.known.set(k.device, k.channelUri);
+    this.ends.clear();
+    for (const { device, timer } of state.sessionEnds) {
+      const done = doneOf(device);
+      arm(timer, () => {
+        this.ends.set(
+          device,
+          this.clock.schedule(timer.at, () => done?.(OK)),
+        );
+      });
+    }
   }
 
   /** The ChannelURI the server holds for a device (what it read in a session), if any. */

@@ -15,7 +15,7 @@ export interface Random {
 
 /** A {@link Random} on pure-rand's xoroshiro128+ generator. */
 export class SeededRandom implements Random {
-  private readonly rng: JumpableRandomGenerator;
+  private rng: JumpableRandomGenerator;
 
   constructor(seedOrState: number | readonly number[]) {
     // A plain seed is hashed first: xoroshiro128+ seeded with 0, 1, 2… starts almost identically.
@@ -42,6 +42,11 @@ export class SeededRandom implements Random {
   /** The generator state, to persist and restore a stream exactly. */
   state(): readonly number[] {
     return this.rng.getState();
+  }
+
+  /** Puts the stream back to a state {@link state} returned: it goes on with the same draws. */
+  setState(state: readonly number[]): void {
+    this.rng = xoroshiro128plusFromState(state);
   }
 }
 

@@ -141,6 +141,32 @@ export class VirtualClock implements Clock {
     }
   }
 
+  /**
+   * The rank of a pending timer in the clock's order (its insertion sequence), or null if it ran
+   * or was cancelled. Snapshots save it, so a restore re-creates timers due at the same instant in
+   * the same order (see `src/core/snapshot.ts`).
+   */
+  orderOf(timer: Timer | null | undefined): number | null {
+    const entry = timer as Entry | null | undefined;
+    if (!entry || entry.callback === null) return null;
+    return entry.seq;
+  }
+
+  /** The insertion rank the next timer will get (saved by snapshots). */
+  get nextSeq(): number {
+    return this.seq;
+  }
+
+  /**
+   * Sets the rank the next timer gets. A restore uses it to re-create timers with their saved
+   * ranks; ranks never go back, so it throws below {@link nextSeq}.
+   */
+  setNextSeq(seq: number): void {
+    if (!Number.isSafeInteger(seq) || seq < this.seq)
+      throw new RangeError(`timer rank ${seq} is below the next rank ${this.seq}`);
+    this.seq = seq;
+  }
+
   /** The instant of the next live event, or `null` when none is scheduled. */
   nextEventAt(): number | null {
     for (;;) {

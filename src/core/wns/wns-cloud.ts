@@ -1,6 +1,7 @@
 import { RENEWAL_TIMING } from '../dmclient/renewal-policy.js';
 import type { ChannelGrant, LinkHandlers, WnsLink } from '../ports.js';
-import { streamFor, type SeededRandom } from '../random/random.js';
+import { SeededRandom, streamFor } from '../random/random.js';
+import type { ArmTimer, ChannelState, TimerSnapshot, WnsCloudState } from '../snapshot.js';
 import type { Clock, Timer } from '../time/clock.js';
 import { SECOND } from '../time/iso.js';
 import type { CachePolicy, EventSink } from '../timeline/events.js';
@@ -324,6 +325,98 @@ export class WnsCloud implements WnsLink {
     return this.devices.get(deviceId)?.handlers != null;
   }
 
+  // ---- durable state -----------------------------------------------------------------------
+
+  /**
+   * The cloud's state as plain data (see `src/core/snapshot.ts`): channels, cached notifications
+   * with their TTL timers (`timer` gives a pending timer's instant and rank), per-device streams
+   * and connections, blocks and availability. Options (hosts, known PFNs) come from the spec.
+   */
+  saveState(timer: (t: Timer | null) => TimerSnapshot | null): WnsCloudState {
+    const channels: ChannelState[] = [];
+    for (const c of this.channels.values()) {
+      const cached = c.cached;
+      channels.push({
+        token: c.token,
+        uri: c.uri,
+        deviceId: c.deviceId,
+        pfn: c.pfn,
+        expiresAt: c.expiresAt,
+        cached: cached && {
+          msgId: cached.msgId,
+          expiresAt: cached.expiresAt,
+          bodyBase64: cached.bodyBase64 ?? null,
+          timer: timer(cached.timer),
+        },
+      });
+    }
+    return {
+      baseUrl: this.baseUrl,
+      available: this.available,
+      blocked: [...this.blocked],
+      channels,
+      devices: [...this.devices].map(([id, e]) => ({
+        id,
+        random: [...e.random.state()],
+        channels: e.channels.map((c) => c.token),
+        connected: e.handlers !== null,
+        waiting: e.waiting !== null,
+        messages: e.messages,
+      })),
+    };
+  }
+
+  /**
+   * Takes back a state {@link saveState} returned, on a fresh cloud with the same options.
+   * `handlersOf` gives a device's link handlers (to reattach open connections); TTL timers go to
+   * `arm`, which re-arms them in the original clock order.
+   */
+  loadState(
+    state: WnsCloudState,
+    handlersOf: (deviceId: string) => LinkHandlers,
+    arm: ArmTimer,
+  ): void {
+    this.channels.clear();
+    this.devices.clear();
+    this.baseUrl = state.baseUrl;
+    this.available = state.available;
+    this.blocked.clear();
+    for (const pfn of state.blocked) this.blocked.add(pfn);
+    for (const c of state.channels) {
+      const channel: Channel = {
+        uri: c.uri,
+        token: c.token,
+        deviceId: c.deviceId,
+        pfn: c.pfn,
+        expiresAt: c.expiresAt,
+        cached: null,
+      };
+      const saved = c.cached;
+      if (saved) {
+        const cached: Cached = {
+          msgId: saved.msgId,
+          expiresAt: saved.expiresAt,
+          bodyBase64: saved.bodyBase64 ?? undefined,
+          timer: null,
+        };
+        channel.cached = cached;
+        const ttl = saved.timer;
+        if (ttl) arm(ttl, () => void (cached.timer = this.armTtl(channel, cached, ttl.at)));
+      }
+      this.channels.set(c.token, channel);
+    }
+    for (const d of state.devices) {
+      const handlers = handlersOf(d.id);
+      this.devices.set(d.id, {
+        random: new SeededRandom(d.random),
+        channels: d.channels.map((token) => this.channels.get(token) as Channel),
+        handlers: d.connected ? handlers : null,
+        waiting: d.waiting ? handlers : null,
+        messages: d.messages,
+      });
+    }
+  }
+
   // ---- internals ---------------------------------------------------------------------------
 
   private issue(deviceId: string, pfn: string): ChannelGrant {
@@ -380,20 +473,22 @@ export class WnsCloud implements WnsLink {
       channelUri: channel.uri,
       expiresAt,
     });
-    if (expiresAt !== null) {
-      cached.timer = this.clock.schedule(expiresAt, () => {
-        if (channel.cached !== cached) return;
-        channel.cached = null;
-        this.sink.emit({
-          time: this.clock.now(),
-          device: channel.deviceId,
-          type: 'push.dropped',
-          msgId,
-          channelUri: channel.uri,
-          reason: 'ttl-expired',
-        });
+    if (expiresAt !== null) cached.timer = this.armTtl(channel, cached, expiresAt);
+  }
+
+  private armTtl(channel: Channel, cached: Cached, expiresAt: number): Timer {
+    return this.clock.schedule(expiresAt, () => {
+      if (channel.cached !== cached) return;
+      channel.cached = null;
+      this.sink.emit({
+        time: this.clock.now(),
+        device: channel.deviceId,
+        type: 'push.dropped',
+        msgId: cached.msgId,
+        channelUri: channel.uri,
+        reason: 'ttl-expired',
       });
-    }
+    });
   }
 
   private flushCache(entry: DeviceEntry): void {
