@@ -9,13 +9,11 @@
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { PNG } from 'pngjs';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM, expectNotBlank, launchChromium } from './helpers/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServe, type RunningServe } from '../src/cli/commands/serve.js';
 import type { CliIo } from '../src/cli/io.js';
-
-const CHROMIUM = process.env['DMPUSH_CHROMIUM'] ?? '/usr/bin/chromium';
 
 const io: CliIo = {
   stdout: () => undefined,
@@ -51,10 +49,6 @@ describe('the live dashboard in headless Chromium', () => {
   const fleetRow = (id: string) => page.locator(`#fleet-body tr[data-device="${id}"]`);
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(
-        `Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium; .ci/run does) or set DMPUSH_CHROMIUM`,
-      );
     s = await startServe(io, {
       scenario: 'fixtures/serve/e2e.yaml',
       clock: 'virtual',
@@ -67,10 +61,7 @@ describe('the live dashboard in headless Chromium', () => {
     });
     // First contact: the server sets Push/PFN, the devices get their channels.
     await post('/api/clock/advance', { duration: 'PT1M' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1500, height: 1100 } });
     page.on('console', (m) => {
       if (m.type() !== 'error') return;
@@ -225,17 +216,7 @@ describe('the live dashboard in headless Chromium', () => {
     await page.waitForSelector('#device-panel:not([data-busy])');
     expect(await page.locator('#timeline .vis-item').count()).toBeGreaterThan(10);
     await page.screenshot({ path: file, fullPage: false });
-    expect(statSync(file).size).toBeGreaterThan(30_000);
-    const png = PNG.sync.read(readFileSync(file));
-    const colours = new Set<number>();
-    let coloured = 0;
-    for (let i = 0; i < png.data.length; i += 4) {
-      const [r, g, b] = [png.data[i]!, png.data[i + 1]!, png.data[i + 2]!];
-      colours.add((r << 16) | (g << 8) | b);
-      if (Math.max(r, g, b) - Math.min(r, g, b) > 40) coloured++;
-    }
-    expect(colours.size).toBeGreaterThan(50);
-    expect(coloured / (png.width * png.height)).toBeGreaterThan(0.005);
+    expectNotBlank(file, 0.005);
     if (process.env['DMPUSH_SCREENSHOT'] === '1') {
       copyFileSync(file, 'docs/img/dashboard.png');
       expect(statSync('docs/img/dashboard.png').size).toBeLessThan(300_000);

@@ -23,6 +23,7 @@ import { resolveScenario } from '../../scenario/resolve.js';
 import { parseScenario } from '../../scenario/load.js';
 import type { ScenarioFile } from '../../scenario/schema.js';
 import { packageRoot, UsageError, type CliIo } from '../io.js';
+import { untilStopped } from '../signals.js';
 import { TimelineWriter } from '../timeline-writer.js';
 import { REDACT, startWns } from './wns.js';
 
@@ -267,13 +268,5 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
 /** `dmpush serve`: runs until SIGINT or SIGTERM. */
 export async function serveCommand(io: CliIo, o: ServeOptions): Promise<void> {
   const running = await startServe(io, o);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      void running.close().then(resolve, resolve);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await untilStopped(() => running.close());
 }

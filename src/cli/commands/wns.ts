@@ -15,6 +15,7 @@ import type { WnsApp } from '../../core/wns/apps.js';
 import { parseAppsFile } from '../../wns/apps-file.js';
 import { WnsEmulator } from '../../wns/emulator.js';
 import { packageRoot, UsageError, type CliIo } from '../io.js';
+import { untilStopped } from '../signals.js';
 
 export interface WnsCommandOptions {
   readonly host: string;
@@ -187,13 +188,5 @@ export async function startWns(
 /** `dmpush wns`: runs until SIGINT or SIGTERM. */
 export async function wnsCommand(io: CliIo, o: WnsCommandOptions): Promise<void> {
   const running = await startWns(io, o);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      void running.close().then(resolve, resolve);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await untilStopped(() => running.close());
 }
