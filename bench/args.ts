@@ -52,3 +52,24 @@ export function benchArgs<I extends string, F extends string, C extends string>(
   out['only'] = only ?? null;
   return out as Record<I, number> & Record<F, boolean> & { only: C | null };
 }
+
+/**
+ * Runs a bench's `main`. A handle left open would keep the process alive after the report: say
+ * which, and leave anyway. A failure sets exit code 1.
+ */
+export function runBench(name: string, main: () => Promise<void>): void {
+  main().then(
+    () => {
+      setTimeout(() => {
+        console.error(
+          `bench: still open after the report: ${process.getActiveResourcesInfo().join(', ')}`,
+        );
+        process.exit(0);
+      }, 5000).unref();
+    },
+    (error: unknown) => {
+      console.error(`bench: the ${name} bench failed:`, error);
+      process.exitCode = 1;
+    },
+  );
+}

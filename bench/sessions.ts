@@ -22,7 +22,7 @@
  * [--seed N] [--only minimal|reference]`. Nothing exits non-zero on a missed target: this is a
  * report.
  */
-import { benchArgs } from './args.js';
+import { benchArgs, runBench } from './args.js';
 import { availableParallelism, cpus } from 'node:os';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
@@ -565,18 +565,4 @@ async function main(): Promise<void> {
   console.log(lines.join('\n'));
 }
 
-// A handle left open would keep the process alive: say which, and leave anyway.
-main().then(
-  () => {
-    setTimeout(() => {
-      console.error(
-        `bench: still open after the report: ${process.getActiveResourcesInfo().join(', ')}`,
-      );
-      process.exit(0);
-    }, 5000).unref();
-  },
-  (error: unknown) => {
-    console.error('bench: the sessions bench failed:', error);
-    process.exitCode = 1;
-  },
-);
+runBench('sessions', main);

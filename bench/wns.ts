@@ -24,7 +24,7 @@
  * (autocannon) `--channels N` (inbox channels under load) `--seed N` `--only throughput|latency`.
  * Nothing exits non-zero on a missed target: this is a report.
  */
-import { benchArgs } from './args.js';
+import { benchArgs, runBench } from './args.js';
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, request, type Server } from 'node:http';
@@ -690,18 +690,4 @@ async function main(): Promise<void> {
   console.log(lines.join('\n'));
 }
 
-// A handle left open would keep the process alive: say which, and leave anyway.
-main().then(
-  () => {
-    setTimeout(() => {
-      console.error(
-        `bench: still open after the report: ${process.getActiveResourcesInfo().join(', ')}`,
-      );
-      process.exit(0);
-    }, 5000).unref();
-  },
-  (error: unknown) => {
-    console.error('bench: the WNS bench failed:', error);
-    process.exitCode = 1;
-  },
-);
+runBench('WNS', main);

@@ -13,6 +13,7 @@ import type { Browser, Page } from 'playwright-core';
 import { CHROMIUM, expectNotBlank, launchChromium } from './helpers/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServe, type RunningServe } from '../src/cli/commands/serve.js';
+import { TEST_SERVE } from './helpers/serve.js';
 import type { CliIo } from '../src/cli/io.js';
 
 const io: CliIo = {
@@ -49,16 +50,7 @@ describe('the live dashboard in headless Chromium', () => {
   const fleetRow = (id: string) => page.locator(`#fleet-body tr[data-device="${id}"]`);
 
   beforeAll(async () => {
-    s = await startServe(io, {
-      scenario: 'fixtures/serve/e2e.yaml',
-      clock: 'virtual',
-      host: '127.0.0.1',
-      port: 0,
-      wnsPort: 0,
-      mdmPort: 0,
-      logLevel: 'silent',
-      timeline: false,
-    });
+    s = await startServe(io, TEST_SERVE);
     // First contact: the server sets Push/PFN, the devices get their channels.
     await post('/api/clock/advance', { duration: 'PT1M' });
     browser = await launchChromium();

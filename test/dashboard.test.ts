@@ -9,6 +9,7 @@ import { WebSocket } from 'ws';
 import { startServe, type RunningServe } from '../src/cli/commands/serve.js';
 import type { CliIo } from '../src/cli/io.js';
 import { DmTree } from '../src/core/dm/dm-tree.js';
+import { TEST_SERVE } from './helpers/serve.js';
 import { until } from './helpers/until.js';
 
 const io: CliIo = {
@@ -64,19 +65,7 @@ describe('the dashboard routes of dmpush serve', () => {
 
   beforeAll(async () => {
     const banner: string[] = [];
-    s = await startServe(
-      { ...io, stdout: (t) => void banner.push(t) },
-      {
-        scenario: 'fixtures/serve/e2e.yaml',
-        clock: 'virtual',
-        host: '127.0.0.1',
-        port: 0,
-        wnsPort: 0,
-        mdmPort: 0,
-        logLevel: 'silent',
-        timeline: false,
-      },
-    );
+    s = await startServe({ ...io, stdout: (t) => void banner.push(t) }, TEST_SERVE);
     expect(banner.join('')).toContain(`  dashboard:    ${s.controlUrl}/`);
     // First contact: the server sets Push/PFN and the device gets a channel.
     expect((await post('/api/clock/advance', { duration: 'PT1M' })).status).toBe(200);

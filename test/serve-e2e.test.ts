@@ -8,8 +8,9 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServe, type RunningServe, type ServeOptions } from '../src/cli/commands/serve.js';
+import { startServe, type RunningServe } from '../src/cli/commands/serve.js';
 import type { CliIo } from '../src/cli/io.js';
+import { TEST_SERVE } from './helpers/serve.js';
 import { until } from './helpers/until.js';
 
 const io: CliIo = {
@@ -18,16 +19,7 @@ const io: CliIo = {
   readFile: (path) => readFileSync(path, 'utf8'),
 };
 
-const BASE: ServeOptions = {
-  scenario: 'fixtures/serve/e2e.yaml',
-  clock: 'virtual',
-  host: '127.0.0.1',
-  port: 0,
-  wnsPort: 0,
-  mdmPort: 0,
-  logLevel: 'silent',
-  timeline: false,
-};
+const BASE = TEST_SERVE;
 
 /** A device as `GET /api/devices` shows it (the fields these tests read). */
 interface DeviceJson {
