@@ -23,7 +23,7 @@ describe('dmpush serve: bad input exits 2 naming it', () => {
     ],
     [['serve', '--push-alert', '1222'], /--push-alert.*1222.*invalid/i],
   ])('%j', async (argv, message) => {
-    const { code, err } = await cli(argv);
+    const { code, err } = await cli([...argv, '--memory']);
     expect(code).toBe(2);
     expect(err).toMatch(message);
   });
@@ -34,7 +34,17 @@ describe('dmpush serve as a process (what npm start runs)', () => {
 
   it('prints where everything listens, serves a live fleet, and stops cleanly on SIGTERM', async () => {
     const serve = await startProcess(
-      ['serve', '--port', '0', '--devices', '3', '--no-timeline', '--log-level', 'silent'],
+      [
+        'serve',
+        '--port',
+        '0',
+        '--devices',
+        '3',
+        '--no-timeline',
+        '--log-level',
+        'silent',
+        '--memory',
+      ],
       /control API: +(\S+)\/api\/devices[^\n]*\n {2}WNS emulator: (\S+)[^\n]*\n {2}MDM server: +(\S+)/,
     );
     try {

@@ -8,9 +8,9 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServe, type RunningServe } from '../src/cli/commands/serve.js';
+import { startServe } from '../src/cli/commands/serve.js';
 import type { CliIo } from '../src/cli/io.js';
-import { TEST_SERVE } from './helpers/serve.js';
+import { api, TEST_SERVE, type Api, type DeviceJson } from './helpers/serve.js';
 import { until } from './helpers/until.js';
 
 const io: CliIo = {
@@ -20,62 +20,6 @@ const io: CliIo = {
 };
 
 const BASE = TEST_SERVE;
-
-/** A device as `GET /api/devices` shows it (the fields these tests read). */
-interface DeviceJson {
-  readonly id: string;
-  readonly pfn: string | null;
-  readonly channelUri: string | null;
-  readonly pushStatus: number;
-  readonly wnsConnected: boolean;
-  readonly battery: { readonly saverOn: boolean };
-}
-
-/** A timeline event as `GET /api/events` shows it. */
-interface EventJson {
-  readonly type: string;
-  readonly time: string;
-  readonly trigger?: string;
-  readonly reason?: string;
-  readonly cached?: boolean;
-}
-
-interface Reply<T> {
-  readonly status: number;
-  readonly body: T;
-}
-
-interface Api {
-  readonly s: RunningServe;
-  json<T = Record<string, unknown>>(
-    method: string,
-    path: string,
-    body?: unknown,
-  ): Promise<Reply<T>>;
-  device(id: string): Promise<DeviceJson>;
-  advance(duration: string): Promise<void>;
-  events(query?: string): Promise<EventJson[]>;
-}
-
-function api(s: RunningServe): Api {
-  const json = async <T>(method: string, path: string, body?: unknown): Promise<Reply<T>> => {
-    const res = await fetch(`${s.controlUrl}${path}`, {
-      method,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as T };
-  };
-  return {
-    s,
-    json,
-    device: async (id) => (await json<DeviceJson>('GET', `/api/devices/${id}`)).body,
-    advance: async (duration) => {
-      const res = await json('POST', '/api/clock/advance', { duration });
-      expect(res.status).toBe(200);
-    },
-    events: async (query = '') => (await json<EventJson[]>('GET', `/api/events${query}`)).body,
-  };
-}
 
 describe('dmpush serve with the reference MDM server', () => {
   let a: Api;

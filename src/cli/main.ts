@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { demoCommand } from './commands/demo.js';
 import { runCommand } from './commands/run.js';
 import { scheduleCommand } from './commands/schedule.js';
-import { DEFAULT_FLEET_SIZE, serveCommand } from './commands/serve.js';
+import { DEFAULT_FLEET_SIZE, DEFAULT_STATE_FILE, serveCommand } from './commands/serve.js';
 import { wnsCommand } from './commands/wns.js';
 import { parseDuration } from '../core/time/iso.js';
 import { processIo, UsageError, type CliIo } from './io.js';
@@ -201,6 +201,11 @@ export function buildProgram(io: CliIo): Command {
     )
     .option('--no-timeline', 'do not print the timeline as it happens')
     .option(
+      '--state <file>',
+      `keep the fleet in this SQLite file across restarts (default ${DEFAULT_STATE_FILE})`,
+    )
+    .option('--memory', 'keep no state: start afresh every time', false)
+    .option(
       '--session-timeout <ms>',
       'real milliseconds a device waits for the server',
       countArg,
@@ -233,6 +238,8 @@ interface ServeFlags {
   pushAlert: '1201' | '1200';
   sessionTimeout: number;
   logLevel: string;
+  state?: string;
+  memory: boolean;
 }
 
 interface WnsFlags {

@@ -6,14 +6,22 @@ import { ValidationError } from './errors.js';
 import { streamFor, type SeededRandom } from './random/random.js';
 import {
   parseSnapshot,
+  type DeviceState,
   SNAPSHOT_VERSION,
+  TimerRestore,
   type SimulationSnapshot,
   type TimerSnapshot,
 } from './snapshot.js';
-import type { Clock, Timer } from './time/clock.js';
+import { isOrdered, type Clock, type OrderedClock, type Timer } from './time/clock.js';
 import { VirtualClock } from './time/virtual-clock.js';
 import type { CachePolicy, EventSink } from './timeline/events.js';
 import { WnsCloud, type WnsCloudOptions } from './wns/wns-cloud.js';
+
+/** A number field of unchecked data, or NaN (the checks that follow report it). */
+const num = (data: unknown, key: string): number => {
+  const v = (data as Record<string, unknown> | null)?.[key];
+  return typeof v === 'number' ? v : NaN;
+};
 
 /** Which devices an action targets: every device, or the listed ids. */
 export type DeviceSelector = '*' | readonly string[];
@@ -70,6 +78,8 @@ export interface SimulationPorts {
   readonly mdm?: MdmTransport;
   /** Sends a scenario's pushes (default: the in-process MDM server through the in-process cloud). */
   readonly push?: PushPort;
+  /** Told of each device about to change (durable state saves only those). */
+  readonly onChange?: (deviceId: string) => void;
 }
 
 /**
@@ -90,6 +100,8 @@ export class Simulation {
   private readonly devices = new Map<string, SimDevice>();
   private readonly push: PushPort;
   private readonly order: SimDevice[] = [];
+  /** Each device's place in {@link order}. */
+  private readonly indexOf = new Map<string, number>();
   /** Each device's stream, in spec order (saved by snapshots). */
   private readonly streams: SeededRandom[] = [];
   /** The pending occurrence of each spec action, by index. */
@@ -117,8 +129,10 @@ export class Simulation {
         sink,
         wns,
         mdm,
+        onChange: ports.onChange,
       });
       this.devices.set(d.id, device);
+      this.indexOf.set(d.id, this.order.length);
       this.order.push(device);
     }
   }
@@ -134,17 +148,17 @@ export class Simulation {
   /**
    * The whole simulation at this instant, as plain JSON-serialisable data (see
    * {@link SimulationSnapshot}): every device, the in-process WNS cloud and MDM server, pending
-   * timers with their order, and random streams. Needs the virtual clock and the in-process
-   * cloud and server (live adapters keep state a snapshot cannot hold).
+   * timers with their order, and random streams. With live ports the `wns` and `mdm` parts are
+   * those of the unused in-process stand-ins: the live adapters save their own state.
    */
   snapshot(): SimulationSnapshot {
-    const clock = this.clock;
-    if (!(clock instanceof VirtualClock))
-      throw new Error('snapshot() needs the virtual clock; live runs cannot be snapshotted');
-    const timer = (t: Timer | null): TimerSnapshot | null => {
-      const seq = clock.orderOf(t);
-      return seq === null || t === null ? null : { at: t.at, seq };
-    };
+    return { ...this.saveGlobals(), devices: this.order.map((d) => this.saveDevice(d.id)) };
+  }
+
+  /** The snapshot without its devices: clock, actions and the in-process stand-ins. */
+  saveGlobals(): Omit<SimulationSnapshot, 'devices'> {
+    const clock = this.orderedClock();
+    const timer = this.timerOf;
     const actions: { index: number; timer: TimerSnapshot }[] = [];
     this.actionTimers.forEach((t, index) => {
       const saved = timer(t ?? null);
@@ -157,12 +171,29 @@ export class Simulation {
       nextSeq: clock.nextSeq,
       started: this.started,
       actions,
-      devices: this.order.map((d, i) =>
-        d.saveState(timer, (this.streams[i] as SeededRandom).state()),
-      ),
       wns: this.cloud.saveState(timer),
       mdm: this.mdm.saveState(timer),
     };
+  }
+
+  /** One device's part of the snapshot (durable state saves the devices that changed). */
+  saveDevice(id: string): DeviceState {
+    const index = this.indexOf.get(id);
+    if (index === undefined) throw new Error(`no device ${JSON.stringify(id)}`);
+    const device = this.order[index] as SimDevice;
+    return device.saveState(this.timerOf, (this.streams[index] as SeededRandom).state());
+  }
+
+  /** A pending timer's instant and rank on this simulation's clock (null: ran or cancelled). */
+  readonly timerOf = (t: Timer | null): TimerSnapshot | null => {
+    const seq = this.orderedClock().orderOf(t);
+    return seq === null || t === null ? null : { at: t.at, seq };
+  };
+
+  private orderedClock(): OrderedClock {
+    const clock = this.clock;
+    if (!isOrdered(clock)) throw new Error('snapshots need a clock that ranks its timers');
+    return clock;
   }
 
   /**
@@ -170,27 +201,47 @@ export class Simulation {
    * through JSON): run it and it goes on exactly as the snapshotted one would have. Throws
    * {@link ValidationError} naming the path when the data is not a snapshot of this spec.
    */
-  static restore(spec: SimulationSpec, snapshot: unknown, sink: EventSink): Simulation {
+  static restore(
+    spec: SimulationSpec,
+    snapshot: unknown,
+    sink: EventSink,
+    ports: SimulationPorts = {},
+    timers?: TimerRestore,
+  ): Simulation {
     const data = parseSnapshot(snapshot, {
       seed: spec.seed,
       deviceIds: spec.devices.map((d) => d.id),
       actionCount: spec.actions.length,
+      // A clock that went on while the process was stopped: timers due meanwhile run on start.
+      overdue: ports.clock !== undefined && ports.clock.now() > num(snapshot, 'now'),
     });
     if (data.now < spec.start || data.now > spec.end)
       throw new ValidationError([
         `snapshot.now: expected an instant between the spec's start and end, got ${data.now}`,
       ]);
-    const clock = new VirtualClock({ start: data.now });
-    const sim = new Simulation(spec, sink, { clock });
-    sim.load(data, clock);
+    const clock = ports.clock ?? new VirtualClock({ start: data.now });
+    if (!isOrdered(clock)) throw new Error('restore() needs a clock that ranks its timers');
+    const sim = new Simulation(spec, sink, { ...ports, clock });
+    const restore = timers ?? new TimerRestore();
+    sim.load(data, restore);
+    // A caller that restores other parts on the same clock re-arms everything together.
+    if (!timers) restore.replay(clock, data.nextSeq);
     return sim;
   }
 
-  private load(data: SimulationSnapshot, clock: VirtualClock): void {
+  /**
+   * Goes on after {@link restore} with live ports (see `SimDevice.resume`): connections and
+   * requests of the stopped process are opened again, interrupted sessions fail. A simulation
+   * saved before it started is started.
+   */
+  resume(): void {
+    if (!this.started) return this.start();
+    for (const d of this.order) d.resume();
+  }
+
+  private load(data: SimulationSnapshot, timers: TimerRestore): void {
     this.started = data.started;
-    const pending: { seq: number; rearm: () => void }[] = [];
-    const arm = (t: TimerSnapshot, rearm: () => void): void =>
-      void pending.push({ seq: t.seq, rearm });
+    const arm = timers.arm;
     data.devices.forEach((d, i) => {
       (this.streams[i] as SeededRandom).setState(d.random);
       (this.order[i] as SimDevice).loadState(d, arm);
@@ -199,13 +250,6 @@ export class Simulation {
     this.cloud.loadState(data.wns, (id) => device(id).linkHandlers, arm);
     this.mdm.loadState(data.mdm, (id) => device(id).runningSessionDone(), arm);
     for (const a of data.actions) arm(a.timer, () => this.scheduleAction(a.index, a.timer.at));
-    pending.sort((a, b) => a.seq - b.seq);
-    // Each re-arm schedules one timer: it gets its saved rank, so equal instants keep their order.
-    for (const p of pending) {
-      clock.setNextSeq(p.seq);
-      p.rearm();
-    }
-    clock.setNextSeq(data.nextSeq);
   }
 
   /**

@@ -17,7 +17,8 @@ import type { DataSenseState } from './device/data-sense.js';
 import type { NetworkConfig } from './device/network.js';
 import type { PowerState } from './device/power.js';
 import { ValidationError } from './errors.js';
-import type { SessionTrigger } from './timeline/events.js';
+import type { OrderedClock } from './time/clock.js';
+import type { ChannelRequestReason, SessionTrigger } from './timeline/events.js';
 
 /** The snapshot format version this build writes and reads. */
 export const SNAPSHOT_VERSION = 1;
@@ -32,6 +33,42 @@ export interface TimerSnapshot {
 
 /** Re-arms one saved timer: called by a restore, in the original clock order, with `rearm`. */
 export type ArmTimer = (timer: TimerSnapshot, rearm: () => void) => void;
+
+/**
+ * Collects the timers a restore re-arms (from any number of parts: devices, the cloud, the
+ * scenario's actions) and re-arms them all in their saved clock order, so timers due at the same
+ * instant run as they would have. On the system clock, timers whose instant passed while the
+ * process was stopped run at once, in that order.
+ */
+export class TimerRestore {
+  private readonly pending: { at: number; seq: number; rearm: () => void }[] = [];
+
+  /** Pass as a part's `arm` callback. */
+  readonly arm: ArmTimer = (timer, rearm) =>
+    void this.pending.push({ at: timer.at, seq: timer.seq, rearm });
+
+  /**
+   * Re-arms every collected timer. Timers still ahead keep their saved rank (a restore on the
+   * virtual clock goes on exactly as before). Timers whose instant passed (the clock went on
+   * while the process was stopped) come first, in the order they fell due: they run at once.
+   * The clock's next rank is then at least `nextSeq`.
+   */
+  replay(clock: OrderedClock, nextSeq: number): void {
+    const now = clock.now();
+    const overdue = this.pending
+      .filter((p) => p.at < now)
+      .sort((a, b) => a.at - b.at || a.seq - b.seq);
+    const ahead = this.pending.filter((p) => p.at >= now).sort((a, b) => a.seq - b.seq);
+    for (const p of overdue) p.rearm();
+    for (const p of ahead) {
+      // Each re-arm schedules one timer: it gets its saved rank (or the next free one).
+      if (p.seq > clock.nextSeq) clock.setNextSeq(p.seq);
+      p.rearm();
+    }
+    this.pending.length = 0;
+    if (nextSeq > clock.nextSeq) clock.setNextSeq(nextSeq);
+  }
+}
 
 /** The state of one {@link SimDevice} (its conditions, DMClient state, pending timers, stream). */
 export interface DeviceState {
@@ -51,6 +88,8 @@ export interface DeviceState {
   readonly status: PushStatus;
   readonly link: 'down' | 'connecting' | 'up';
   readonly requestGeneration: number;
+  /** The reason of a channel request waiting for WNS's answer (live links only). */
+  readonly pendingRequest: ChannelRequestReason | null;
   readonly renewal: RenewalDecision | null;
   readonly pollCursor: PollCursor;
   readonly sessionRunning: SessionTrigger | null;
@@ -98,6 +137,12 @@ export interface WnsDeviceState {
   /** Asked to connect during an outage: connects when WNS is back. */
   readonly waiting: boolean;
   readonly messages: number;
+}
+
+/** What WNS keeps for one device: its entry and its channels (a row of durable state). */
+export interface WnsDevicePart {
+  readonly device: WnsDeviceState;
+  readonly channels: readonly ChannelState[];
 }
 
 /** The state of the in-process {@link WnsCloud}. */
@@ -151,6 +196,11 @@ export interface SnapshotContext {
   readonly seed: number;
   readonly deviceIds: readonly string[];
   readonly actionCount: number;
+  /**
+   * Timers may be due before `now` (a live clock's late timers, or parts saved at different
+   * instants): they run as soon as the restore re-arms them.
+   */
+  readonly overdue?: boolean;
 }
 
 const describe = (v: unknown): string =>
@@ -233,6 +283,7 @@ function timer(v: unknown, path: string): TimerSnapshot {
 const PUSH_STATUSES = [0, 1, 2, 3, 4, 5, 6, 7, 8] as const;
 const TRIGGERS: readonly SessionTrigger[] = ['push', 'renewal', 'poll', 'provisioned'];
 const OS: readonly OsVersion[] = ['1511', '1607'];
+const REQUEST_REASONS: readonly ChannelRequestReason[] = ['provisioned', 'renewal', 'boot'];
 
 function pollSet(v: unknown, path: string): PollConfig['first'] {
   const o = obj(v, path);
@@ -313,6 +364,9 @@ function deviceState(v: unknown, path: string, id: string): DeviceState {
     status: field(o, 'status', path, (x, xp) => oneOf(x, PUSH_STATUSES, xp)),
     link: field(o, 'link', path, (x, xp) => oneOf(x, ['down', 'connecting', 'up'], xp)),
     requestGeneration: field(o, 'requestGeneration', path, int),
+    pendingRequest: field(o, 'pendingRequest', path, (x, xp) =>
+      nullable(x, xp, (y, yp) => oneOf(y, REQUEST_REASONS, yp)),
+    ),
     renewal: field(o, 'renewal', path, (x, xp) =>
       nullable(x, xp, (y, yp) => {
         const r = obj(y, yp);
@@ -473,7 +527,7 @@ export function parseSnapshot(data: unknown, context: SnapshotContext): Simulati
     if (seqs.has(t.seq)) fail(`${where}.seq`, 'a rank no other timer has', t.seq);
     if (t.seq < 0 || t.seq >= snapshot.nextSeq)
       fail(`${where}.seq`, `a rank from 0 to below nextSeq (${snapshot.nextSeq})`, t.seq);
-    if (t.at < snapshot.now)
+    if (!context.overdue && t.at < snapshot.now)
       fail(`${where}.at`, `an instant not before now (${snapshot.now})`, t.at);
     seqs.add(t.seq);
   };

@@ -271,6 +271,16 @@ export class ReferenceMdm {
     return [...this.state.values()].map((s) => ({ ...s }));
   }
 
+  /**
+   * Takes back records {@link devices} returned (durable state, after a restart). Sessions that
+   * were open are not kept: the device's next package 1 opens a new one.
+   */
+  load(records: readonly MdmDeviceRecord[]): void {
+    this.state.clear();
+    this.sessions.clear();
+    for (const r of records) this.state.set(r.deviceId, { ...r });
+  }
+
   /** Forgets the held ChannelURI (after WNS said it is gone); the next session reads it again. */
   forgetChannel(deviceId: string): void {
     const s = this.state.get(deviceId);

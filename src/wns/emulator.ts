@@ -1,7 +1,15 @@
 import { AppRegistry, type WnsApp } from '../core/wns/apps.js';
-import { TokenService, DEFAULT_TOKEN_LIFETIME, type TokenSource } from '../core/wns/tokens.js';
+import {
+  TokenService,
+  DEFAULT_TOKEN_LIFETIME,
+  type IssuedToken,
+  type TokenSource,
+} from '../core/wns/tokens.js';
 import { WnsCloud } from '../core/wns/wns-cloud.js';
-import { WnsService, type MisusePolicy } from '../core/wns/wns-service.js';
+import { WnsService, type MisusePolicy, type WnsServiceState } from '../core/wns/wns-service.js';
+import type { JournalEntry } from '../core/wns/journal.js';
+import type { ArmTimer, TimerSnapshot, WnsCloudState, WnsDevicePart } from '../core/snapshot.js';
+import type { Timer } from '../core/time/clock.js';
 import type { RateLimit } from '../core/wns/throttle.js';
 import type { IncomingPush, LinkHandlers } from '../core/ports.js';
 import { streamFor } from '../core/random/random.js';
@@ -12,6 +20,12 @@ import { Ring } from '../core/util/ring.js';
 
 /** Deliveries an inbox keeps (the newest; bounded like the journal). */
 export const INBOX_CAPACITY = 10_000;
+
+interface Inbox {
+  readonly items: Ring<InboxItem>;
+  readonly handlers: LinkHandlers;
+  delivered: number;
+}
 
 /** A delivery to a channel with no simulated device behind it (`POST /_sim/channels`). */
 export interface InboxItem {
@@ -37,6 +51,23 @@ export interface WnsEmulatorOptions {
   readonly channelTokenSource?: () => string;
   readonly throttle?: { readonly channel?: RateLimit; readonly app?: RateLimit };
   readonly misuse?: MisusePolicy | null;
+  /** Told when a device's state (channels, cache, inbox) is about to change; null: other state. */
+  readonly onChange?: (deviceId: string | null) => void;
+}
+
+/** The emulator's state apart from its devices and journal (one row of durable state). */
+export interface WnsEmulatorGlobals {
+  readonly cloud: Pick<WnsCloudState, 'baseUrl' | 'available' | 'blocked'>;
+  /** Every app, with its secret (the file holds what the emulator needs to check senders). */
+  readonly apps: readonly WnsApp[];
+  readonly tokens: readonly IssuedToken[];
+  readonly service: WnsServiceState;
+}
+
+/** What the emulator keeps for one device: WNS's part and, for an inbox device, its inbox. */
+export interface WnsEmulatorDevice {
+  readonly wns: WnsDevicePart;
+  readonly inbox: { readonly items: readonly InboxItem[]; readonly delivered: number } | null;
 }
 
 /**
@@ -50,10 +81,7 @@ export class WnsEmulator {
   readonly tokens: TokenService;
   readonly cloud: WnsCloud;
   readonly service: WnsService;
-  private readonly inboxes = new Map<
-    string,
-    { items: Ring<InboxItem>; handlers: LinkHandlers; delivered: number }
-  >();
+  private readonly inboxes = new Map<string, Inbox>();
 
   constructor(readonly options: WnsEmulatorOptions) {
     this.clock = options.clock;
@@ -77,6 +105,7 @@ export class WnsEmulator {
       knownPfns: (pfn) => this.apps.has(pfn),
       reuseChannelUri: options.reuseChannelUri,
       channelTokenSource: options.channelTokenSource,
+      onChange: options.onChange,
     });
     this.service = new WnsService(options.clock, this.cloud, this.apps, this.tokens, {
       random: streamFor(options.seed, 'wns:service'),
@@ -102,13 +131,21 @@ export class WnsEmulator {
       grant = g.ok ? { channelUri: g.channelUri, expiresAt: g.expiresAt } : { error: g.reason };
     });
     if ('error' in grant) return grant;
-    let inbox = this.inboxes.get(deviceId);
-    if (!inbox) {
-      const items = new Ring<InboxItem>(INBOX_CAPACITY);
-      const handlers: LinkHandlers = {
+    if (!this.inboxes.has(deviceId)) this.inboxes.set(deviceId, this.newInbox([], 0));
+    this.setInboxConnection(deviceId, connected);
+    return grant;
+  }
+
+  private newInbox(saved: readonly InboxItem[], delivered: number): Inbox {
+    const items = new Ring<InboxItem>(INBOX_CAPACITY);
+    for (const item of saved) items.push(item);
+    const inbox: Inbox = {
+      items,
+      delivered,
+      handlers: {
         onOpen: () => undefined,
         onPush: (push: IncomingPush) => {
-          created.delivered++;
+          inbox.delivered++;
           items.push({
             receivedAt: this.clock.now(),
             channelUri: push.channelUri,
@@ -116,13 +153,9 @@ export class WnsEmulator {
           });
         },
         onClosed: () => undefined,
-      };
-      const created = { items, handlers, delivered: 0 };
-      inbox = created;
-      this.inboxes.set(deviceId, inbox);
-    }
-    this.setInboxConnection(deviceId, connected);
-    return grant;
+      },
+    };
+    return inbox;
   }
 
   /** True when `deviceId` is an inbox device (created through the admin API). */
@@ -151,6 +184,72 @@ export class WnsEmulator {
   /** The base of channel URIs issued from now on (known once the server listens). */
   setBaseUrl(baseUrl: string): void {
     this.cloud.setBaseUrl(baseUrl);
+  }
+
+  // ---- durable state ---------------------------------------------------------------------------
+
+  /** Everything but the devices and the journal (see {@link WnsEmulatorGlobals}). */
+  saveGlobals(): WnsEmulatorGlobals {
+    return {
+      cloud: this.cloud.saveGlobals(),
+      apps: this.apps.all(),
+      tokens: this.tokens.save(),
+      service: this.service.saveState(),
+    };
+  }
+
+  /** Devices with state: those WNS has seen, and inboxes. */
+  deviceIds(): string[] {
+    return this.cloud.deviceIds();
+  }
+
+  /** One device's state, or null when the emulator keeps none for it. */
+  saveDevice(
+    id: string,
+    timer: (t: Timer | null) => TimerSnapshot | null,
+  ): WnsEmulatorDevice | null {
+    const wns = this.cloud.saveDevice(id, timer);
+    if (!wns) return null;
+    const inbox = this.inboxes.get(id);
+    return {
+      wns,
+      inbox: inbox ? { items: inbox.items.toArray(), delivered: inbox.delivered } : null,
+    };
+  }
+
+  /**
+   * Takes back saved state on a fresh emulator (after a restart). The persistent connections of
+   * the stopped process are gone: every device is offline until it connects again (inbox devices
+   * that were connected are reconnected). Apps already registered (from the apps file) are kept;
+   * saved ones with other PFNs are added. TTL timers go to `arm`.
+   */
+  loadState(
+    globals: WnsEmulatorGlobals,
+    devices: readonly WnsEmulatorDevice[],
+    journal: readonly JournalEntry[],
+    arm: ArmTimer,
+  ): void {
+    for (const app of globals.apps) if (!this.apps.has(app.pfn)) this.apps.add(app);
+    this.tokens.load(globals.tokens);
+    this.service.loadState(globals.service);
+    this.service.journal.load(journal);
+    this.cloud.loadState(
+      {
+        ...globals.cloud,
+        // New channels use this run's address (restarts keep the port: see `dmpush serve`).
+        baseUrl: this.cloud.saveGlobals().baseUrl,
+        channels: devices.flatMap((d) => d.wns.channels),
+        devices: devices.map((d) => d.wns.device),
+      },
+      null,
+      arm,
+    );
+    for (const d of devices) {
+      if (!d.inbox) continue;
+      const id = d.wns.device.id;
+      this.inboxes.set(id, this.newInbox(d.inbox.items, d.inbox.delivered));
+      if (d.wns.device.connected) this.setInboxConnection(id, true);
+    }
   }
 
   /** Forgets everything but the apps (for `POST /_sim/reset`). */

@@ -42,35 +42,66 @@ export function ensureBuilt(): void {
     execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT });
 }
 
-/**
- * Starts the built CLI as a process and resolves once its standard output matches `ready`, with
- * the match and a function that stops it with SIGTERM and resolves with its exit code.
- */
-export async function startProcess(
-  args: string[],
-  ready: RegExp,
-): Promise<{
-  match: RegExpExecArray;
-  child: ChildProcessWithoutNullStreams;
+/** A CLI process started by {@link startProcess}. */
+export interface CliProcess {
+  /** The match of the `ready` pattern. */
+  readonly match: RegExpExecArray;
+  readonly child: ChildProcessWithoutNullStreams;
+  /** Everything it has written to standard output so far. */
+  output(): string;
+  /** Resolves when its standard output (from the start) matches `pattern`. */
+  waitFor(pattern: RegExp): Promise<RegExpExecArray>;
+  /** Stops it with SIGTERM; resolves with its exit code. */
   stop(): Promise<number | null>;
-}> {
+  /** Kills it with SIGKILL (no chance to clean up); resolves when it is gone. */
+  kill(): Promise<void>;
+}
+
+/**
+ * Starts the built CLI as a process and resolves once its standard output matches `ready`.
+ */
+export async function startProcess(args: string[], ready: RegExp): Promise<CliProcess> {
   const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT });
   let out = '';
-  const match = await new Promise<RegExpExecArray>((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = ready.exec(out);
-      if (m) resolve(m);
-    });
-    child.on('exit', (code) => reject(new Error(`exited early with ${code}: ${out}`)));
+  const waiters = new Set<() => void>();
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+    for (const check of [...waiters]) check();
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let gone = false;
+  void exited.then(() => {
+    gone = true;
+    for (const check of [...waiters]) check();
+  });
+  const waitFor = (pattern: RegExp): Promise<RegExpExecArray> =>
+    new Promise((resolve, reject) => {
+      const check = (): void => {
+        const m = pattern.exec(out);
+        if (m) {
+          waiters.delete(check);
+          resolve(m);
+        } else if (gone) {
+          waiters.delete(check);
+          reject(new Error(`exited before printing ${pattern}: ${out}`));
+        }
+      };
+      waiters.add(check);
+      check();
+    });
+  const match = await waitFor(ready);
   return {
     match,
     child,
+    output: () => out,
+    waitFor,
     stop: () => {
       child.kill('SIGTERM');
       return exited;
+    },
+    kill: async () => {
+      child.kill('SIGKILL');
+      await exited;
     },
   };
 }

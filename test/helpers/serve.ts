@@ -1,6 +1,7 @@
-import type { ServeOptions } from '../../src/cli/commands/serve.js';
+import { expect } from 'vitest';
+import type { RunningServe, ServeOptions } from '../../src/cli/commands/serve.js';
 
-/** `dmpush serve` for tests: the e2e fleet, a virtual clock, any free ports, no output. */
+/** `dmpush serve` for tests: the e2e fleet, a virtual clock, any free ports, no output, no state. */
 export const TEST_SERVE: ServeOptions = {
   scenario: 'fixtures/serve/e2e.yaml',
   clock: 'virtual',
@@ -10,4 +11,69 @@ export const TEST_SERVE: ServeOptions = {
   mdmPort: 0,
   logLevel: 'silent',
   timeline: false,
+  memory: true,
 };
+
+/** A device as `GET /api/devices` shows it (the fields these tests read). */
+export interface DeviceJson {
+  readonly id: string;
+  readonly pfn: string | null;
+  readonly channelUri: string | null;
+  readonly channelExpiresAt: string | null;
+  readonly nextRenewalAt: string | null;
+  readonly pushStatus: number;
+  readonly wnsConnected: boolean;
+  readonly battery: {
+    readonly saverOn: boolean;
+    readonly level: number;
+    readonly charging: boolean;
+  };
+  readonly network: Record<string, unknown>;
+}
+
+/** A timeline event as `GET /api/events` shows it. */
+export interface EventJson {
+  readonly type: string;
+  readonly time: string;
+  readonly trigger?: string;
+  readonly reason?: string;
+  readonly cached?: boolean;
+}
+
+export interface Reply<T> {
+  readonly status: number;
+  readonly body: T;
+}
+
+export interface Api {
+  readonly s: RunningServe;
+  json<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<Reply<T>>;
+  device(id: string): Promise<DeviceJson>;
+  advance(duration: string): Promise<void>;
+  events(query?: string): Promise<EventJson[]>;
+}
+
+/** fetch helpers for a running serve's control API. */
+export function api(s: RunningServe): Api {
+  const json = async <T>(method: string, path: string, body?: unknown): Promise<Reply<T>> => {
+    const res = await fetch(`${s.controlUrl}${path}`, {
+      method,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as T };
+  };
+  return {
+    s,
+    json,
+    device: async (id) => (await json<DeviceJson>('GET', `/api/devices/${id}`)).body,
+    advance: async (duration) => {
+      const res = await json('POST', '/api/clock/advance', { duration });
+      expect(res.status).toBe(200);
+    },
+    events: async (query = '') => (await json<EventJson[]>('GET', `/api/events${query}`)).body,
+  };
+}

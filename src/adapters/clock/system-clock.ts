@@ -1,9 +1,10 @@
-import type { Clock, Timer } from '../../core/time/clock.js';
+import type { OrderedClock, Timer } from '../../core/time/clock.js';
 
 /** Node's timers take at most 2^31 - 1 ms; longer waits are chained. */
 const MAX_TIMEOUT = 2 ** 31 - 1;
 
 interface SystemTimer extends Timer {
+  readonly seq: number;
   handle: NodeJS.Timeout | null;
   cancelled: boolean;
 }
@@ -12,8 +13,9 @@ interface SystemTimer extends Timer {
  * The {@link Clock} on real time: `now()` is the system clock and timers are Node timers. Timers
  * due at the same millisecond run in the order they were scheduled, as on the virtual clock.
  */
-export class SystemClock implements Clock {
+export class SystemClock implements OrderedClock {
   readonly mode = 'system' as const;
+  private seq = 0;
   /** Timers not yet run or cancelled, for {@link dispose}. */
   private readonly pending = new Set<SystemTimer>();
   private disposed = false;
@@ -23,7 +25,7 @@ export class SystemClock implements Clock {
   }
 
   schedule(at: number, callback: () => void): Timer {
-    const timer: SystemTimer = { at, handle: null, cancelled: false };
+    const timer: SystemTimer = { at, seq: this.seq++, handle: null, cancelled: false };
     if (this.disposed) return timer;
     const arm = (): void => {
       const wait = Math.max(0, at - Date.now());
@@ -54,6 +56,26 @@ export class SystemClock implements Clock {
     t.cancelled = true;
     if (t.handle) clearTimeout(t.handle);
     this.pending.delete(t);
+  }
+
+  /**
+   * The rank of a pending timer (its insertion order), or null if it ran or was cancelled. Timers
+   * re-armed in rank order keep their order: overdue ones all wait 0 ms and Node runs timers of
+   * one wait in the order they were set.
+   */
+  orderOf(timer: Timer | null | undefined): number | null {
+    const t = timer as SystemTimer | null | undefined;
+    return t && this.pending.has(t) ? t.seq : null;
+  }
+
+  get nextSeq(): number {
+    return this.seq;
+  }
+
+  setNextSeq(seq: number): void {
+    if (!Number.isSafeInteger(seq) || seq < this.seq)
+      throw new RangeError(`timer rank ${seq} is below the next rank ${this.seq}`);
+    this.seq = seq;
   }
 
   /**

@@ -14,7 +14,7 @@ import type { ReportData } from '../../report/html-report.js';
 import { buildTimelineModel, LANES, LEGEND } from '../../report/timeline-model.js';
 import { formatIssues, devicePatchSchema } from '../../scenario/schema.js';
 import { toDevicePatch } from '../../scenario/resolve.js';
-import { HttpError, requestTarget, send, sendError, sendJson } from './http-util.js';
+import { HttpError, replier, requestTarget } from './http-util.js';
 import { durationField, onlyFields, readJsonObject, show } from './json-body.js';
 
 /** What `POST /api/devices/{id}/push` answers: the MDM server's account of the push. */
@@ -38,6 +38,8 @@ export interface ControlApiOptions {
   readonly metrics?: { readonly contentType: string; render(): Promise<string> };
   /** Where device timelines start (epoch ms; default: when the API was created). */
   readonly start?: number;
+  /** Called just before any answer is written (durable state commits there). */
+  readonly beforeReply?: () => void;
 }
 
 export interface ControlApi {
@@ -101,6 +103,7 @@ function liveEventJson(event: TimelineEvent): Record<string, unknown> {
  * batched per turn of the event loop.
  */
 export function createControlApi(options: ControlApiOptions): ControlApi {
+  const { send, sendJson, sendError } = replier(options.beforeReply);
   const { simulation, events } = options;
   const clock = simulation.clock;
   const start = options.start ?? clock.now();

@@ -129,3 +129,32 @@ export function sendError(
 ): void {
   sendJson(res, status, { error: message }, headers, options);
 }
+
+/** The three answer writers, bound to a hook that runs before each answer is written. */
+export interface Replier {
+  readonly send: typeof send;
+  readonly sendJson: typeof sendJson;
+  readonly sendError: typeof sendError;
+}
+
+/**
+ * The answer writers with `beforeReply` run just before any answer is written (durable state
+ * commits there, so nothing a client was told happened is lost if the process dies right after).
+ */
+export function replier(beforeReply?: () => void): Replier {
+  if (!beforeReply) return { send, sendJson, sendError };
+  return {
+    send: (...args) => {
+      beforeReply();
+      send(...args);
+    },
+    sendJson: (...args) => {
+      beforeReply();
+      sendJson(...args);
+    },
+    sendError: (...args) => {
+      beforeReply();
+      sendError(...args);
+    },
+  };
+}

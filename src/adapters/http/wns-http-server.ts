@@ -18,9 +18,7 @@ import {
   firstHeaderValues,
   hasTokenParameter,
   requestTarget,
-  send,
-  sendError,
-  sendJson,
+  replier,
   type RequestTarget,
 } from './http-util.js';
 import { readBody, readBodyThen, type BodyResult } from './read-body.js';
@@ -43,6 +41,11 @@ export interface WnsHttpServerOptions {
   readonly onError?: (error: unknown) => void;
   /** Serve HTTPS with this certificate chain and key (PEM) instead of plain HTTP. */
   readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer } | undefined;
+  /**
+   * Called just before any answer is written: durable state commits there, so nothing a client
+   * was told happened is lost if the process dies right after.
+   */
+  readonly beforeReply?: () => void;
 }
 
 export interface WnsHttpServer {
@@ -150,6 +153,8 @@ export function createWnsHttpServer(
     ? createTlsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key })
     : createServer(serverOptions);
   const scheme = options.tls ? 'https' : 'http';
+  // Every answer goes through these, so `beforeReply` runs before any of them is written.
+  const { send, sendJson, sendError } = replier(options.beforeReply);
 
   const log = (entry: WnsRequestLogEntry): void => {
     try {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { SystemClock } from '../../adapters/clock/system-clock.js';
@@ -11,10 +12,19 @@ import { channelsExpiring, FleetMetrics } from '../../adapters/metrics.js';
 import { WebSocketWnsLink } from '../../adapters/ws/websocket-wns-link.js';
 import { ValidationError } from '../../core/errors.js';
 import { streamFor } from '../../core/random/random.js';
-import { Simulation } from '../../core/simulation.js';
+import { Simulation, type SimulationPorts } from '../../core/simulation.js';
+import { TimerRestore } from '../../core/snapshot.js';
+import {
+  DurableFleet,
+  inSpecOrder,
+  readSavedFleet,
+  type FleetIdentity,
+  type SavedFleet,
+} from '../../adapters/state/durable-fleet.js';
+import { StateFileError, StateStore } from '../../adapters/state/state-store.js';
 import { EventLog } from '../../core/timeline/event-log.js';
 import { TeeSink, type EventSink } from '../../core/timeline/events.js';
-import type { Clock } from '../../core/time/clock.js';
+import type { Clock, OrderedClock } from '../../core/time/clock.js';
 import { formatInstant } from '../../core/time/iso.js';
 import { VirtualClock } from '../../core/time/virtual-clock.js';
 import type { WnsApp } from '../../core/wns/apps.js';
@@ -56,7 +66,14 @@ export interface ServeOptions {
   readonly staleChannelUri?: boolean;
   /** Alert of package 1 in push-triggered sessions (default 1201; the sources disagree). */
   readonly pushAlert?: '1201' | '1200';
+  /** The state file (default {@link DEFAULT_STATE_FILE}); not with `memory`. */
+  readonly state?: string;
+  /** Keep no state: the fleet starts afresh every time. */
+  readonly memory?: boolean;
 }
+
+/** Where `serve` keeps its fleet unless told otherwise (relative to the working directory). */
+export const DEFAULT_STATE_FILE = '.dmpush/state.db';
 
 /** A running live fleet. */
 export interface RunningServe {
@@ -68,13 +85,22 @@ export interface RunningServe {
   readonly events: EventLog;
   /** The reference MDM server, when it runs (no `--mdm-url`). */
   readonly reference: RunningReferenceMdm | null;
+  /** The state file, or null with `--memory`. */
+  readonly stateFile: string | null;
+  /** True when the fleet was taken back from the state file rather than started afresh. */
+  readonly restored: boolean;
+  /** Durable state (null with `--memory`). */
+  readonly durable: DurableFleet | null;
   close(): Promise<void>;
 }
 
 /** Devices of the built-in fleet when `--devices` is not given. */
 export const DEFAULT_FLEET_SIZE = 5;
 
-function readScenario(io: CliIo, o: ServeOptions): { file: ScenarioFile; source: string } {
+function readScenario(
+  io: CliIo,
+  o: ServeOptions,
+): { file: ScenarioFile; source: string; text: string } {
   if (o.scenario && o.devices !== undefined)
     throw new UsageError('--devices sizes the built-in fleet: leave it out with --scenario');
   const source = o.scenario ?? join(packageRoot(), 'fixtures', 'serve', 'fleet.yaml');
@@ -88,11 +114,11 @@ function readScenario(io: CliIo, o: ServeOptions): { file: ScenarioFile; source:
   }
   try {
     const file = parseScenario(text, source);
-    if (o.scenario) return { file, source };
+    if (o.scenario) return { file, source, text };
     const fleet = file.devices[0];
     if (!fleet) throw new UsageError(`${source}: the built-in fleet has no devices`);
     const count = o.devices ?? DEFAULT_FLEET_SIZE;
-    return { file: { ...file, devices: [{ ...fleet, count }] }, source };
+    return { file: { ...file, devices: [{ ...fleet, count }] }, source, text };
   } catch (e) {
     if (e instanceof ValidationError)
       throw new UsageError(
@@ -110,16 +136,55 @@ function readScenario(io: CliIo, o: ServeOptions): { file: ScenarioFile; source:
 export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningServe> {
   if (o.mdmUrl !== undefined && !/^https?:\/\/[^/]/i.test(o.mdmUrl))
     throw new UsageError(`--mdm-url: expected an http(s) URL, got ${JSON.stringify(o.mdmUrl)}`);
-  const { file, source } = readScenario(io, o);
+  if (o.memory && o.state !== undefined)
+    throw new UsageError('--memory keeps no state: leave out --state, or --memory');
+  const { file, source, text } = readScenario(io, o);
   const logger = pino(
     { level: o.logLevel, redact: { paths: REDACT, censor: '[redacted]' } },
     pino.destination(2),
   );
+  const stateFile = o.memory ? null : (o.state ?? DEFAULT_STATE_FILE);
+  let store: StateStore | null = null;
+  try {
+    store = stateFile === null ? null : StateStore.open(stateFile);
+  } catch (e) {
+    if (e instanceof StateFileError) throw new UsageError(e.message);
+    throw e;
+  }
   const systemClock = new SystemClock();
+  // Seed and size before times are rebased: a state file names the fleet it holds by them.
+  const drawn = resolveScenario(file, { seed: o.seed });
+  const identity: FleetIdentity = {
+    seed: drawn.seed,
+    scenario: o.scenario ?? 'built-in',
+    scenarioSha256: createHash('sha256').update(text).digest('hex'),
+    devices: drawn.devices.length,
+    pfn: o.pfn ?? null,
+    clock: o.clock,
+  };
+  let saved: SavedFleet | null;
+  try {
+    saved = store && readSavedFleet(store, identity);
+  } catch (e) {
+    store?.close();
+    if (e instanceof StateFileError) throw new UsageError(e.message);
+    throw e;
+  }
   const clock: Clock =
-    o.clock === 'virtual' ? new VirtualClock({ start: systemClock.now() }) : systemClock;
-  const start = formatInstant(clock.now());
-  const closers: Array<() => Promise<void> | void> = [];
+    o.clock === 'virtual'
+      ? new VirtualClock({ start: saved?.simulation?.now ?? systemClock.now() })
+      : systemClock;
+  const startAt = saved?.start ?? clock.now();
+  const durable =
+    store &&
+    new DurableFleet(store, { ...identity, start: startAt }, (error) =>
+      logger.error({ error: error.message, file: stateFile }, 'state not saved'),
+    );
+  const timers = new TimerRestore();
+  // Port 0 (any) takes the saved port again: channel URIs name the emulator's address.
+  const port = (given: number, previous: number | undefined): number =>
+    given === 0 && previous !== undefined ? previous : given;
+  const closers: Array<() => Promise<void> | void> = [() => durable?.close()];
   const closeAll = async (): Promise<void> => {
     for (const close of closers.reverse()) await close();
     if (clock instanceof SystemClock) clock.dispose();
@@ -129,7 +194,7 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
       { ...io, stdout: () => undefined },
       {
         host: o.host,
-        port: o.wnsPort,
+        port: port(o.wnsPort, saved?.ports?.wns),
         clock: o.clock,
         apps: o.apps,
         tls: false,
@@ -139,8 +204,14 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
       },
       logger.child({ part: 'wns' }),
       clock,
+      durable ? { onChange: durable.wnsChanged, beforeReply: () => durable.commit() } : {},
     );
     closers.push(() => wns.close());
+    if (saved?.emulator) {
+      const e = saved.emulator;
+      wns.emulator.loadState(e.globals, e.devices, e.journal, timers.arm);
+    }
+    if (durable) wns.emulator.service.journal.onAdd = durable.journalAdded;
     const apps = wns.emulator.apps;
     const pfn = o.pfn ?? (apps.list()[0] as Omit<WnsApp, 'secret'>).pfn;
     const app = apps.byPackageFamilyName(pfn);
@@ -159,25 +230,28 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
       const sender = app as WnsApp;
       reference = await startReferenceMdm({
         host: o.host,
-        port: o.mdmPort,
+        port: port(o.mdmPort, saved?.ports?.mdm),
         pfn,
         wns: { tokenUrl: `${wns.url}/accesstoken.srf`, sid: sender.sid, secret: sender.secret },
         clock,
         rereadChannelUri: !o.staleChannelUri,
+        onEvent: durable ? (event) => durable.mdmChanged(event.deviceId) : undefined,
       });
       closers.push(() => reference?.close());
+      if (saved) reference.mdm.load(saved.mdm);
       mdmUrl = reference.url;
     }
 
     const spec = resolveScenario(
       {
         ...file,
-        start,
+        start: formatInstant(startAt),
         devices: o.pfn ? file.devices.map((d) => ({ ...d, pfn: o.pfn })) : file.devices,
       },
       { seed: o.seed },
     );
     const events = new EventLog();
+    for (const event of saved?.events ?? []) events.emit(event);
     // Read at scrape time (simulation is set below, before the control API listens).
     let simulation: Simulation | null = null;
     const metrics = new FleetMetrics({
@@ -186,6 +260,7 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
         channelsExpiring(simulation?.snapshots() ?? [], clock.now()),
     });
     const sinks: EventSink[] = [events, metrics];
+    if (durable) sinks.push(durable);
     const writer =
       o.timeline === false ? null : new TimelineWriter((t) => io.stdout(t), 'text', {}, 1);
     if (writer) sinks.push(writer);
@@ -210,7 +285,7 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
           return reference.push(devId, options);
         }
       : undefined;
-    simulation = new Simulation(spec, new TeeSink(sinks), {
+    const ports: SimulationPorts = {
       clock,
       wns: link,
       mdm: client,
@@ -222,11 +297,45 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
               ttlSeconds: options.ttlSeconds ?? undefined,
             })
         : () => undefined,
+      onChange: durable?.deviceChanged,
+    };
+    const sink = new TeeSink(sinks);
+    if (saved?.simulation) {
+      const snapshot = inSpecOrder(
+        stateFile as string,
+        saved.simulation,
+        spec.devices.map((d) => d.id),
+      );
+      try {
+        simulation = Simulation.restore(spec, snapshot, sink, ports, timers);
+      } catch (e) {
+        if (e instanceof ValidationError)
+          throw new UsageError(
+            `${stateFile} holds a fleet this dmpush cannot take back:\n${e.issues.map((i) => `  ${i}`).join('\n')}`,
+          );
+        throw e;
+      }
+      // Every saved timer (devices, actions, cached notifications) in its saved order; on the
+      // system clock those due while dmpush was stopped run at once.
+      timers.replay(clock as OrderedClock, snapshot.nextSeq);
+    } else {
+      simulation = new Simulation(spec, sink, ports);
+    }
+    const control = createControlApi({
+      simulation,
+      events,
+      push,
+      metrics,
+      start: spec.start,
+      beforeReply: durable ? () => durable.commit() : undefined,
     });
-    const control = createControlApi({ simulation, events, push, metrics });
     let controlUrl: string;
+    let controlPort: number;
     try {
-      controlUrl = (await control.listen(o.port, o.host)).url;
+      ({ url: controlUrl, port: controlPort } = await control.listen(
+        port(o.port, saved?.ports?.control),
+        o.host,
+      ));
     } catch (e) {
       throw new UsageError(
         `cannot listen on ${o.host}:${o.port}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
@@ -243,12 +352,29 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
           ? `  MDM server:   ${mdmUrl}  (reference server; PFN ${pfn}${o.staleChannelUri ? '; never re-reads Push/ChannelURI' : ''})`
           : `  MDM server:   ${mdmUrl}  (yours${o.pfn ? `; PFN preset ${o.pfn}` : ''})`,
         `  dashboard:    ${controlUrl}/  (live over WebSocket: ${controlUrl.replace(/^http/, 'ws')}/api/live)`,
+        stateFile === null
+          ? '  state:        none (--memory)'
+          : `  state:        ${stateFile}  (${saved ? `restored: ${events.list().length} events` : 'new'})`,
         `  stop with Ctrl-C`,
         '',
       ].join('\n'),
     );
-    logger.info({ devices: spec.devices.length, source, clock: o.clock }, 'serve started');
-    simulation.start();
+    logger.info(
+      { devices: spec.devices.length, source, clock: o.clock, state: stateFile, restored: !!saved },
+      'serve started',
+    );
+    durable?.attach({
+      simulation,
+      emulator: wns.emulator,
+      reference: reference?.mdm ?? null,
+      ports: {
+        control: controlPort,
+        wns: Number(new URL(wns.url).port),
+        mdm: reference ? Number(new URL(reference.url).port) : 0,
+      },
+    });
+    if (saved?.simulation) simulation.resume();
+    else simulation.start();
     return {
       controlUrl,
       wnsUrl: wns.url,
@@ -257,6 +383,9 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
       simulation,
       events,
       reference,
+      stateFile,
+      restored: saved?.simulation != null,
+      durable,
       close: closeAll,
     };
   } catch (error) {

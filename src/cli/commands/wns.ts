@@ -83,6 +83,14 @@ function readApps(io: CliIo, file: string): { apps: WnsApp[]; demo: boolean } {
   }
 }
 
+/** What `serve` hooks into an emulator it starts (durable state). */
+export interface WnsStartHooks {
+  /** Told when a device's WNS state is about to change (null: other state). */
+  readonly onChange?: (deviceId: string | null) => void;
+  /** Runs before any HTTP answer is written. */
+  readonly beforeReply?: () => void;
+}
+
 /**
  * Starts the WNS emulator: HTTP(S) endpoints, the admin API and the devices' WebSocket endpoint,
  * on one port. Prints where it listens and, for the built-in demo app only, its credentials.
@@ -92,6 +100,7 @@ export async function startWns(
   o: WnsCommandOptions,
   logger?: BaseLogger,
   sharedClock?: Clock,
+  hooks: WnsStartHooks = {},
 ): Promise<RunningWns> {
   if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535)
     throw new UsageError(`--port: expected a port from 0 to 65535, got ${o.port}`);
@@ -121,6 +130,7 @@ export async function startWns(
     throttle: { channel: rate(o.channelRate), app: rate(o.appRate) },
     misuse: o.blockAfter ? { rejectionsPerHour: o.blockAfter } : null,
     sink: { emit: (event) => log.debug({ event: toJson(event) }, event.type) },
+    onChange: hooks.onChange,
   });
   const tls = o.tls
     ? await ensureCertificates(o.certDir, [
@@ -130,6 +140,7 @@ export async function startWns(
   const http = createWnsHttpServer(emulator, {
     tls: tls ? { cert: tls.certPem, key: tls.keyPem } : undefined,
     onRequest: (entry) => log.info(entry, 'request'),
+    beforeReply: hooks.beforeReply,
   });
   const sockets = attachDeviceSockets(http.server, emulator);
   let listening: { url: string; port: number };

@@ -89,6 +89,11 @@ export interface DeviceContext {
   readonly sink: EventSink;
   readonly wns: WnsLink;
   readonly mdm: MdmTransport;
+  /**
+   * Told whenever the device is about to change (each entry point: a timer, the link, a session's
+   * answer, a command), so durable state saves only the devices that changed.
+   */
+  readonly onChange?: (deviceId: string) => void;
 }
 
 /** A read-only view of a device, for APIs, dashboards and tests. */
@@ -143,6 +148,8 @@ export class SimDevice {
   private status: PushStatus = PushStatus.NoChannelUri;
   private link: 'down' | 'connecting' | 'up' = 'down';
   private requestGeneration = 0;
+  /** The reason of the channel request waiting for WNS's answer, if any. */
+  private pendingRequest: ChannelRequestReason | null = null;
   private renewal: RenewalDecision | null = null;
 
   private plan: PollPlan;
@@ -175,14 +182,28 @@ export class SimDevice {
     this.plan = planPolls(spec.poll);
     this.pfn = spec.pfn;
     this.handlers = {
-      onOpen: () => this.onLinkOpen(),
-      onPush: (push) => this.onPush(push),
-      onClosed: (reason) => this.onLinkClosed(reason),
+      onOpen: () => {
+        this.touch();
+        this.onLinkOpen();
+      },
+      onPush: (push) => {
+        this.touch();
+        this.onPush(push);
+      },
+      onClosed: (reason) => {
+        this.touch();
+        this.onLinkClosed(reason);
+      },
     };
+  }
+
+  private touch(): void {
+    this.ctx.onChange?.(this.id);
   }
 
   /** Boots the device: conditions, then provisioning (a preset PFN) or a first poll session, then polling. */
   start(): void {
+    this.touch();
     const p = this.power;
     const n = this.network;
     this.ctx.sink.emit({
@@ -207,6 +228,7 @@ export class SimDevice {
 
   /** Applies a change of conditions (a scenario `set`, a control API PATCH). */
   apply(patch: DevicePatch): void {
+    this.touch();
     if (patch.battery) this.setPower(patch.battery);
     if (patch.network) this.setNetwork(patch.network);
     if (patch.dataSense) this.setDataSense(patch.dataSense);
@@ -228,9 +250,15 @@ export class SimDevice {
     return (this.dmTree ??= windowsTree(defaultIdentity(this.id, this.os), this.providerId, {
       now: () => this.now(),
       readPush: () => this.readPush(),
-      setPfn: (pfn) => this.setPfn(pfn),
+      setPfn: (pfn) => {
+        this.touch();
+        this.setPfn(pfn);
+      },
       pollConfig: () => this.pollConfig,
-      setPoll: (patch) => this.setPoll(patch),
+      setPoll: (patch) => {
+        this.touch();
+        this.setPoll(patch);
+      },
     }));
   }
 
@@ -276,10 +304,18 @@ export class SimDevice {
     const pfn = this.pfn;
     if (pfn === null) return;
     this.ctx.sink.emit({ time: this.now(), device: this.id, type: 'channel.requested', reason });
+    this.askForChannel(pfn, reason);
+  }
+
+  private askForChannel(pfn: string, reason: ChannelRequestReason): void {
     const generation = ++this.requestGeneration;
+    this.pendingRequest = reason;
     const local = this.localChannelFailure(pfn);
     const reply = (grant: ChannelGrant): void => {
-      if (generation === this.requestGeneration) this.onGrant(reason, grant);
+      if (generation !== this.requestGeneration) return;
+      this.touch();
+      this.pendingRequest = null;
+      this.onGrant(reason, grant);
     };
     if (local) reply({ ok: false, reason: local } as ChannelGrant);
     else this.ctx.wns.requestChannel(this.id, pfn, reply);
@@ -337,6 +373,7 @@ export class SimDevice {
   }
 
   private onRenewalDue(): void {
+    this.touch();
     this.renewalTimer = null;
     if (!attemptGoesAhead(this.os, this.network.connected)) {
       this.ctx.sink.emit({
@@ -376,6 +413,7 @@ export class SimDevice {
   }
 
   private onChannelExpired(): void {
+    this.touch();
     this.expiryTimer = null;
     if (!this.channel) return;
     this.ctx.sink.emit({
@@ -394,6 +432,7 @@ export class SimDevice {
     this.channel = null;
     this.failureStatus = null;
     this.requestGeneration++;
+    this.pendingRequest = null;
     this.ctx.clock.cancel(this.expiryTimer);
     this.ctx.clock.cancel(this.renewalTimer);
     this.expiryTimer = this.renewalTimer = null;
@@ -467,6 +506,7 @@ export class SimDevice {
    * (reason `boot`; an assumption, see docs/model.md). The poll schedule carries on.
    */
   reboot(): void {
+    this.touch();
     this.ctx.sink.emit({ time: this.now(), device: this.id, type: 'device.rebooted' });
     this.dropLink('reboot');
     const running = this.sessionRunning;
@@ -571,6 +611,7 @@ export class SimDevice {
     return (result) => {
       // A reboot cut this session: its late answer is ignored.
       if (generation !== this.sessionGeneration) return;
+      this.touch();
       this.sessionRunning = null;
       if (result.ok)
         this.ctx.sink.emit({
@@ -612,6 +653,7 @@ export class SimDevice {
   }
 
   private readonly onPollDue = (): void => {
+    this.touch();
     this.pollTimer = null;
     this.requestSession('poll');
     this.schedulePoll(this.now(), this.pollCursor);
@@ -682,6 +724,7 @@ export class SimDevice {
 
   private armPower(at: number): Timer {
     return this.ctx.clock.schedule(at, () => {
+      this.touch();
       this.powerTimer = null;
       settle(this.power, at, this.power.saverThreshold);
       this.refreshPower();
@@ -769,6 +812,7 @@ export class SimDevice {
 
   private armLimit(at: number): Timer {
     return this.ctx.clock.schedule(at, () => {
+      this.touch();
       this.limitTimer = null;
       this.dataSense = {
         ...this.dataSense,
@@ -786,6 +830,7 @@ export class SimDevice {
 
   private armReset(at: number): Timer {
     return this.ctx.clock.schedule(at, () => {
+      this.touch();
       this.dataSense = { ...this.dataSense, usedMB: 0, since: at };
       this.refreshDataSense();
       this.scheduleReset();
@@ -793,6 +838,23 @@ export class SimDevice {
   }
 
   // ---- durable state ----------------------------------------------------------------------------
+
+  /**
+   * Picks up after the simulator restarted from durable state with live links (`dmpush serve`):
+   * the connections and requests of the stopped process are gone. The persistent connection is
+   * opened again if the device still wants it (`wns.connected` when it is up); a channel request
+   * that was waiting for WNS is asked again; a session in progress lost its server connection and
+   * fails (reason `restart`), and a queued one starts.
+   */
+  resume(): void {
+    this.touch();
+    const wanted = this.link !== 'down';
+    this.link = 'down';
+    if (wanted) this.updateConnection();
+    if (this.pendingRequest !== null && this.pfn !== null)
+      this.askForChannel(this.pfn, this.pendingRequest);
+    this.runningSessionDone()?.({ ok: false, reason: 'restart' });
+  }
 
   /** The handlers this device gives its WNS link (a restored cloud reattaches them). */
   get linkHandlers(): LinkHandlers {
@@ -824,6 +886,7 @@ export class SimDevice {
       status: this.status,
       link: this.link,
       requestGeneration: this.requestGeneration,
+      pendingRequest: this.pendingRequest,
       renewal: this.renewal && { ...this.renewal },
       pollCursor: { phase: this.pollCursor.phase, done: this.pollCursor.done },
       sessionRunning: this.sessionRunning,
@@ -859,6 +922,7 @@ export class SimDevice {
     this.status = s.status;
     this.link = s.link;
     this.requestGeneration = s.requestGeneration;
+    this.pendingRequest = s.pendingRequest;
     this.renewal = s.renewal && { ...s.renewal };
     this.pollCursor = { phase: s.pollCursor.phase, done: s.pollCursor.done };
     this.sessionRunning = s.sessionRunning;

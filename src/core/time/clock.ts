@@ -30,3 +30,21 @@ export interface Clock {
    */
   track<T>(work: Promise<T>): Promise<T>;
 }
+
+/**
+ * A clock that ranks its timers (insertion order), so their order can be saved and re-created:
+ * durable state saves each pending timer's rank and re-arms timers in rank order on restore.
+ */
+export interface OrderedClock extends Clock {
+  /** The rank of a pending timer, or null if it ran or was cancelled. */
+  orderOf(timer: Timer | null | undefined): number | null;
+  /** The rank the next timer will get. */
+  readonly nextSeq: number;
+  /** Sets the rank the next timer gets; ranks never go back (throws below {@link nextSeq}). */
+  setNextSeq(seq: number): void;
+}
+
+/** True when `clock` ranks its timers (both built-in clocks do). */
+export function isOrdered(clock: Clock): clock is OrderedClock {
+  return typeof (clock as Partial<OrderedClock>).orderOf === 'function';
+}

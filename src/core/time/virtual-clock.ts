@@ -1,6 +1,6 @@
 import { ClockLoopLimitError } from '../errors.js';
 import { BinaryHeap } from './binary-heap.js';
-import type { Clock, Timer } from './clock.js';
+import type { OrderedClock, Timer } from './clock.js';
 import { formatInstant } from './iso.js';
 
 interface Entry extends Timer {
@@ -70,7 +70,7 @@ const MAX_LANES = 8;
  * clock.advance(2 * 3_600_000); // runs it, leaves now() two hours on
  * ```
  */
-export class VirtualClock implements Clock {
+export class VirtualClock implements OrderedClock {
   readonly mode = 'virtual' as const;
   private current: number;
   private seq = 0;

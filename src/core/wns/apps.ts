@@ -87,6 +87,11 @@ export class AppRegistry {
     return this.byPfn.has(pfn);
   }
 
+  /** Every app with its secret, in registration order (for durable state only). */
+  all(): WnsApp[] {
+    return [...this.byPfn.values()].map((app) => ({ ...app }));
+  }
+
   /** Every app, without secrets (for listings and logs). */
   list(): Array<Omit<WnsApp, 'secret'>> {
     return [...this.byPfn.values()].map(({ secret: _secret, ...rest }) => rest);

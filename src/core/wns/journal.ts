@@ -30,15 +30,27 @@ export interface JournalFilter {
 export class Journal {
   private readonly entries: Ring<JournalEntry>;
   private seq = 0;
+  /** Told of each new entry (durable state appends it). */
+  onAdd: ((entry: JournalEntry) => void) | null = null;
 
-  constructor(capacity = 100_000) {
+  constructor(readonly capacity = 100_000) {
     this.entries = new Ring(capacity);
   }
 
   add(entry: Omit<JournalEntry, 'seq'>): JournalEntry {
     const full: JournalEntry = { seq: ++this.seq, ...entry };
     this.entries.push(full);
+    this.onAdd?.(full);
     return full;
+  }
+
+  /** Takes back saved entries (oldest first; the newest {@link capacity} are kept). */
+  load(entries: readonly JournalEntry[]): void {
+    this.entries.clear();
+    for (const e of entries) {
+      this.entries.push(e);
+      if (e.seq > this.seq) this.seq = e.seq;
+    }
   }
 
   /** The entries that match `filter`, oldest first. */

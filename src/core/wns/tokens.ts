@@ -11,6 +11,11 @@ interface Issued {
   readonly expiresAt: number;
 }
 
+/** An issued token, as durable state keeps it. */
+export interface IssuedToken extends Issued {
+  readonly token: string;
+}
+
 /** The outcome of checking a bearer token. */
 export type TokenCheck =
   | { readonly ok: true; readonly pfn: string }
@@ -56,5 +61,16 @@ export class TokenService {
 
   clear(): void {
     this.issued.clear();
+  }
+
+  /** Every token still known, for durable state. */
+  save(): IssuedToken[] {
+    return [...this.issued].map(([token, t]) => ({ token, pfn: t.pfn, expiresAt: t.expiresAt }));
+  }
+
+  /** Takes back what {@link save} returned (tokens issued before a restart stay valid). */
+  load(tokens: readonly IssuedToken[]): void {
+    this.issued.clear();
+    for (const t of tokens) this.issued.set(t.token, { pfn: t.pfn, expiresAt: t.expiresAt });
   }
 }

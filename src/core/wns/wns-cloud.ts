@@ -1,7 +1,7 @@
 import { RENEWAL_TIMING } from '../dmclient/renewal-policy.js';
 import type { ChannelGrant, LinkHandlers, WnsLink } from '../ports.js';
 import { SeededRandom, streamFor } from '../random/random.js';
-import type { ArmTimer, ChannelState, TimerSnapshot, WnsCloudState } from '../snapshot.js';
+import type { ArmTimer, TimerSnapshot, WnsCloudState, WnsDevicePart } from '../snapshot.js';
 import type { Clock, Timer } from '../time/clock.js';
 import { SECOND } from '../time/iso.js';
 import type { CachePolicy, EventSink } from '../timeline/events.js';
@@ -29,6 +29,12 @@ export interface WnsCloudOptions {
    * a live emulator passes a cryptographic source, so channel URIs cannot be guessed.
    */
   readonly channelTokenSource?: () => string;
+  /**
+   * Told when the state of a device (its entry, channels, cached notifications) is about to
+   * change, or with null when state of no one device changes (blocks, availability, a reset), so
+   * durable state saves only what changed.
+   */
+  readonly onChange?: (deviceId: string | null) => void;
 }
 
 /** A push as the sender asks for it (the headers that matter for raw MDM pushes). */
@@ -159,6 +165,7 @@ export class WnsCloud implements WnsLink {
   disconnect(deviceId: string): void {
     const entry = this.devices.get(deviceId);
     if (!entry) return;
+    this.options.onChange?.(deviceId);
     entry.handlers = null;
     entry.waiting = null;
   }
@@ -271,6 +278,7 @@ export class WnsCloud implements WnsLink {
   /** Blocks or unblocks a PFN (WNS "reserves the right to block push notifications to your PFN"). */
   setBlocked(pfn: string, blocked: boolean): void {
     if (blocked === this.blocked.has(pfn)) return;
+    this.options.onChange?.(null);
     if (blocked) this.blocked.add(pfn);
     else this.blocked.delete(pfn);
     const type = blocked ? 'wns.pfn-blocked' : 'wns.pfn-unblocked';
@@ -284,6 +292,7 @@ export class WnsCloud implements WnsLink {
   /** A WNS outage: every connection is closed (reason `cloud`) and none opens until it ends. */
   setAvailable(available: boolean): void {
     if (available === this.available) return;
+    this.options.onChange?.(null);
     this.available = available;
     for (const [id, entry] of this.devices) {
       if (!available && entry.handlers) {
@@ -305,11 +314,13 @@ export class WnsCloud implements WnsLink {
 
   /** Sets the base of channel URIs issued from now on (a server learns its port after listening). */
   setBaseUrl(baseUrl: string): void {
+    this.options.onChange?.(null);
     this.baseUrl = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
   }
 
   /** Forgets every channel, cached notification, connection and block. */
   reset(): void {
+    this.options.onChange?.(null);
     for (const channel of this.channels.values()) this.clock.cancel(channel.cached?.timer);
     // Connected devices hear that WNS ended their connection (they reconnect, with no channels).
     const open = [...this.devices.values()].map((e) => e.handlers).filter((h) => h !== null);
@@ -333,47 +344,65 @@ export class WnsCloud implements WnsLink {
    * and connections, blocks and availability. Options (hosts, known PFNs) come from the spec.
    */
   saveState(timer: (t: Timer | null) => TimerSnapshot | null): WnsCloudState {
-    const channels: ChannelState[] = [];
-    for (const c of this.channels.values()) {
-      const cached = c.cached;
-      channels.push({
-        token: c.token,
-        uri: c.uri,
-        deviceId: c.deviceId,
-        pfn: c.pfn,
-        expiresAt: c.expiresAt,
-        cached: cached && {
-          msgId: cached.msgId,
-          expiresAt: cached.expiresAt,
-          bodyBase64: cached.bodyBase64 ?? null,
-          timer: timer(cached.timer),
-        },
-      });
-    }
+    const parts = this.deviceIds().map((id) => this.saveDevice(id, timer) as WnsDevicePart);
     return {
-      baseUrl: this.baseUrl,
-      available: this.available,
-      blocked: [...this.blocked],
-      channels,
-      devices: [...this.devices].map(([id, e]) => ({
+      ...this.saveGlobals(),
+      channels: parts.flatMap((p) => p.channels),
+      devices: parts.map((p) => p.device),
+    };
+  }
+
+  /** The devices WNS keeps state for (each has a {@link saveDevice} part). */
+  deviceIds(): string[] {
+    return [...this.devices.keys()];
+  }
+
+  /** What WNS keeps for one device: its entry and its channels; null for a device it never saw. */
+  saveDevice(id: string, timer: (t: Timer | null) => TimerSnapshot | null): WnsDevicePart | null {
+    const e = this.devices.get(id);
+    if (!e) return null;
+    return {
+      device: {
         id,
         random: [...e.random.state()],
         channels: e.channels.map((c) => c.token),
         connected: e.handlers !== null,
         waiting: e.waiting !== null,
         messages: e.messages,
-      })),
+      },
+      channels: e.channels.map((c) => {
+        const cached = c.cached;
+        return {
+          token: c.token,
+          uri: c.uri,
+          deviceId: c.deviceId,
+          pfn: c.pfn,
+          expiresAt: c.expiresAt,
+          cached: cached && {
+            msgId: cached.msgId,
+            expiresAt: cached.expiresAt,
+            bodyBase64: cached.bodyBase64 ?? null,
+            timer: timer(cached.timer),
+          },
+        };
+      }),
     };
+  }
+
+  /** The state that belongs to no device: the URI base, availability and blocked PFNs. */
+  saveGlobals(): Pick<WnsCloudState, 'baseUrl' | 'available' | 'blocked'> {
+    return { baseUrl: this.baseUrl, available: this.available, blocked: [...this.blocked] };
   }
 
   /**
    * Takes back a state {@link saveState} returned, on a fresh cloud with the same options.
-   * `handlersOf` gives a device's link handlers (to reattach open connections); TTL timers go to
+   * `handlersOf` gives a device's link handlers (to reattach open connections), or null when the
+   * connections did not survive (a restarted process: devices connect again); TTL timers go to
    * `arm`, which re-arms them in the original clock order.
    */
   loadState(
     state: WnsCloudState,
-    handlersOf: (deviceId: string) => LinkHandlers,
+    handlersOf: ((deviceId: string) => LinkHandlers) | null,
     arm: ArmTimer,
   ): void {
     this.channels.clear();
@@ -406,7 +435,7 @@ export class WnsCloud implements WnsLink {
       this.channels.set(c.token, channel);
     }
     for (const d of state.devices) {
-      const handlers = handlersOf(d.id);
+      const handlers = handlersOf?.(d.id) ?? null;
       this.devices.set(d.id, {
         random: new SeededRandom(d.random),
         channels: d.channels.map((token) => this.channels.get(token) as Channel),
@@ -479,6 +508,7 @@ export class WnsCloud implements WnsLink {
   private armTtl(channel: Channel, cached: Cached, expiresAt: number): Timer {
     return this.clock.schedule(expiresAt, () => {
       if (channel.cached !== cached) return;
+      this.options.onChange?.(channel.deviceId);
       channel.cached = null;
       this.sink.emit({
         time: this.clock.now(),
@@ -522,6 +552,7 @@ export class WnsCloud implements WnsLink {
   }
 
   private entry(deviceId: string): DeviceEntry {
+    this.options.onChange?.(deviceId);
     let e = this.devices.get(deviceId);
     if (!e) {
       e = {

@@ -1,4 +1,4 @@
-import type { Random } from '../random/random.js';
+import type { SeededRandom } from '../random/random.js';
 import type { Clock } from '../time/clock.js';
 import { HOUR } from '../time/iso.js';
 import type { AppRegistry, WnsApp } from './apps.js';
@@ -46,9 +46,17 @@ export interface WnsServiceOptions {
   readonly throttle?: { readonly channel?: RateLimit; readonly app?: RateLimit };
   readonly misuse?: MisusePolicy | null;
   /** Draws for generated ids (MS-CV, X-WNS-Msg-ID). */
-  readonly random: Random;
+  readonly random: SeededRandom;
   /** Draws for fault probabilities (a stream of its own, so ids do not shift which requests a fault hits). */
-  readonly faultRandom: Random;
+  readonly faultRandom: SeededRandom;
+}
+
+/** The service's durable state (see {@link WnsService.saveState}). */
+export interface WnsServiceState {
+  readonly random: readonly number[];
+  readonly faultRandom: readonly number[];
+  readonly faults: readonly Fault[];
+  readonly traces: number;
 }
 
 export const MAX_RAW_BYTES = 5000;
@@ -425,6 +433,27 @@ export class WnsService {
     recent.push(now);
     this.rejections.set(pfn, recent);
     if (recent.length >= policy.rejectionsPerHour) this.cloud.setBlocked(pfn, true);
+  }
+
+  /** What durable state keeps of the service: id and fault streams, faults, the trace count. */
+  saveState(): WnsServiceState {
+    return {
+      random: [...this.options.random.state()],
+      faultRandom: [...this.options.faultRandom.state()],
+      faults: this.faults.map((f) => ({ ...f })),
+      traces: this.traces,
+    };
+  }
+
+  /**
+   * Takes back what {@link saveState} returned. Throttle windows and the misuse count start over
+   * (they span seconds to an hour; a block they caused is kept by the cloud).
+   */
+  loadState(state: WnsServiceState): void {
+    this.options.random.setState(state.random);
+    this.options.faultRandom.setState(state.faultRandom);
+    this.faults = state.faults.map((f) => ({ ...f }));
+    this.traces = state.traces;
   }
 
   /** Forgets throttles, faults and the journal (for `/_sim/reset`). */

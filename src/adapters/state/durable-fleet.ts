@@ -1,0 +1,469 @@
+/**
+ * Durable state of a live fleet (`dmpush serve --state FILE`): what is saved, when, and how it is
+ * read back. See docs/decisions/0007-durable-state.md.
+ *
+ * What is saved, in a {@link StateStore}:
+ * - meta `fleet`: what the fleet was made from (seed, scenario, size, PFN, clock) and its start;
+ *   a restart with other options is refused, naming the difference;
+ * - meta `ports`: the ports the servers listened on (a restart with port 0 takes them again, so
+ *   channel URIs stay valid);
+ * - meta `simulation`: the clock's instant and next timer rank, the scenario's pending actions;
+ * - meta `wns`: the emulator's apps, tokens, blocks and random streams;
+ * - rows `device`: each device's state (conditions, channel, Push/Status, timers with their ranks,
+ *   poll cursor, random stream, the channel request or session in progress);
+ * - rows `wns`: what WNS keeps per device (channels, the cached notification and its TTL timer);
+ * - rows `mdm`: what the reference MDM server knows per device (ChannelURI, PFN confirmed…);
+ * - the timeline and the emulator's journal, appended.
+ *
+ * When: every change marks its device (through the parts' `onChange` hooks); one transaction
+ * writes the marked rows and new events after each burst of work (a microtask), and before any
+ * HTTP answer is written, so what a client was told is on disk first.
+ *
+ * @module
+ */
+import { z } from 'zod';
+import type { SimulationSnapshot } from '../../core/snapshot.js';
+import type { Simulation } from '../../core/simulation.js';
+import type { EventSink, TimelineEvent } from '../../core/timeline/events.js';
+import type { JournalEntry } from '../../core/wns/journal.js';
+import type { MdmDeviceRecord, ReferenceMdm } from '../../mdm-server/reference-mdm.js';
+import { formatIssues } from '../../scenario/schema.js';
+import type { WnsEmulator, WnsEmulatorDevice, WnsEmulatorGlobals } from '../../wns/emulator.js';
+import { StateFileError, type RowChange, type StateStore } from './state-store.js';
+
+/** What a fleet is made from: a state file is only restored by a fleet made the same way. */
+export interface FleetIdentity {
+  readonly seed: number;
+  /** The scenario file as given, or `built-in`. */
+  readonly scenario: string;
+  /** SHA-256 of the scenario's text. */
+  readonly scenarioSha256: string;
+  readonly devices: number;
+  /** `--pfn`, or null. */
+  readonly pfn: string | null;
+  readonly clock: 'system' | 'virtual';
+}
+
+/** The ports a fleet's servers listened on. */
+export interface FleetPorts {
+  readonly control: number;
+  readonly wns: number;
+  readonly mdm: number;
+}
+
+/** A saved fleet, read back and checked (see {@link readSavedFleet}). */
+export interface SavedFleet {
+  /** When the fleet first started (scenario times count from it), epoch ms. */
+  readonly start: number;
+  readonly ports: FleetPorts | null;
+  /** The simulation's state, for `Simulation.restore` (which checks it); null before the first save. */
+  readonly simulation: SimulationSnapshot | null;
+  readonly emulator: {
+    readonly globals: WnsEmulatorGlobals;
+    readonly devices: readonly WnsEmulatorDevice[];
+    readonly journal: readonly JournalEntry[];
+  } | null;
+  readonly mdm: readonly MdmDeviceRecord[];
+  /** The newest events, oldest first. */
+  readonly events: readonly TimelineEvent[];
+}
+
+// ---- schemas of what is read back (the file may have been edited or damaged) ----------------------
+
+const int = z.number().int();
+const randomState = z.array(int).length(4);
+const timer = z.object({ at: z.number(), seq: int.nonnegative() }).strict();
+
+const appSchema = z
+  .object({
+    pfn: z.string(),
+    sid: z.string(),
+    secret: z.string(),
+    entraAppId: z.string().optional(),
+    tenant: z.string().optional(),
+  })
+  .strict();
+
+const globalsSchema = z
+  .object({
+    cloud: z
+      .object({ baseUrl: z.string(), available: z.boolean(), blocked: z.array(z.string()) })
+      .strict(),
+    apps: z.array(appSchema),
+    tokens: z.array(
+      z.object({ token: z.string(), pfn: z.string(), expiresAt: z.number() }).strict(),
+    ),
+    service: z
+      .object({
+        random: randomState,
+        faultRandom: randomState,
+        faults: z.array(
+          z
+            .object({
+              op: z.enum(['token', 'notify', 'connect']),
+              action: z.union([
+                z.object({ status: int }).strict(),
+                z.object({ drop: z.literal(true) }).strict(),
+                z.object({ delayMs: z.number().nonnegative() }).strict(),
+              ]),
+              probability: z.number().min(0).max(1),
+            })
+            .strict(),
+        ),
+        traces: int.nonnegative(),
+      })
+      .strict(),
+  })
+  .strict();
+
+const channelSchema = z
+  .object({
+    token: z.string(),
+    uri: z.string(),
+    deviceId: z.string(),
+    pfn: z.string(),
+    expiresAt: z.number(),
+    cached: z
+      .object({
+        msgId: z.string(),
+        expiresAt: z.number().nullable(),
+        bodyBase64: z.string().nullable(),
+        timer: timer.nullable(),
+      })
+      .strict()
+      .nullable(),
+  })
+  .strict();
+
+const wnsDeviceSchema = z
+  .object({
+    wns: z
+      .object({
+        device: z
+          .object({
+            id: z.string(),
+            random: randomState,
+            channels: z.array(z.string()),
+            connected: z.boolean(),
+            waiting: z.boolean(),
+            messages: int.nonnegative(),
+          })
+          .strict(),
+        channels: z.array(channelSchema),
+      })
+      .strict(),
+    inbox: z
+      .object({
+        items: z.array(
+          z
+            .object({ receivedAt: z.number(), channelUri: z.string(), bodyBase64: z.string() })
+            .strict(),
+        ),
+        delivered: int.nonnegative(),
+      })
+      .strict()
+      .nullable(),
+  })
+  .strict()
+  .superRefine((d, ctx) => {
+    const tokens = new Set(d.wns.channels.map((c) => c.token));
+    d.wns.device.channels.forEach((t, i) => {
+      if (!tokens.has(t))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['wns', 'device', 'channels', i],
+          message: 'expected the token of one of its channels',
+        });
+    });
+  });
+
+const journalSchema = z
+  .object({
+    seq: int.positive(),
+    time: z.number(),
+    op: z.enum(['token', 'notify', 'channel', 'connect', 'disconnect', 'admin']),
+    status: int,
+  })
+  .loose();
+
+const mdmSchema = z
+  .object({
+    deviceId: z.string(),
+    channelUri: z.string().nullable(),
+    pushStatus: int.nullable(),
+    pfnSet: z.boolean(),
+    sessions: int.nonnegative(),
+    lastSessionAt: z.number(),
+  })
+  .strict();
+
+const eventSchema = z
+  .object({ time: z.number(), device: z.string().nullable(), type: z.string() })
+  .loose();
+
+const identitySchema = z
+  .object({
+    seed: z.number(),
+    scenario: z.string(),
+    scenarioSha256: z.string(),
+    devices: int,
+    pfn: z.string().nullable(),
+    clock: z.enum(['system', 'virtual']),
+    start: z.number(),
+  })
+  .strict();
+
+const portsSchema = z.object({ control: int, wns: int, mdm: int }).strict();
+
+/** Parses one stored JSON text with `schema`; a problem names the file and where it is. */
+function parseStored<T>(file: string, where: string, text: string, schema: z.ZodType<T>): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new StateFileError(`${file}: ${where} is not JSON: the state file is damaged`);
+  }
+  const result = schema.safeParse(value, { reportInput: true });
+  if (!result.success)
+    throw new StateFileError(
+      `${file}: ${where} is not valid:\n${formatIssues(result.error)
+        .map((l) => `  ${l}`)
+        .join('\n')}`,
+    );
+  return result.data;
+}
+
+const IDENTITY_FIELDS: readonly (keyof FleetIdentity)[] = [
+  'seed',
+  'scenario',
+  'scenarioSha256',
+  'devices',
+  'pfn',
+  'clock',
+];
+
+/**
+ * Reads what `store` holds for a fleet made as `identity`: null for a new (empty) state file.
+ * Throws {@link StateFileError} when the file holds another fleet (naming each difference) or
+ * damaged data (naming where).
+ */
+export function readSavedFleet(store: StateStore, identity: FleetIdentity): SavedFleet | null {
+  const file = store.file;
+  const saved = store.read();
+  const fleetText = saved.meta.get('fleet');
+  if (fleetText === undefined) return null;
+  const fleet = parseStored(file, 'meta "fleet"', fleetText, identitySchema);
+  const differences = IDENTITY_FIELDS.filter((k) => fleet[k] !== identity[k]).map(
+    (k) => `${k} ${JSON.stringify(fleet[k])} (now ${JSON.stringify(identity[k])})`,
+  );
+  if (differences.length > 0)
+    throw new StateFileError(
+      `${file} holds a fleet made differently: ${differences.join(', ')}. Start with the same ` +
+        'options to go on with it, or use another --state file (or delete this one, or --memory)',
+    );
+  const rows = (kind: string): ReadonlyMap<string, string> => saved.rows.get(kind) ?? new Map();
+  const portsText = saved.meta.get('ports');
+  const simText = saved.meta.get('simulation');
+  let simulation: SimulationSnapshot | null = null;
+  if (simText !== undefined) {
+    // Checked in full by Simulation.restore (against the spec); here only assembled.
+    const globals = parseStored(
+      file,
+      'meta "simulation"',
+      simText,
+      z.record(z.string(), z.unknown()),
+    );
+    const devices = [...rows('device')].map(([id, text]) =>
+      parseStored(file, `device ${id}`, text, z.record(z.string(), z.unknown())),
+    );
+    simulation = { ...globals, devices } as unknown as SimulationSnapshot;
+  }
+  const wnsText = saved.meta.get('wns');
+  return {
+    start: fleet.start,
+    ports:
+      portsText === undefined ? null : parseStored(file, 'meta "ports"', portsText, portsSchema),
+    simulation,
+    emulator:
+      wnsText === undefined
+        ? null
+        : {
+            globals: parseStored(file, 'meta "wns"', wnsText, globalsSchema),
+            devices: [...rows('wns')].map(([id, text]) =>
+              parseStored(file, `WNS state of ${id}`, text, wnsDeviceSchema),
+            ),
+            journal: saved.journal.map(
+              (text, i) =>
+                parseStored(file, `journal entry ${i + 1}`, text, journalSchema) as JournalEntry,
+            ),
+          },
+    mdm: [...rows('mdm')].map(([id, text]) =>
+      parseStored(file, `MDM record of ${id}`, text, mdmSchema),
+    ),
+    events: saved.events.map(
+      (text, i) => parseStored(file, `event ${i + 1}`, text, eventSchema) as TimelineEvent,
+    ),
+  };
+}
+
+/**
+ * The saved simulation with its devices in spec order (rows come back sorted by id), as
+ * `Simulation.restore` wants them. Throws {@link StateFileError} for a device with no saved state.
+ */
+export function inSpecOrder(
+  file: string,
+  snapshot: SimulationSnapshot,
+  deviceIds: readonly string[],
+): SimulationSnapshot {
+  const byId = new Map(snapshot.devices.map((d) => [d.id, d]));
+  return {
+    ...snapshot,
+    devices: deviceIds.map((id) => {
+      const d = byId.get(id);
+      if (!d)
+        throw new StateFileError(`${file}: no saved state for device ${id}: the file is damaged`);
+      return d;
+    }),
+  };
+}
+
+/** The live parts whose state is saved. */
+export interface FleetParts {
+  readonly simulation: Simulation;
+  readonly emulator: WnsEmulator;
+  /** The reference MDM server, when it runs. */
+  readonly reference: ReferenceMdm | null;
+  readonly ports: FleetPorts;
+}
+
+/**
+ * Saves a live fleet into a {@link StateStore} as it changes. Give its hooks to the parts
+ * ({@link deviceChanged}, {@link wnsChanged}, {@link mdmChanged}, {@link journalAdded}) and use it
+ * as an event sink; {@link attach} the parts once they exist; call {@link commit} before
+ * answering a client. Nothing is written before {@link attach}.
+ */
+export class DurableFleet implements EventSink {
+  private parts: FleetParts | null = null;
+  private readonly devices = new Set<string>();
+  private readonly wns = new Set<string>();
+  private wnsAll = false;
+  private readonly mdm = new Set<string>();
+  private events: string[] = [];
+  private journal: { seq: number; value: string }[] = [];
+  private readonly written = new Map<string, string>();
+  private scheduled = false;
+  private closed = false;
+  /** Commits made (for tests and metrics). */
+  commits = 0;
+
+  constructor(
+    private readonly store: StateStore,
+    private readonly identity: FleetIdentity & { readonly start: number },
+    /** Told when a commit fails (the fleet goes on in memory). */
+    private readonly onError: (error: Error) => void = () => undefined,
+  ) {}
+
+  readonly deviceChanged = (id: string): void => {
+    this.devices.add(id);
+    this.schedule();
+  };
+
+  readonly wnsChanged = (id: string | null): void => {
+    if (id === null) this.wnsAll = true;
+    else this.wns.add(id);
+    this.schedule();
+  };
+
+  readonly mdmChanged = (id: string): void => {
+    this.mdm.add(id);
+    this.schedule();
+  };
+
+  readonly journalAdded = (entry: JournalEntry): void => {
+    this.journal.push({ seq: entry.seq, value: JSON.stringify(entry) });
+    this.schedule();
+  };
+
+  emit(event: TimelineEvent): void {
+    this.events.push(JSON.stringify(event));
+    this.schedule();
+  }
+
+  /** Starts saving `parts` (everything they hold is written by the next commit). */
+  attach(parts: FleetParts): void {
+    this.parts = parts;
+    for (const id of parts.simulation.deviceIds()) this.devices.add(id);
+    this.wnsAll = true;
+    for (const r of parts.reference?.devices() ?? []) this.mdm.add(r.deviceId);
+    this.schedule();
+  }
+
+  /**
+   * Writes what changed since the last commit in one transaction. Cheap when nothing did. A
+   * failed write (disk full…) is reported to `onError` and retried at the next commit.
+   */
+  commit(): void {
+    const parts = this.parts;
+    if (!parts || this.closed) return;
+    const meta: [string, string][] = [];
+    const put = (key: string, value: unknown): void => {
+      const text = JSON.stringify(value);
+      if (this.written.get(key) !== text) meta.push([key, text]);
+    };
+    put('fleet', this.identity);
+    put('ports', parts.ports);
+    put('simulation', parts.simulation.saveGlobals());
+    put('wns', parts.emulator.saveGlobals());
+    const rows: RowChange[] = [];
+    for (const id of this.devices)
+      rows.push({ kind: 'device', id, value: JSON.stringify(parts.simulation.saveDevice(id)) });
+    const timer = parts.simulation.timerOf;
+    const wnsIds = this.wnsAll ? parts.emulator.deviceIds() : this.wns;
+    for (const id of wnsIds) {
+      const saved = parts.emulator.saveDevice(id, timer);
+      rows.push({ kind: 'wns', id, value: saved && JSON.stringify(saved) });
+    }
+    for (const id of this.mdm) {
+      const record = parts.reference?.device(id);
+      rows.push({ kind: 'mdm', id, value: record ? JSON.stringify(record) : null });
+    }
+    if (meta.length + rows.length + this.events.length + this.journal.length === 0) return;
+    try {
+      this.store.commit({
+        meta,
+        rows,
+        clearKinds: this.wnsAll ? ['wns'] : [],
+        events: this.events,
+        journal: this.journal,
+      });
+    } catch (e) {
+      this.onError(e as Error);
+      return;
+    }
+    this.commits++;
+    for (const [key, text] of meta) this.written.set(key, text);
+    this.devices.clear();
+    this.wns.clear();
+    this.wnsAll = false;
+    this.mdm.clear();
+    this.events = [];
+    this.journal = [];
+  }
+
+  /** Commits what is pending and closes the store. */
+  close(): void {
+    if (this.closed) return;
+    this.commit();
+    this.closed = true;
+    this.store.close();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || !this.parts) return;
+    this.scheduled = true;
+    queueMicrotask(() => {
+      this.scheduled = false;
+      this.commit();
+    });
+  }
+}

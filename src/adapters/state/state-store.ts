@@ -1,0 +1,220 @@
+/**
+ * The SQLite file behind `dmpush serve --state FILE` (better-sqlite3): what the live fleet keeps
+ * across restarts, written in transactions.
+ *
+ * Tables:
+ * - `meta(key, value)`: one JSON document per key (the fleet's identity, the simulation's clock
+ *   and actions, the emulator's apps, tokens and service state);
+ * - `rows(kind, id, value)`: one JSON document per device and part (`device`, `wns`, `mdm`);
+ * - `events(seq, value)`: the timeline, oldest first;
+ * - `journal(seq, value)`: the WNS emulator's request journal.
+ *
+ * The database runs in WAL mode with `synchronous = NORMAL`: a committed transaction survives the
+ * process being killed (`kill -9`); after a power cut the last transactions may be lost (SQLite's
+ * documented trade-off for that setting). It holds an exclusive lock while open, so a second
+ * process on the same file gets a clear error instead of sharing a fleet.
+ *
+ * @module
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+
+/** The schema this build writes and reads (`meta.format`). */
+export const STATE_FORMAT = 1;
+
+/** Why a state file cannot be used; the message names the file and what is wrong. */
+export class StateFileError extends Error {
+  override readonly name = 'StateFileError';
+}
+
+/** One row to write (a JSON text) or delete (null). */
+export interface RowChange {
+  readonly kind: string;
+  readonly id: string;
+  readonly value: string | null;
+}
+
+/** What one {@link StateStore.commit} writes, all or nothing. */
+export interface StateChanges {
+  readonly meta: readonly (readonly [key: string, value: string])[];
+  readonly rows: readonly RowChange[];
+  /** Kinds whose rows are all deleted before `rows` are written. */
+  readonly clearKinds?: readonly string[];
+  /** New timeline events (JSON texts), oldest first. */
+  readonly events: readonly string[];
+  /** New journal entries, oldest first. */
+  readonly journal: readonly { readonly seq: number; readonly value: string }[];
+}
+
+/** Everything a state file holds, as JSON texts. */
+export interface StoredState {
+  readonly meta: ReadonlyMap<string, string>;
+  /** Rows by kind, then by id. */
+  readonly rows: ReadonlyMap<string, ReadonlyMap<string, string>>;
+  /** The newest `limit` events, oldest first. */
+  readonly events: readonly string[];
+  readonly journal: readonly string[];
+}
+
+/** How many of the newest events and journal entries a store keeps. */
+export interface StoreLimits {
+  readonly events: number;
+  readonly journal: number;
+}
+
+export const DEFAULT_LIMITS: StoreLimits = { events: 1_000_000, journal: 100_000 };
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS rows (
+  kind TEXT NOT NULL, id TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (kind, id)
+);
+CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, value TEXT NOT NULL);
+`;
+
+/** Trims old events and journal entries every this many appended. */
+const TRIM_EVERY = 10_000;
+
+/** An open state file. Every write is one transaction. */
+export class StateStore {
+  private readonly db: Database.Database;
+  private readonly putMeta: Database.Statement<[string, string]>;
+  private readonly putRow: Database.Statement<[string, string, string]>;
+  private readonly deleteRow: Database.Statement<[string, string]>;
+  private readonly clearKind: Database.Statement<[string]>;
+  private readonly addEvent: Database.Statement<[string]>;
+  private readonly addJournal: Database.Statement<[number, string]>;
+  private readonly write: (changes: StateChanges) => void;
+  private appended = 0;
+
+  private constructor(
+    readonly file: string,
+    private readonly limits: StoreLimits,
+  ) {
+    try {
+      if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+      this.db = new Database(file, { timeout: 0 });
+      this.db.pragma('locking_mode = EXCLUSIVE');
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.exec(SCHEMA);
+    } catch (e) {
+      throw new StateFileError(describeOpenError(file, e));
+    }
+    const format = this.db.prepare('SELECT value FROM meta WHERE key = ?').get('format') as
+      { value: string } | undefined;
+    if (format && format.value !== String(STATE_FORMAT)) {
+      this.db.close();
+      throw new StateFileError(
+        `${file}: state format ${format.value}, this dmpush reads format ${STATE_FORMAT}: ` +
+          'use another --state file or delete this one',
+      );
+    }
+    this.putMeta = this.db.prepare(
+      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    );
+    this.putRow = this.db.prepare(
+      'INSERT INTO rows (kind, id, value) VALUES (?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET value = excluded.value',
+    );
+    this.deleteRow = this.db.prepare('DELETE FROM rows WHERE kind = ? AND id = ?');
+    this.clearKind = this.db.prepare('DELETE FROM rows WHERE kind = ?');
+    this.addEvent = this.db.prepare('INSERT INTO events (value) VALUES (?)');
+    this.addJournal = this.db.prepare(
+      'INSERT INTO journal (seq, value) VALUES (?, ?) ON CONFLICT (seq) DO UPDATE SET value = excluded.value',
+    );
+    this.write = this.db.transaction((c: StateChanges) => {
+      for (const [key, value] of c.meta) this.putMeta.run(key, value);
+      for (const kind of c.clearKinds ?? []) this.clearKind.run(kind);
+      for (const r of c.rows)
+        if (r.value === null) this.deleteRow.run(r.kind, r.id);
+        else this.putRow.run(r.kind, r.id, r.value);
+      for (const e of c.events) this.addEvent.run(e);
+      for (const j of c.journal) this.addJournal.run(j.seq, j.value);
+      this.appended += c.events.length + c.journal.length;
+      if (this.appended >= TRIM_EVERY) {
+        this.appended = 0;
+        this.trim();
+      }
+    });
+    // Takes the exclusive lock now: a second process fails at open, not at its first write.
+    this.write({ meta: [['format', String(STATE_FORMAT)]], rows: [], events: [], journal: [] });
+  }
+
+  /**
+   * Opens (creating it and its folder if needed) the state file at `file`. Throws
+   * {@link StateFileError} when it cannot be opened, is not a state file of this format, or is
+   * in use by another process.
+   */
+  static open(file: string, limits: StoreLimits = DEFAULT_LIMITS): StateStore {
+    return new StateStore(file, limits);
+  }
+
+  /** Writes `changes` in one transaction (all or nothing). */
+  commit(changes: StateChanges): void {
+    this.write(changes);
+  }
+
+  /** Everything the file holds (the newest events and journal entries within the limits). */
+  read(): StoredState {
+    const meta = new Map<string, string>();
+    for (const r of this.db.prepare('SELECT key, value FROM meta').all() as {
+      key: string;
+      value: string;
+    }[])
+      meta.set(r.key, r.value);
+    const rows = new Map<string, Map<string, string>>();
+    for (const r of this.db.prepare('SELECT kind, id, value FROM rows ORDER BY kind, id').all() as {
+      kind: string;
+      id: string;
+      value: string;
+    }[]) {
+      let kind = rows.get(r.kind);
+      if (!kind) rows.set(r.kind, (kind = new Map<string, string>()));
+      kind.set(r.id, r.value);
+    }
+    const newest = (table: 'events' | 'journal', limit: number): string[] =>
+      (
+        this.db
+          .prepare(
+            `SELECT value FROM (SELECT seq, value FROM ${table} ORDER BY seq DESC LIMIT ?) ORDER BY seq`,
+          )
+          .all(limit) as { value: string }[]
+      ).map((r) => r.value);
+    return {
+      meta,
+      rows,
+      events: newest('events', this.limits.events),
+      journal: newest('journal', this.limits.journal),
+    };
+  }
+
+  /** Number of events stored. */
+  eventCount(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
+  }
+
+  /** Closes the file (the lock is released). */
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private trim(): void {
+    this.db
+      .prepare('DELETE FROM events WHERE seq <= (SELECT max(seq) FROM events) - ?')
+      .run(this.limits.events);
+    this.db
+      .prepare('DELETE FROM journal WHERE seq <= (SELECT max(seq) FROM journal) - ?')
+      .run(this.limits.journal);
+  }
+}
+
+function describeOpenError(file: string, e: unknown): string {
+  const error = e as { code?: string; message?: string };
+  if (error.code === 'SQLITE_BUSY' || error.code === 'SQLITE_LOCKED')
+    return `${file} is in use by another dmpush process (one fleet per state file): stop it, or use another --state file`;
+  if (error.code === 'SQLITE_NOTADB' || error.code === 'SQLITE_CORRUPT')
+    return `${file} is not a dmpush state file (not an SQLite database): use another --state file or delete it`;
+  return `cannot open state file ${file}: ${error.code ?? error.message ?? String(e)}`;
+}
