@@ -662,6 +662,50 @@ describe('windowsTree', () => {
   });
 });
 
+describe('DM tree state (durable state)', () => {
+  it('saves only stored nodes changed from their definition, and a new tree takes them back', () => {
+    const { tree } = fakeDevice('Contoso.MDM_8wekyb3d8bbwe');
+    expect(tree.saveState()).toEqual([]);
+    const changed: string[] = [];
+    tree.onChange = () => void changed.push('x');
+    expect(code(tree.run(cmd('Replace', at(`${POLL}/PollOnLogin`, 'true'))))).toBe(200);
+    expect(code(tree.run(cmd('Add', at(`${PROVIDER}/EntDMID`, 'ent-42'))))).toBe(200);
+    expect(
+      code(tree.run(cmd('Replace', at(`${PROVIDER}/ManagementServiceAddress`, 'https://m')))),
+    ).toBe(200);
+    expect(
+      code(tree.run(cmd('Replace', at('./DevDetail/Ext/Microsoft/DeviceName', 'LAB-7')))),
+    ).toBe(200);
+    // A bound node (the device's own state) is not the tree's to save.
+    expect(code(tree.run(cmd('Replace', at(`${POLL}/NumberOfFirstRetries`, '9'))))).toBe(200);
+    expect(changed.length).toBeGreaterThanOrEqual(4);
+    const state = JSON.parse(JSON.stringify(tree.saveState())) as ReturnType<DmTree['saveState']>;
+    expect(state.map((n) => n.uri).sort()).toEqual(
+      [
+        `${POLL}/PollOnLogin`,
+        `${PROVIDER}/EntDMID`,
+        `${PROVIDER}/ManagementServiceAddress`,
+        './DevDetail/Ext/Microsoft/DeviceName',
+      ].sort(),
+    );
+    const fresh = fakeDevice('Contoso.MDM_8wekyb3d8bbwe').tree;
+    fresh.loadState(state);
+    const stored = (t: DmTree) => t.list().filter((n) => !n.uri.endsWith('/NumberOfFirstRetries'));
+    expect(stored(fresh)).toEqual(stored(tree));
+    // Delete restores the CSP default of an always-present stored leaf.
+    expect(code(fresh.run(cmd('Delete', at(`${POLL}/PollOnLogin`))))).toBe(200);
+    expect(fresh.read(`${POLL}/PollOnLogin`)).toBe('false');
+    expect(fresh.saveState().map((n) => n.uri)).not.toContain(`${POLL}/PollOnLogin`);
+  });
+
+  it('refuses state naming a node that is not a stored node', () => {
+    const { tree } = fakeDevice();
+    expect(() => tree.loadState([{ uri: `${PUSH}/Status`, present: true, value: '1' }])).toThrow(
+      /tree: '.*Push\/Status' is not a stored node of this tree/,
+    );
+  });
+});
+
 describe('defaultIdentity', () => {
   it('is deterministic and differs between devices', () => {
     expect(defaultIdentity('dev-1', '1607')).toEqual(defaultIdentity('dev-1', '1607'));

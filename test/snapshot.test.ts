@@ -206,3 +206,23 @@ describe('snapshot and restore', () => {
     });
   });
 });
+
+describe("snapshot of a device's DM tree", () => {
+  it('keeps what a server stored in the tree (not only the bound Push and Poll nodes)', () => {
+    const s = spec('fixtures/scenarios/basic.yaml');
+    const sim = new Simulation(s, new MemorySink());
+    sim.run(s.start + 86_400_000);
+    const uri = './Vendor/MSFT/DMClient/Provider/DMPUSH/Poll/PollOnLogin';
+    const tree = sim.device('laptop')?.tree;
+    const outcome = tree?.run({
+      kind: 'Replace',
+      cmdId: '1',
+      items: [{ target: uri, data: 'true' }],
+    });
+    expect(outcome?.statuses[0]?.code).toBe(200);
+    const data = JSON.parse(JSON.stringify(sim.snapshot())) as unknown;
+    const restored = Simulation.restore(s, data, new MemorySink());
+    expect(restored.device('laptop')?.tree.read(uri)).toBe('true');
+    expect(restored.snapshot()).toEqual(sim.snapshot());
+  });
+});

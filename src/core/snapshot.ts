@@ -18,6 +18,7 @@ import type { NetworkConfig } from './device/network.js';
 import type { PowerState } from './device/power.js';
 import { ValidationError } from './errors.js';
 import type { OrderedClock } from './time/clock.js';
+import type { DmTreeState } from './dm/dm-tree.js';
 import type { ChannelRequestReason, SessionTrigger } from './timeline/events.js';
 
 /** The snapshot format version this build writes and reads. */
@@ -90,6 +91,8 @@ export interface DeviceState {
   readonly requestGeneration: number;
   /** The reason of a channel request waiting for WNS's answer (live links only). */
   readonly pendingRequest: ChannelRequestReason | null;
+  /** What its DM tree stores beyond its definition; null when the tree was never built. */
+  readonly tree: DmTreeState | null;
   readonly renewal: RenewalDecision | null;
   readonly pollCursor: PollCursor;
   readonly sessionRunning: SessionTrigger | null;
@@ -366,6 +369,19 @@ function deviceState(v: unknown, path: string, id: string): DeviceState {
     requestGeneration: field(o, 'requestGeneration', path, int),
     pendingRequest: field(o, 'pendingRequest', path, (x, xp) =>
       nullable(x, xp, (y, yp) => oneOf(y, REQUEST_REASONS, yp)),
+    ),
+    tree: field(o, 'tree', path, (x, xp) =>
+      nullable(x, xp, (y, yp) =>
+        list(y, yp).map((n, i) => {
+          const np = `${yp}[${i}]`;
+          const node = obj(n, np);
+          return {
+            uri: field(node, 'uri', np, str),
+            present: field(node, 'present', np, bool),
+            value: field(node, 'value', np, str),
+          };
+        }),
+      ),
     ),
     renewal: field(o, 'renewal', path, (x, xp) =>
       nullable(x, xp, (y, yp) => {

@@ -25,6 +25,11 @@ export interface OmaDmHttpClientOptions {
   readonly maxReplyBytes?: number;
   /** Aborts a request from outside (tests use it to end a request to a server that hangs). */
   readonly signal?: () => AbortSignal | undefined;
+  /**
+   * Called just before each message is sent (durable state commits there: the Statuses a
+   * message carries tell the server that the device's tree changed).
+   */
+  readonly beforeSend?: () => void;
 }
 
 /** `Retry-After` used when a 429 carries none (seconds). */
@@ -95,6 +100,7 @@ export class OmaDmHttpClient implements MdmTransport {
     }
     let throttled = 0;
     const exchange = (message: SyncMLMessage): void => {
+      this.options.beforeSend?.();
       void this.post(serializeSyncML(message)).then((reply) => {
         if (reply.kind === 'error') return done({ ok: false, reason: reply.reason });
         if (reply.kind === 'throttled') {

@@ -276,6 +276,7 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
       clock,
       timeoutMs: o.sessionTimeoutMs,
       pushAlert: o.pushAlert,
+      beforeSend: durable ? () => durable.commit() : undefined,
     });
     closers.push(() => client.close());
     // Pushes name devices by their simulator id; the MDM server knows them by DevId.

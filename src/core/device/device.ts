@@ -247,7 +247,11 @@ export class SimDevice {
    * device at once, as on Windows.
    */
   get tree(): DmTree {
-    return (this.dmTree ??= windowsTree(defaultIdentity(this.id, this.os), this.providerId, {
+    return (this.dmTree ??= this.buildTree());
+  }
+
+  private buildTree(): DmTree {
+    const tree = windowsTree(defaultIdentity(this.id, this.os), this.providerId, {
       now: () => this.now(),
       readPush: () => this.readPush(),
       setPfn: (pfn) => {
@@ -259,7 +263,9 @@ export class SimDevice {
         this.touch();
         this.setPoll(patch);
       },
-    }));
+    });
+    tree.onChange = () => this.touch();
+    return tree;
   }
 
   /** `./DevInfo/DevId`. */
@@ -887,6 +893,7 @@ export class SimDevice {
       link: this.link,
       requestGeneration: this.requestGeneration,
       pendingRequest: this.pendingRequest,
+      tree: this.dmTree ? this.dmTree.saveState() : null,
       renewal: this.renewal && { ...this.renewal },
       pollCursor: { phase: this.pollCursor.phase, done: this.pollCursor.done },
       sessionRunning: this.sessionRunning,
@@ -923,6 +930,8 @@ export class SimDevice {
     this.link = s.link;
     this.requestGeneration = s.requestGeneration;
     this.pendingRequest = s.pendingRequest;
+    this.dmTree = undefined;
+    if (s.tree !== null) this.tree.loadState(s.tree);
     this.renewal = s.renewal && { ...s.renewal };
     this.pollCursor = { phase: s.pollCursor.phase, done: s.pollCursor.done };
     this.sessionRunning = s.sessionRunning;

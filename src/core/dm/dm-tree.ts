@@ -23,6 +23,7 @@
  *   executed), earlier successes 216 (rolled back), the Atomic 507. A Get inside an Atomic is 500,
  *   and so is a nested Atomic (its commands 215) [dmc §2]; both fail the Atomic.
  */
+import { ValidationError } from '../errors.js';
 import type { Command, ContainerCommand, Item, NodeCommand } from '../syncml/message.js';
 
 /** The `<Format>` of a node (OMA-DM TND). */
@@ -80,7 +81,19 @@ export interface NodeSpec {
   readonly exec?: (data: string | undefined) => void;
   /** A check beyond the format (e.g. non-negative); a refused value is 415. */
   readonly accepts?: (value: string) => boolean;
+  /** A stored leaf that always exists: Delete restores its initial `value` (a CSP default). */
+  readonly resetOnDelete?: boolean;
 }
+
+/**
+ * What a tree stores beyond its definition (durable state): each stored node whose presence or
+ * value differs from what it was defined with. Bound leaves are the device's state, saved there.
+ */
+export type DmTreeState = readonly {
+  readonly uri: string;
+  readonly present: boolean;
+  readonly value: string;
+}[];
 
 /** One node as {@link DmTree.list} shows it. */
 export interface DmNodeListing {
@@ -128,6 +141,11 @@ export function normalizeUri(uri: string): string | null {
 function parentOf(uri: string): string | null {
   if (uri === '.') return null;
   return uri.slice(0, uri.lastIndexOf('/'));
+}
+
+/** A node's presence and value as defined. */
+function initialOf(spec: NodeSpec): { present: boolean; value: string } {
+  return { present: spec.format === 'node' || spec.value !== undefined, value: spec.value ?? '' };
 }
 
 /** Whether `value` is a valid value of `format`. */
@@ -280,8 +298,7 @@ export class DmTree {
       parent: parentUri,
       spec,
       children: [],
-      present: spec.format === 'node' || spec.value !== undefined,
-      value: spec.value ?? '',
+      ...initialOf(spec),
     });
     return this;
   }
@@ -425,8 +442,38 @@ export class DmTree {
     for (const [uri, change] of work.staged) {
       const entry = this.nodes.get(uri);
       if (!entry || entry.spec.read) continue;
+      this.onChange?.();
       entry.present = change.present;
       entry.value = change.value;
+    }
+  }
+
+  /** Told before a stored node changes (durable state saves the tree's owner). */
+  onChange: (() => void) | null = null;
+
+  /** The stored nodes that differ from their definition (see {@link DmTreeState}). */
+  saveState(): DmTreeState {
+    const out: { uri: string; present: boolean; value: string }[] = [];
+    for (const e of this.nodes.values()) {
+      if (e.spec.read || e.uri === '.') continue;
+      const initial = initialOf(e.spec);
+      if (e.present !== initial.present || e.value !== initial.value)
+        out.push({ uri: e.uri, present: e.present, value: e.value });
+    }
+    return out;
+  }
+
+  /**
+   * Takes back what {@link saveState} returned, on a tree defined the same way. Throws
+   * {@link ValidationError} naming a node that is not a stored node of this tree.
+   */
+  loadState(state: DmTreeState): void {
+    for (const s of state) {
+      const entry = this.nodes.get(s.uri);
+      if (!entry || entry.spec.read || entry.uri === '.')
+        throw new ValidationError([`tree: '${s.uri}' is not a stored node of this tree`]);
+      entry.present = s.present;
+      entry.value = s.value;
     }
   }
 
@@ -518,7 +565,13 @@ export class DmTree {
   /** Stages the node and its present descendants as absent, queuing their `remove` hooks. */
   private removeSubtree(entry: Entry, work: Work, status: MutableStatus): void {
     if (!this.selfPresent(entry, work)) return;
-    work.staged.set(entry.uri, { present: false, value: '' });
+    const { resetOnDelete, value } = entry.spec;
+    work.staged.set(
+      entry.uri,
+      resetOnDelete && value !== undefined
+        ? { present: true, value }
+        : { present: false, value: '' },
+    );
     const hook = entry.spec.remove;
     if (hook) work.effects.push({ run: hook, status });
     for (const child of entry.children) this.removeSubtree(this.entry(child), work, status);

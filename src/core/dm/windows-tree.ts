@@ -197,20 +197,13 @@ export function windowsTree(
       remove: () => bindings.setPoll(pollPatch(set, field, DEFAULT_POLL[set][field])),
     });
   }
-  for (const name of ['PollOnLogin', 'AllUsersPollOnFirstLogin']) {
-    let value = 'false';
+  for (const name of ['PollOnLogin', 'AllUsersPollOnFirstLogin'])
     tree.define(`${p}/Poll/${name}`, {
       format: 'bool',
       access: ADGR,
-      read: () => value,
-      write: (next) => {
-        value = next;
-      },
-      remove: () => {
-        value = 'false';
-      },
+      value: 'false',
+      resetOnDelete: true,
     });
-  }
 
   leaf(`${p}/EntDMID`, 'chr', undefined, ADGR);
   leaf(`${p}/EntDeviceName`, 'chr', undefined, ADGR);
