@@ -340,28 +340,26 @@ describe('dmpush serve --state: refusals name what is wrong', () => {
   });
 });
 
+/** The built CLI's `serve` on a state file: two devices of the built-in fleet, both online. */
+async function provisionedFleet(file: string) {
+  const args = ['serve', '--devices', '2', '--port', '0', '--state', file, '--log-level', 'silent'];
+  const banner = /control API: +(\S+)\/api\/devices[^\n]*\n {2}WNS emulator: (\S+)/;
+  const process = await startProcess(args, banner);
+  const [, control, wns] = process.match as unknown as [string, string, string];
+  // Both devices hold a channel and have had their provisioning session.
+  await process.waitFor(/(OMA-DM session completed \(provisioned\)[\s\S]*){2}/);
+  return { args, process, control, wns };
+}
+
+/** Waits for the banner of a serve that restored its fleet. */
+const RESTORED = /state: +\S+ +\(restored: \d+ events\)/;
+
 describe('dmpush serve killed with SIGKILL and started again (system clock, built CLI)', () => {
   beforeAll(ensureBuilt, 120_000);
 
   it('loses nothing acknowledged: channels, next renewals, a PATCH, the timeline, the journal', async () => {
     const file = join(tempDir(), 'state.db');
-    // Two devices of the built-in fleet, both online (the third starts in Battery Saver).
-    const args = [
-      'serve',
-      '--devices',
-      '2',
-      '--port',
-      '0',
-      '--state',
-      file,
-      '--log-level',
-      'silent',
-    ];
-    const banner = /control API: +(\S+)\/api\/devices[^\n]*\n {2}WNS emulator: (\S+)/;
-    const first = await startProcess(args, banner);
-    const [, control, wns] = first.match as unknown as [string, string, string];
-    // Both devices hold a channel and have had their provisioning session.
-    await first.waitFor(/(OMA-DM session completed \(provisioned\)[\s\S]*){2}/);
+    const { args, process: first, control, wns } = await provisionedFleet(file);
     const devices = async (): Promise<DeviceJson[]> =>
       (await (await fetch(`${control}/api/devices`)).json()) as DeviceJson[];
     const before = await devices();
@@ -376,7 +374,7 @@ describe('dmpush serve killed with SIGKILL and started again (system clock, buil
     expect(patched.status).toBe(200);
     await first.kill();
 
-    const second = await startProcess(args, /state: +\S+ +\(restored: \d+ events\)/);
+    const second = await startProcess(args, RESTORED);
     try {
       const after = await devices();
       expect(second.output()).toContain(`control API:  ${control}/api/devices`);
@@ -397,6 +395,48 @@ describe('dmpush serve killed with SIGKILL and started again (system clock, buil
       );
       const journalAfter = (await (await fetch(`${wns}/_sim/journal`)).json()) as Journal;
       expect(journalAfter.slice(0, journal.length)).toEqual(journal);
+    } finally {
+      expect(await second.stop()).toBe(0);
+    }
+  }, 60_000);
+
+  it('runs timers that came due while it was stopped at once, in the order they fell due', async () => {
+    const file = join(tempDir(), 'state.db');
+    const { args, process: first } = await provisionedFleet(file);
+    await first.kill();
+    // Downtime across both devices' renewals, without waiting for it: the saved renewal instants
+    // move into the past, the device whose timer ranks later falling due first.
+    const db = new Database(file);
+    const renewal = (id: string): { at: number; seq: number } =>
+      (
+        JSON.parse(
+          (
+            db.prepare("SELECT value FROM rows WHERE kind = 'device' AND id = ?").get(id) as {
+              value: string;
+            }
+          ).value,
+        ) as { timers: { renewal: { at: number; seq: number } } }
+      ).timers.renewal;
+    const [earlier, later] = ['pc-1', 'pc-2'].sort((a, b) => renewal(b).seq - renewal(a).seq) as [
+      string,
+      string,
+    ];
+    const now = Date.now();
+    const move = db.prepare(
+      "UPDATE rows SET value = json_set(value, '$.timers.renewal.at', ?) WHERE kind = 'device' AND id = ?",
+    );
+    move.run(now - 2 * 3_600_000, earlier);
+    move.run(now - 3_600_000, later);
+    db.close();
+
+    const second = await startProcess(args, RESTORED);
+    try {
+      const renewals = await second.waitFor(
+        /(pc-\d) +channel\.requested +asks WNS for a ChannelURI \(renewal\)[\s\S]*?(pc-\d) +channel\.requested +asks WNS for a ChannelURI \(renewal\)/,
+      );
+      expect([renewals[1], renewals[2]]).toEqual([earlier, later]);
+      // Each then holds a new channel (the 15-day mark is long past: within-fifteen-days rule).
+      await second.waitFor(/(channel\.issued[\s\S]*?){2}/);
     } finally {
       expect(await second.stop()).toBe(0);
     }
