@@ -201,6 +201,56 @@ describe('the live dashboard in headless Chromium', () => {
     expect(problems).toEqual([]);
   });
 
+  it('keeps the zoom of the timeline across live redraws; "show all" brings back the whole', async () => {
+    type Scripted = {
+      dmpushDashboard: {
+        timelines(): { getWindow(): { start: Date; end: Date } }[];
+        view(): { start: number; end: number } | null;
+      };
+    };
+    const visible = (): Promise<number[]> =>
+      page.evaluate(() => {
+        const w = (globalThis as unknown as Scripted).dmpushDashboard.timelines()[0]?.getWindow();
+        return w ? [w.start.valueOf(), w.end.valueOf()] : [];
+      });
+    const span = async (): Promise<number> => {
+      const [a, b] = await visible();
+      return (b as number) - (a as number);
+    };
+    await page.waitForSelector('#device-panel:not([data-busy])');
+    const whole = await span();
+    await page.locator('#timeline .vis-panel.vis-center').first().hover();
+    await page.keyboard.down('Control');
+    await page.mouse.wheel(0, -400);
+    await page.keyboard.up('Control');
+    const kept = (): Promise<number[]> =>
+      page.evaluate(() => {
+        const v = (globalThis as unknown as Scripted).dmpushDashboard.view();
+        return v ? [v.start, v.end] : [];
+      });
+    // The zoom has settled when the page's kept window is the one shown.
+    await expect
+      .poll(async () => JSON.stringify(await kept()) === JSON.stringify(await visible()))
+      .toBe(true);
+    const zoomed = await kept();
+    expect(await span()).toBeLessThan(whole * 0.9);
+    // A change of the device: a live update redraws its timeline.
+    const rev = await page.locator('#device-panel').getAttribute('data-rev');
+    const res = await fetch(`${s.controlUrl}/api/devices/laptop`, {
+      method: 'PATCH',
+      body: JSON.stringify({ battery: { level: 70 } }),
+    });
+    expect(res.status).toBe(200);
+    await expect
+      .poll(() => page.locator('#device-panel').getAttribute('data-rev'), { timeout: 5000 })
+      .not.toBe(rev);
+    await page.waitForSelector('#device-panel:not([data-busy])');
+    expect(await visible()).toEqual(zoomed);
+    await page.locator('#timeline-fit').click();
+    await expect.poll(span).toBeGreaterThan(whole * 0.9);
+    expect(problems).toEqual([]);
+  });
+
   it('takes a screenshot that is not blank', async () => {
     const file = join(dir, 'dashboard.png');
     await page.mouse.move(0, 0);
@@ -213,6 +263,61 @@ describe('the live dashboard in headless Chromium', () => {
       copyFileSync(file, 'docs/img/dashboard.png');
       expect(statSync('docs/img/dashboard.png').size).toBeLessThan(300_000);
     }
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('the dashboard with a larger fleet', () => {
+  let s: RunningServe;
+  let browser: Browser | undefined;
+  let page: Page;
+  const problems: string[] = [];
+  const ids = async (): Promise<string[]> =>
+    page
+      .locator('#fleet-body tr')
+      .evaluateAll((rows) =>
+        rows.map((r) => (r as unknown as { dataset: { device: string } }).dataset.device),
+      );
+
+  beforeAll(async () => {
+    s = await startServe(io, { ...TEST_SERVE, scenario: undefined, devices: 120 });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1500, height: 1100 } });
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    await page.goto(`${s.controlUrl}/#pc-77`);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 15_000 });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await s?.close();
+  });
+
+  it('pages the fleet list, opens on the page of the chosen device, and finds devices by id', async () => {
+    expect(await page.locator('#fleet-count').innerText()).toBe('120 devices');
+    // The device named in the address is selected, on its page.
+    expect(await page.locator('#fleet-range').innerText()).toBe('51–100 of 120');
+    expect(await page.locator('#fleet-body tr.selected').getAttribute('data-device')).toBe('pc-77');
+    await page.locator('#fleet-pager button[data-page="1"]').click();
+    expect(await page.locator('#fleet-range').innerText()).toBe('101–120 of 120');
+    expect(await ids()).toHaveLength(20);
+    expect(await page.locator('#fleet-pager button[data-page="1"]').isDisabled()).toBe(true);
+    await page.locator('#fleet-pager button[data-page="-1"]').click();
+    await page.locator('#fleet-pager button[data-page="-1"]').click();
+    expect((await ids()).slice(0, 2)).toEqual(['pc-1', 'pc-2']);
+    await page.locator('#fleet-filter').fill('pc-11');
+    expect(await ids()).toEqual([
+      'pc-11',
+      ...Array.from({ length: 10 }, (_, i) => `pc-${110 + i}`),
+    ]);
+    expect(await page.locator('#fleet-pager').isHidden()).toBe(true);
+    await page.locator('#fleet-body tr[data-device="pc-113"]').click();
+    await expect
+      .poll(() => page.locator('#device-panel').getAttribute('data-device'))
+      .toBe('pc-113');
     expect(problems).toEqual([]);
   });
 });

@@ -402,7 +402,8 @@ describe('dmpush serve killed with SIGKILL and started again (system clock, buil
 
   it('runs timers that came due while it was stopped at once, in the order they fell due', async () => {
     const file = join(tempDir(), 'state.db');
-    const { args, process: first } = await provisionedFleet(file);
+    const { args, process: first, control } = await provisionedFleet(file);
+    const clock = (await (await fetch(`${control}/api/clock`)).json()) as { now: string };
     await first.kill();
     // Downtime across both devices' renewals, without waiting for it: the saved renewal instants
     // move into the past, the device whose timer ranks later falling due first.
@@ -421,7 +422,7 @@ describe('dmpush serve killed with SIGKILL and started again (system clock, buil
       string,
       string,
     ];
-    const now = Date.now();
+    const now = Date.parse(clock.now);
     const move = db.prepare(
       "UPDATE rows SET value = json_set(value, '$.timers.renewal.at', ?) WHERE kind = 'device' AND id = ?",
     );

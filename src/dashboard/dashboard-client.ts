@@ -18,6 +18,8 @@ export const DASHBOARD_JS = String.raw`(function () {
   };
   var REFRESH_MS = 400;
   var FEED_SIZE = 40;
+  /** Rows of the fleet list per page (a fleet of thousands stays quick to redraw). */
+  var PAGE_SIZE = 50;
   var state = {
     devices: {},
     order: [],
@@ -31,7 +33,11 @@ export const DASHBOARD_JS = String.raw`(function () {
     again: false,
     lastRefresh: 0,
     rev: 0,
-    ready: false
+    ready: false,
+    page: 0,
+    filter: '',
+    /** The window the user zoomed or panned the selected device's timeline to (kept on redraw). */
+    view: null
   };
 
   function $(id) {
@@ -74,8 +80,20 @@ export const DASHBOARD_JS = String.raw`(function () {
     state.devices[d.id] = d;
   }
 
+  /** The devices the filter lets through, in fleet order. */
+  function shown() {
+    var f = state.filter;
+    return f === '' ? state.order : state.order.filter(function (id) {
+      return id.toLowerCase().indexOf(f) >= 0;
+    });
+  }
+
   function renderFleet() {
-    var rows = state.order.map(function (id) {
+    var list = shown();
+    var pages = Math.max(1, Math.ceil(list.length / PAGE_SIZE));
+    if (state.page >= pages) state.page = pages - 1;
+    var first = state.page * PAGE_SIZE;
+    var rows = list.slice(first, first + PAGE_SIZE).map(function (id) {
       var d = state.devices[id];
       var b = d.battery;
       return (
@@ -92,6 +110,17 @@ export const DASHBOARD_JS = String.raw`(function () {
     });
     $('fleet-body').innerHTML = rows.join('');
     $('fleet-count').textContent = state.order.length + ' device' + (state.order.length === 1 ? '' : 's');
+    $('fleet-pager').hidden = list.length <= PAGE_SIZE;
+    $('fleet-range').textContent =
+      list.length === 0 ? 'none' : first + 1 + '–' + Math.min(first + PAGE_SIZE, list.length) + ' of ' + list.length;
+    $('fleet-pager').querySelector('[data-page="-1"]').disabled = state.page === 0;
+    $('fleet-pager').querySelector('[data-page="1"]').disabled = state.page >= pages - 1;
+  }
+
+  /** Turns to the page that holds the device (when the filter shows it). */
+  function pageOf(id) {
+    var at = shown().indexOf(id);
+    if (at >= 0) state.page = Math.floor(at / PAGE_SIZE);
   }
 
   function renderClock() {
@@ -185,6 +214,7 @@ export const DASHBOARD_JS = String.raw`(function () {
     next.className = 'timeline-next';
     box.appendChild(next);
     var old = state.timelines;
+    var id = state.selected;
     var swapped = false;
     var swap = function () {
       if (swapped) return;
@@ -194,6 +224,17 @@ export const DASHBOARD_JS = String.raw`(function () {
       });
       Array.prototype.slice.call(box.children).forEach(function (c) {
         if (c !== next) box.removeChild(c);
+      });
+      // A live redraw keeps the user's zoom; a new device starts with the whole timeline.
+      var view = state.view && state.view.device === id ? state.view : null;
+      // (render may report an empty report drawn before it returns its timelines)
+      (state.timelines === old ? [] : state.timelines).forEach(function (t) {
+        // Its own window, for "show all".
+        t.dmpushHome = t.getWindow();
+        if (view) t.setWindow(view.start, view.end, { animation: false });
+        t.on('rangechanged', function (p) {
+          if (p.byUser) state.view = { device: id, start: p.start.valueOf(), end: p.end.valueOf() };
+        });
       });
       next.className = '';
       done();
@@ -259,7 +300,9 @@ export const DASHBOARD_JS = String.raw`(function () {
 
   function select(id) {
     if (!state.devices[id]) return;
+    if (id !== state.selected) state.view = null;
     state.selected = id;
+    pageOf(id);
     if (location.hash !== '#' + id) history.replaceState(null, '', '#' + encodeURIComponent(id));
     $('device-panel').hidden = false;
     $('device-panel').setAttribute('data-device', id);
@@ -386,6 +429,26 @@ export const DASHBOARD_JS = String.raw`(function () {
     if (row) select(row.getAttribute('data-device'));
   });
 
+  $('fleet-pager').addEventListener('click', function (ev) {
+    var button = ev.target.closest('button[data-page]');
+    if (!button) return;
+    state.page = Math.max(0, state.page + Number(button.getAttribute('data-page')));
+    renderFleet();
+  });
+
+  $('fleet-filter').addEventListener('input', function (ev) {
+    state.filter = ev.target.value.trim().toLowerCase();
+    state.page = 0;
+    renderFleet();
+  });
+
+  $('timeline-fit').addEventListener('click', function () {
+    state.view = null;
+    state.timelines.forEach(function (t) {
+      if (t.dmpushHome) t.setWindow(t.dmpushHome.start, t.dmpushHome.end, { animation: false });
+    });
+  });
+
   // ---- live updates --------------------------------------------------------------------------
 
   function onMessage(msg) {
@@ -428,6 +491,17 @@ export const DASHBOARD_JS = String.raw`(function () {
     };
   }
 
+  // For scripting the page (and its tests): the selected device's drawn vis timelines and zoom.
+  window.dmpushDashboard = {
+    timelines: function () {
+      return state.timelines;
+    },
+    /** The window the user zoomed to, kept across live redraws; null for the whole timeline. */
+    view: function () {
+      return state.view;
+    }
+  };
+
   api('GET', '/api/clock')
     .then(function (c) {
       state.now = c.now;
@@ -464,6 +538,10 @@ table.grid th { white-space: nowrap; text-align: left; font-size: 11px; text-tra
 table.grid td { padding: 3px 5px; border-bottom: 1px solid #eef0f2; white-space: nowrap; }
 table.grid td.num { text-align: right; font-variant-numeric: tabular-nums; }
 #fleet-body tr { cursor: pointer; }
+.fleet-tools { display: flex; gap: 8px; align-items: center; justify-content: space-between; margin: 0 0 6px; }
+.fleet-tools input { flex: 1; min-width: 0; font: inherit; padding: 2px 6px; }
+#fleet-pager button, #timeline-fit { font: inherit; font-size: 12px; padding: 0 8px; cursor: pointer; }
+#timeline-fit { float: right; font-weight: normal; }
 #fleet-body tr:hover { background: #f3f6fa; }
 #fleet-body tr.selected { background: #e3ecf7; }
 #fleet-body td.id { font-weight: 600; }

@@ -61,6 +61,8 @@ ${inlineScript(lib.script)}
 <div class="layout">
 <aside>
 <section class="panel" id="fleet"><h2>Fleet <span class="count" id="fleet-count"></span></h2>
+<div class="fleet-tools"><input id="fleet-filter" type="search" placeholder="find a device by id" spellcheck="false" aria-label="find a device by id">
+<span id="fleet-pager" hidden><button type="button" data-page="-1" aria-label="previous page">‹</button> <span id="fleet-range"></span> <button type="button" data-page="1" aria-label="next page">›</button></span></div>
 <table class="grid"><thead><tr><th>Device</th><th>OS</th><th>Battery</th><th>Saver</th><th>WNS</th><th>Push/Status</th><th>Channel expiry</th></tr></thead>
 <tbody id="fleet-body"></tbody></table></section>
 <section class="panel"><h2>Live events</h2><ul id="feed"></ul></section>
@@ -73,7 +75,7 @@ ${inlineScript(lib.script)}
 <div class="controls">${CONTROLS}
 </div>
 </section>
-<section class="panel"><h2>Timeline</h2><div id="timeline"><noscript>The dashboard needs JavaScript.</noscript></div></section>
+<section class="panel"><h2>Timeline <button type="button" id="timeline-fit" title="show the whole timeline again (zoom: Ctrl + wheel)">show all</button></h2><div id="timeline"><noscript>The dashboard needs JavaScript.</noscript></div></section>
 <section class="panel"><h2>DM tree <span class="count" id="tree-count"></span></h2>
 <div class="tree-box"><table class="grid"><thead><tr><th>Node</th><th>Format</th><th>Access</th><th>Value</th></tr></thead>
 <tbody id="tree-body"></tbody></table></div></section>
