@@ -16,8 +16,8 @@
  * - the timeline and the emulator's journal, appended.
  *
  * When: every change marks its device (through the parts' `onChange` hooks); one transaction
- * writes the marked rows and new events after each burst of work (a microtask), and before any
- * HTTP answer is written, so what a client was told is on disk first.
+ * writes the marked rows and new events once per turn of the event loop, and before any HTTP
+ * answer is written or SyncML message sent, so what a peer was told is on disk first.
  *
  * @module
  */
@@ -461,7 +461,10 @@ export class DurableFleet implements EventSink {
   private schedule(): void {
     if (this.scheduled || !this.parts) return;
     this.scheduled = true;
-    queueMicrotask(() => {
+    // Once per turn of the event loop (not per microtask): I/O batching, not simulated time.
+    // Answers and SyncML messages never wait for it: they commit first (commit()).
+    // eslint-disable-next-line no-restricted-syntax
+    setImmediate(() => {
       this.scheduled = false;
       this.commit();
     });
