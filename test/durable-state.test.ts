@@ -4,6 +4,7 @@
  * SIGKILL and started again. Real sockets on 127.0.0.1, a real SQLite file; nothing sleeps.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -319,7 +320,7 @@ describe('dmpush serve --state: stop and start again (virtual clock)', () => {
 });
 
 describe('dmpush serve --state: refusals name what is wrong', () => {
-  it('another fleet in the file, a damaged row, --memory with --state', async () => {
+  it('another fleet in the file, a damaged row, a saved port taken, --memory with --state', async () => {
     const file = join(tempDir(), 'state.db');
     const s = await startServe(io, withState(file));
     await s.close();
@@ -334,6 +335,22 @@ describe('dmpush serve --state: refusals name what is wrong', () => {
     await expect(startServe(io, withState(file))).rejects.toThrow(
       /state\.db holds a fleet this dmpush cannot take back:\n {2}snapshot\.devices\[1\]\.power: expected an object, got 7/,
     );
+    // Port 0 takes the saved port again; when it is taken, the error says where it came from.
+    const other = join(tempDir(), 'state.db');
+    const first = await startServe(io, withState(other));
+    const wnsPort = new URL(first.wnsUrl).port;
+    await first.close();
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(Number(wnsPort), '127.0.0.1', resolve));
+    try {
+      await expect(startServe(io, withState(other))).rejects.toThrow(
+        new RegExp(
+          `cannot listen on 127\\.0\\.0\\.1:${wnsPort}: EADDRINUSE \\(the port saved in .*state\\.db: free it, or give another with --wns-port\\)`,
+        ),
+      );
+    } finally {
+      squatter.close();
+    }
     const { code, err } = await cli(['serve', '--memory', '--state', file]);
     expect(code).toBe(2);
     expect(err).toMatch(/--memory keeps no state: leave out --state, or --memory/);

@@ -44,11 +44,10 @@ export interface FleetIdentity {
   readonly clock: 'system' | 'virtual';
 }
 
-/** The ports a fleet's servers listened on. */
+/** The ports a fleet's servers listened on (the reference MDM server's does not matter). */
 export interface FleetPorts {
   readonly control: number;
   readonly wns: number;
-  readonly mdm: number;
 }
 
 /** A saved fleet, read back and checked (see {@link readSavedFleet}). */
@@ -213,7 +212,7 @@ const identitySchema = z
   })
   .strict();
 
-const portsSchema = z.object({ control: int, wns: int, mdm: int }).strict();
+const portsSchema = z.object({ control: int, wns: int }).strict();
 
 /** Parses one stored JSON text with `schema`; a problem names the file and where it is. */
 function parseStored<T>(file: string, where: string, text: string, schema: z.ZodType<T>): T {

@@ -181,7 +181,8 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
       logger.error({ error: error.message, file: stateFile }, 'state not saved'),
     );
   const timers = new TimerRestore();
-  // Port 0 (any) takes the saved port again: channel URIs name the emulator's address.
+  // Port 0 (any) takes the saved port again: channel URIs name the emulator's address, and
+  // scripts the control API's.
   const port = (given: number, previous: number | undefined): number =>
     given === 0 && previous !== undefined ? previous : given;
   const closers: Array<() => Promise<void> | void> = [() => durable?.close()];
@@ -189,6 +190,13 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
     for (const close of closers.reverse()) await close();
     if (clock instanceof SystemClock) clock.dispose();
   };
+  /** A listen error on a port taken from the state file says so. */
+  const savedPortHint = (e: unknown, given: number, flag: string): unknown =>
+    e instanceof UsageError && given === 0 && saved?.ports
+      ? new UsageError(
+          `${e.message} (the port saved in ${stateFile}: free it, or give another with ${flag})`,
+        )
+      : e;
   try {
     const wns = await startWns(
       { ...io, stdout: () => undefined },
@@ -205,7 +213,7 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
       logger.child({ part: 'wns' }),
       clock,
       durable ? { onChange: durable.wnsChanged, beforeReply: () => durable.commit() } : {},
-    );
+    ).catch((e: unknown) => Promise.reject(savedPortHint(e, o.wnsPort, '--wns-port')));
     closers.push(() => wns.close());
     if (saved?.emulator) {
       const e = saved.emulator;
@@ -230,7 +238,7 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
       const sender = app as WnsApp;
       reference = await startReferenceMdm({
         host: o.host,
-        port: port(o.mdmPort, saved?.ports?.mdm),
+        port: o.mdmPort,
         pfn,
         wns: { tokenUrl: `${wns.url}/accesstoken.srf`, sid: sender.sid, secret: sender.secret },
         clock,
@@ -301,6 +309,7 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
       onChange: durable?.deviceChanged,
     };
     const sink = new TeeSink(sinks);
+    let nextSeq = 0;
     if (saved?.simulation) {
       const snapshot = inSpecOrder(
         stateFile as string,
@@ -316,9 +325,7 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
           );
         throw e;
       }
-      // Every saved timer (devices, actions, cached notifications) in its saved order; on the
-      // system clock those due while dmpush was stopped run at once.
-      timers.replay(clock as OrderedClock, snapshot.nextSeq);
+      nextSeq = snapshot.nextSeq;
     } else {
       simulation = new Simulation(spec, sink, ports);
     }
@@ -332,14 +339,16 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
     });
     let controlUrl: string;
     let controlPort: number;
+    const wanted = port(o.port, saved?.ports?.control);
     try {
-      ({ url: controlUrl, port: controlPort } = await control.listen(
-        port(o.port, saved?.ports?.control),
-        o.host,
-      ));
+      ({ url: controlUrl, port: controlPort } = await control.listen(wanted, o.host));
     } catch (e) {
-      throw new UsageError(
-        `cannot listen on ${o.host}:${o.port}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      throw savedPortHint(
+        new UsageError(
+          `cannot listen on ${o.host}:${wanted}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        ),
+        o.port,
+        '--port',
       );
     }
     closers.push(() => control.close());
@@ -371,11 +380,14 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
       ports: {
         control: controlPort,
         wns: Number(new URL(wns.url).port),
-        mdm: reference ? Number(new URL(reference.url).port) : 0,
       },
     });
-    if (saved?.simulation) simulation.resume();
-    else simulation.start();
+    if (saved?.simulation) {
+      // Every saved timer (devices, actions, cached notifications) in its saved order; on the
+      // system clock those due while dmpush was stopped run at once, after the devices resume.
+      timers.replay(clock as OrderedClock, nextSeq);
+      simulation.resume();
+    } else simulation.start();
     return {
       controlUrl,
       wnsUrl: wns.url,
