@@ -213,7 +213,9 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
       logger.child({ part: 'wns' }),
       clock,
       durable ? { onChange: durable.wnsChanged, beforeReply: () => durable.commit() } : {},
-    ).catch((e: unknown) => Promise.reject(savedPortHint(e, o.wnsPort, '--wns-port')));
+    ).catch((e: unknown) => {
+      throw savedPortHint(e, o.wnsPort, '--wns-port');
+    });
     closers.push(() => wns.close());
     if (saved?.emulator) {
       const e = saved.emulator;
