@@ -98,6 +98,8 @@ describe('StateStore (SQLite, WAL)', () => {
     });
     expect(store.read().events).toEqual(['3', '4', '5']);
     expect(store.read().journal).toEqual(['2', '3']);
+    // A reader that keeps fewer loads fewer.
+    expect(store.read({ events: 2 }).events).toEqual(['4', '5']);
     store.close();
   });
 

@@ -50,6 +50,9 @@ export interface FleetPorts {
   readonly wns: number;
 }
 
+/** Events a restart reads back: what the live event log holds (`GET /api/events`). */
+export const EVENT_LOG_CAPACITY = 100_000;
+
 /** A saved fleet, read back and checked (see {@link readSavedFleet}). */
 export interface SavedFleet {
   /** When the fleet first started (scenario times count from it), epoch ms. */
@@ -246,9 +249,13 @@ const IDENTITY_FIELDS: readonly (keyof FleetIdentity)[] = [
  * Throws {@link StateFileError} when the file holds another fleet (naming each difference) or
  * damaged data (naming where).
  */
-export function readSavedFleet(store: StateStore, identity: FleetIdentity): SavedFleet | null {
+export function readSavedFleet(
+  store: StateStore,
+  identity: FleetIdentity,
+  limits: { readonly events: number } = { events: EVENT_LOG_CAPACITY },
+): SavedFleet | null {
   const file = store.file;
-  const saved = store.read();
+  const saved = store.read(limits);
   const fleetText = saved.meta.get('fleet');
   if (fleetText === undefined) return null;
   const fleet = parseStored(file, 'meta "fleet"', fleetText, identitySchema);

@@ -156,8 +156,11 @@ export class StateStore {
     this.write(changes);
   }
 
-  /** Everything the file holds (the newest events and journal entries within the limits). */
-  read(): StoredState {
+  /**
+   * Everything the file holds: the newest events and journal entries within the store's limits,
+   * or within `limits` when smaller (a reader that keeps fewer need not load more).
+   */
+  read(limits: Partial<StoreLimits> = {}): StoredState {
     const meta = new Map<string, string>();
     for (const r of this.db.prepare('SELECT key, value FROM meta').all() as {
       key: string;
@@ -185,8 +188,8 @@ export class StateStore {
     return {
       meta,
       rows,
-      events: newest('events', this.limits.events),
-      journal: newest('journal', this.limits.journal),
+      events: newest('events', Math.min(limits.events ?? Infinity, this.limits.events)),
+      journal: newest('journal', Math.min(limits.journal ?? Infinity, this.limits.journal)),
     };
   }
 

@@ -16,6 +16,7 @@ import { Simulation, type SimulationPorts } from '../../core/simulation.js';
 import { TimerRestore } from '../../core/snapshot.js';
 import {
   DurableFleet,
+  EVENT_LOG_CAPACITY,
   inSpecOrder,
   readSavedFleet,
   type FleetIdentity,
@@ -260,7 +261,7 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
       },
       { seed: o.seed },
     );
-    const events = new EventLog();
+    const events = new EventLog(EVENT_LOG_CAPACITY);
     for (const event of saved?.events ?? []) events.emit(event);
     // Read at scrape time (simulation is set below, before the control API listens).
     let simulation: Simulation | null = null;
