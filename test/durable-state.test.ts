@@ -4,12 +4,14 @@
  * SIGKILL and started again. Real sockets on 127.0.0.1, a real SQLite file; nothing sleeps.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StateFileError, StateStore } from '../src/adapters/state/state-store.js';
+import { DurableFleet } from '../src/adapters/state/durable-fleet.js';
 import { startServe, type RunningServe, type ServeOptions } from '../src/cli/commands/serve.js';
 import type { CliIo } from '../src/cli/io.js';
 import { Simulation } from '../src/core/simulation.js';
@@ -20,7 +22,7 @@ import { VirtualClock } from '../src/core/time/virtual-clock.js';
 import { loadScenario } from '../src/scenario/load.js';
 import { cli, ensureBuilt, startProcess } from './helpers/cli.js';
 import { fixture } from './helpers/run-scenario.js';
-import { api, TEST_SERVE, type Api, type DeviceJson } from './helpers/serve.js';
+import { api, fresh, TEST_SERVE, type Api, type DeviceJson } from './helpers/serve.js';
 
 const io: CliIo = {
   stdout: () => undefined,
@@ -118,6 +120,33 @@ describe('StateStore (SQLite, WAL)', () => {
     writeFileSync(junk, 'not a database '.repeat(200));
     expect(() => StateStore.open(junk)).toThrow(/junk\.db is not a dmpush state file/);
 
+    // Somebody else's database: refused, left as it was, and not kept locked.
+    const app = join(dir, 'app.db');
+    const appDb = new Database(app);
+    appDb.exec('CREATE TABLE users (id INTEGER)');
+    appDb.close();
+    expect(() => StateStore.open(app)).toThrow(
+      /app\.db is an SQLite database but not a dmpush state file \(tables users\)/,
+    );
+    const look = new Database(app);
+    expect(
+      (
+        look.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as {
+          name: string;
+        }[]
+      ).map((t) => t.name),
+    ).toEqual(['users']);
+    look.exec('INSERT INTO users VALUES (1)');
+    look.close();
+    const shaped = join(dir, 'shaped.db');
+    const shapedDb = new Database(shaped);
+    shapedDb.exec('CREATE TABLE meta (name TEXT, v TEXT)');
+    shapedDb.close();
+    expect(() => StateStore.open(shaped)).toThrow(
+      /shaped\.db is an SQLite database but not a dmpush state file \(its meta table/,
+    );
+    expect(() => StateStore.open(shaped)).toThrow(/not a dmpush state file/);
+
     const other = join(dir, 'other.db');
     const db = new Database(other);
     db.exec(
@@ -127,6 +156,33 @@ describe('StateStore (SQLite, WAL)', () => {
     expect(() => StateStore.open(other)).toThrow(
       /other\.db: state format 99, this dmpush reads format 1/,
     );
+  });
+});
+
+describe('DurableFleet when the store fails', () => {
+  it('reports the failure (once, then every 100th), keeps what was pending, and says so', () => {
+    const store = StateStore.open(join(tempDir(), 'state.db'));
+    const errors: string[] = [];
+    const fleet = new DurableFleet(
+      store,
+      {
+        seed: 1,
+        scenario: 'built-in',
+        scenarioSha256: 'x',
+        devices: 0,
+        pfn: null,
+        clock: 'virtual',
+        start: 0,
+      },
+      (e) => errors.push(e.message),
+    );
+    fleet.emit({ time: 0, device: null, type: 'wns.pfn-blocked', pfn: 'A.B_c' });
+    expect(fleet.commit()).toBe(true);
+    store.close();
+    fleet.emit({ time: 1, device: null, type: 'wns.pfn-unblocked', pfn: 'A.B_c' });
+    for (let i = 0; i < 150; i++) expect(fleet.commit()).toBe(false);
+    expect(errors).toHaveLength(2);
+    expect(errors[0]).toMatch(/not open/);
   });
 });
 
@@ -146,6 +202,38 @@ describe('restoring after downtime: timers that came due meanwhile', () => {
     expect(clock.nextSeq).toBe(12);
     clock.runUntil(3000);
     expect(ran).toEqual(['late-a', 'late-b', 'late-c', 'ahead-1', 'ahead-2']);
+  });
+
+  it('a repeating scenario action missed while stopped runs once, then on its schedule', () => {
+    const spec = loadScenario(
+      [
+        'seed: 3',
+        'start: 2026-01-01T00:00:00Z',
+        'duration: P30D',
+        'devices:',
+        '  - id: laptop',
+        '    os: "1607"',
+        '    battery: { level: 90, charging: true }',
+        'events:',
+        '  - at: PT1H',
+        '    every: PT1H',
+        '    device: laptop',
+        '    reboot: true',
+      ].join('\n'),
+      {},
+      'inline.yaml',
+    );
+    const first = new Simulation(spec, new MemorySink());
+    first.run(spec.start + DAY + 30 * 60_000);
+    const data = JSON.parse(JSON.stringify(first.snapshot())) as unknown;
+    const later = spec.start + 8 * DAY + 10 * 60_000;
+    const clock = new VirtualClock({ start: later });
+    const sink = new MemorySink();
+    Simulation.restore(spec, data, sink, { clock });
+    clock.runUntil(later + 3 * 3_600_000);
+    const reboots = sink.events.filter((e) => e.type === 'device.rebooted').map((e) => e.time);
+    // One for the 7 days missed, then the hourly schedule (8 d 1 h, 8 d 2 h, 8 d 3 h).
+    expect(reboots).toEqual([later, ...[1, 2, 3].map((h) => spec.start + 8 * DAY + h * 3_600_000)]);
   });
 
   it('a device restored 35 days later renews at once (its renewal fell due before its expiry)', () => {
@@ -220,7 +308,7 @@ describe('dmpush serve --state: stop and start again (virtual clock)', () => {
     const app = readFileSync(fixture('fixtures/apps/demo.yaml'), 'utf8');
     const [, sid] = /sid: (\S+)/.exec(app) as unknown as [string, string];
     const [, secret] = /secret: (\S+)/.exec(app) as unknown as [string, string];
-    const res = await fetch(`${wnsUrl}/accesstoken.srf`, {
+    const res = await fresh(`${wnsUrl}/accesstoken.srf`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({
@@ -233,7 +321,7 @@ describe('dmpush serve --state: stop and start again (virtual clock)', () => {
     token = ((await res.json()) as { access_token: string }).access_token;
     before = (await a.json<DeviceJson[]>('GET', '/api/devices')).body;
     eventsBefore = (await a.json<unknown[]>('GET', '/api/events')).body;
-    journalBefore = (await (await fetch(`${wnsUrl}/_sim/journal`)).json()) as Journal;
+    journalBefore = (await (await fresh(`${wnsUrl}/_sim/journal`)).json()) as Journal;
     const sim = a.s.simulation;
     live = {
       devices: new Map(sim.deviceIds().map((id) => [id, JSON.stringify(sim.saveDevice(id))])),
@@ -284,14 +372,14 @@ describe('dmpush serve --state: stop and start again (virtual clock)', () => {
   it('keeps the timeline and the WNS journal', async () => {
     const events = (await a.json<unknown[]>('GET', '/api/events')).body;
     expect(events.slice(0, eventsBefore.length)).toEqual(eventsBefore);
-    const journal = (await (await fetch(`${wnsUrl}/_sim/journal`)).json()) as Journal;
+    const journal = (await (await fresh(`${wnsUrl}/_sim/journal`)).json()) as Journal;
     expect(journal.slice(0, journalBefore.length)).toEqual(journalBefore);
     expect(journalBefore.some((e) => e.op === 'notify')).toBe(true);
   });
 
   it('accepts a token issued before the restart', async () => {
     const laptop = before.find((d) => d.id === 'laptop') as DeviceJson;
-    const res = await fetch(laptop.channelUri as string, {
+    const res = await fresh(laptop.channelUri as string, {
       method: 'POST',
       headers: {
         authorization: `Bearer ${token}`,
@@ -319,6 +407,39 @@ describe('dmpush serve --state: stop and start again (virtual clock)', () => {
     expect(requests.map((e) => e.time)).toContain(laptop.nextRenewalAt);
     expect(tablet.channelUri).not.toBeNull();
   });
+});
+
+describe('dmpush serve --state: a reset, and a fleet past its scenario end', () => {
+  it('a WNS reset empties the saved journal too; a fleet run past its duration comes back', async () => {
+    const file = join(tempDir(), 'state.db');
+    let a = api(await startServe(io, withState(file)));
+    await a.advance('PT1H');
+    expect((await a.json('POST', '/api/devices/laptop/push', {})).status).toBe(200);
+    const journal = async (): Promise<Journal> =>
+      (await (await fresh(`${a.s.wnsUrl}/_sim/journal`)).json()) as Journal;
+    expect((await journal()).length).toBeGreaterThan(0);
+    expect((await fresh(`${a.s.wnsUrl}/_sim/reset`, { method: 'POST' })).status).toBe(204);
+    expect(await journal()).toEqual([]);
+    // The e2e scenario lasts 60 days; the live fleet goes on past it.
+    await a.advance('P61D');
+    const before = await a.device('laptop');
+    await a.s.close();
+    a = api(await startServe(io, withState(file)));
+    try {
+      expect(a.s.restored).toBe(true);
+      expect((await journal()).every((e) => e.op !== 'token' || e.seq > 0)).toBe(true);
+      const after = await a.device('laptop');
+      expect(after.channelUri).toBe(before.channelUri);
+      expect(after.nextRenewalAt).toBe(before.nextRenewalAt);
+    } finally {
+      await a.s.close();
+    }
+    const db = new Database(file, { readonly: true });
+    const firstSeq = db.prepare('SELECT min(seq) AS s FROM journal').get() as { s: number | null };
+    db.close();
+    // Nothing of before the reset came back: the stored journal starts after it.
+    expect(firstSeq.s === null || firstSeq.s > 1).toBe(true);
+  }, 60_000);
 });
 
 describe('dmpush serve --state: refusals name what is wrong', () => {
@@ -380,13 +501,13 @@ describe('dmpush serve killed with SIGKILL and started again (system clock, buil
     const file = join(tempDir(), 'state.db');
     const { args, process: first, control, wns } = await provisionedFleet(file);
     const devices = async (): Promise<DeviceJson[]> =>
-      (await (await fetch(`${control}/api/devices`)).json()) as DeviceJson[];
+      (await (await fresh(`${control}/api/devices`)).json()) as DeviceJson[];
     const before = await devices();
     expect(before.every((d) => d.channelUri !== null)).toBe(true);
-    const events = (await (await fetch(`${control}/api/events`)).json()) as unknown[];
-    const journal = (await (await fetch(`${wns}/_sim/journal`)).json()) as Journal;
+    const events = (await (await fresh(`${control}/api/events`)).json()) as unknown[];
+    const journal = (await (await fresh(`${wns}/_sim/journal`)).json()) as Journal;
     // Acknowledged, then killed at once.
-    const patched = await fetch(`${control}/api/devices/pc-2`, {
+    const patched = await fresh(`${control}/api/devices/pc-2`, {
       method: 'PATCH',
       body: JSON.stringify({ battery: { level: 42, charging: true } }),
     });
@@ -407,22 +528,61 @@ describe('dmpush serve killed with SIGKILL and started again (system clock, buil
       const pc2 = after.find((d) => d.id === 'pc-2') as DeviceJson;
       expect(pc2.battery).toMatchObject({ charging: true });
       expect(pc2.battery.level).toBeGreaterThanOrEqual(42);
-      const eventsAfter = (await (await fetch(`${control}/api/events`)).json()) as unknown[];
+      const eventsAfter = (await (await fresh(`${control}/api/events`)).json()) as unknown[];
       expect(eventsAfter.slice(0, events.length)).toEqual(events);
       expect(eventsAfter).toContainEqual(
         expect.objectContaining({ device: 'pc-2', type: 'power.changed', level: 42 }),
       );
-      const journalAfter = (await (await fetch(`${wns}/_sim/journal`)).json()) as Journal;
+      const journalAfter = (await (await fresh(`${wns}/_sim/journal`)).json()) as Journal;
       expect(journalAfter.slice(0, journal.length)).toEqual(journal);
     } finally {
       expect(await second.stop()).toBe(0);
     }
   }, 60_000);
 
+  it('killed during a session: the saved device still has its next poll, and the session fails on restart', async () => {
+    // A management server that takes every request and never answers.
+    const hung: ServerResponse[] = [];
+    const server = createServer((_req, res) => void hung.push(res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const file = join(tempDir(), 'state.db');
+    const args = ['serve', '--devices', '1', '--port', '0', '--state', file, '--mdm-url', url];
+    try {
+      const first = await startProcess(args, /control API: +(\S+)\/api\/devices/);
+      await first.waitFor(/OMA-DM session starts \(poll\)/);
+      // An answer of the control API: what it shows is saved.
+      const control = (first.match as unknown as [string, string])[1];
+      const shown = (await (await fresh(`${control}/api/devices/pc-1`)).json()) as {
+        sessionRunning: boolean;
+      };
+      expect(shown.sessionRunning).toBe(true);
+      await first.kill();
+      const db = new Database(file, { readonly: true });
+      const row = db
+        .prepare("SELECT value FROM rows WHERE kind = 'device' AND id = 'pc-1'")
+        .get() as {
+        value: string;
+      };
+      db.close();
+      const state = JSON.parse(row.value) as {
+        sessionRunning: string | null;
+        timers: { poll: { at: number } | null };
+      };
+      expect(state.sessionRunning).toBe('poll');
+      expect(state.timers.poll).not.toBeNull();
+      const second = await startProcess(args, /OMA-DM session failed \(poll\): restart/);
+      expect(await second.stop()).toBe(0);
+    } finally {
+      for (const res of hung) res.destroy();
+      server.close();
+    }
+  }, 60_000);
+
   it('runs timers that came due while it was stopped at once, in the order they fell due', async () => {
     const file = join(tempDir(), 'state.db');
     const { args, process: first, control } = await provisionedFleet(file);
-    const clock = (await (await fetch(`${control}/api/clock`)).json()) as { now: string };
+    const clock = (await (await fresh(`${control}/api/clock`)).json()) as { now: string };
     await first.kill();
     // Downtime across both devices' renewals, without waiting for it: the saved renewal instants
     // move into the past, the device whose timer ranks later falling due first.

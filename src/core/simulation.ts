@@ -9,6 +9,7 @@ import {
   type DeviceState,
   SNAPSHOT_VERSION,
   TimerRestore,
+  timerSnapshots,
   type SimulationSnapshot,
   type TimerSnapshot,
 } from './snapshot.js';
@@ -185,10 +186,8 @@ export class Simulation {
   }
 
   /** A pending timer's instant and rank on this simulation's clock (null: ran or cancelled). */
-  readonly timerOf = (t: Timer | null): TimerSnapshot | null => {
-    const seq = this.orderedClock().orderOf(t);
-    return seq === null || t === null ? null : { at: t.at, seq };
-  };
+  readonly timerOf = (t: Timer | null): TimerSnapshot | null =>
+    timerSnapshots(this.orderedClock())(t);
 
   private orderedClock(): OrderedClock {
     const clock = this.clock;
@@ -215,7 +214,9 @@ export class Simulation {
       // A clock that went on while the process was stopped: timers due meanwhile run on start.
       overdue: ports.clock !== undefined && ports.clock.now() > num(snapshot, 'now'),
     });
-    if (data.now < spec.start || data.now > spec.end)
+    // A live fleet may run past its scenario's end (the system clock goes on): only a virtual
+    // restore of a scenario run must stay within it.
+    if (data.now < spec.start || (ports.clock === undefined && data.now > spec.end))
       throw new ValidationError([
         `snapshot.now: expected an instant between the spec's start and end, got ${data.now}`,
       ]);
@@ -305,8 +306,16 @@ export class Simulation {
     this.actionTimers[index] = this.clock.schedule(at, () => {
       this.actionTimers[index] = null;
       this.perform(a.action);
-      const next = a.repeat?.(at);
-      if (next != null && next > at) this.scheduleAction(index, next);
+      // Occurrences missed while the process was stopped (a restore after downtime) are not
+      // replayed one by one: this run stands for them, the next is the first still ahead.
+      const now = this.clock.now();
+      let previous = at;
+      let next = a.repeat?.(at) ?? null;
+      while (next !== null && next > previous && next < now) {
+        previous = next;
+        next = a.repeat?.(next) ?? null;
+      }
+      if (next !== null && next > previous) this.scheduleAction(index, next);
     });
   }
 

@@ -17,7 +17,7 @@ import type { DataSenseState } from './device/data-sense.js';
 import type { NetworkConfig } from './device/network.js';
 import type { PowerState } from './device/power.js';
 import { ValidationError } from './errors.js';
-import type { OrderedClock } from './time/clock.js';
+import type { OrderedClock, Timer } from './time/clock.js';
 import type { DmTreeState } from './dm/dm-tree.js';
 import type { ChannelRequestReason, SessionTrigger } from './timeline/events.js';
 
@@ -34,6 +34,14 @@ export interface TimerSnapshot {
 
 /** Re-arms one saved timer: called by a restore, in the original clock order, with `rearm`. */
 export type ArmTimer = (timer: TimerSnapshot, rearm: () => void) => void;
+
+/** A function giving a pending timer's instant and rank on `clock` (null: ran or cancelled). */
+export function timerSnapshots(clock: OrderedClock): (t: Timer | null) => TimerSnapshot | null {
+  return (t) => {
+    const seq = clock.orderOf(t);
+    return seq === null || t === null ? null : { at: t.at, seq };
+  };
+}
 
 /**
  * Collects the timers a restore re-arms (from any number of parts: devices, the cloud, the

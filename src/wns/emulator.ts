@@ -17,9 +17,13 @@ import type { Clock } from '../core/time/clock.js';
 import { RENEWAL_TIMING } from '../core/dmclient/renewal-policy.js';
 import type { EventSink } from '../core/timeline/events.js';
 import { Ring } from '../core/util/ring.js';
+import { ValidationError } from '../core/errors.js';
 
 /** Deliveries an inbox keeps (the newest; bounded like the journal). */
 export const INBOX_CAPACITY = 10_000;
+
+/** Deliveries of an inbox that durable state keeps across a restart (the newest). */
+export const SAVED_INBOX_ITEMS = 1_000;
 
 interface Inbox {
   readonly items: Ring<InboxItem>;
@@ -213,7 +217,9 @@ export class WnsEmulator {
     const inbox = this.inboxes.get(id);
     return {
       wns,
-      inbox: inbox ? { items: inbox.items.toArray(), delivered: inbox.delivered } : null,
+      inbox: inbox
+        ? { items: inbox.items.toArray().slice(-SAVED_INBOX_ITEMS), delivered: inbox.delivered }
+        : null,
     };
   }
 
@@ -229,7 +235,17 @@ export class WnsEmulator {
     journal: readonly JournalEntry[],
     arm: ArmTimer,
   ): void {
-    for (const app of globals.apps) if (!this.apps.has(app.pfn)) this.apps.add(app);
+    for (const app of globals.apps) {
+      if (this.apps.has(app.pfn)) continue;
+      try {
+        this.apps.add(app);
+      } catch (e) {
+        if (!(e instanceof ValidationError)) throw e;
+        throw new ValidationError(
+          e.issues.map((i) => `saved app ${app.pfn}: ${i} (by the apps file)`),
+        );
+      }
+    }
     this.tokens.load(globals.tokens);
     this.service.loadState(globals.service);
     this.service.journal.load(journal);

@@ -57,10 +57,18 @@ export interface Api {
   events(query?: string): Promise<EventJson[]>;
 }
 
+/**
+ * `fetch` on a connection of its own (`Connection: close`): a serve restarted on the same port
+ * must not get a kept-alive socket of the one before, which the client may not yet know is gone.
+ */
+export function fresh(url: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(url, { ...init, headers: { ...(init.headers as object), connection: 'close' } });
+}
+
 /** fetch helpers for a running serve's control API. */
 export function api(s: RunningServe): Api {
   const json = async <T>(method: string, path: string, body?: unknown): Promise<Reply<T>> => {
-    const res = await fetch(`${s.controlUrl}${path}`, {
+    const res = await fresh(`${s.controlUrl}${path}`, {
       method,
       body: body === undefined ? undefined : JSON.stringify(body),
     });

@@ -140,21 +140,22 @@ export interface Replier {
 /**
  * The answer writers with `beforeReply` run just before any answer is written (durable state
  * commits there, so nothing a client was told happened is lost if the process dies right after).
+ * When `beforeReply` throws, the client gets 503 with its message (and `Retry-After: 1`) instead.
  */
 export function replier(beforeReply?: () => void): Replier {
   if (!beforeReply) return { send, sendJson, sendError };
+  const ready = (res: ServerResponse): boolean => {
+    try {
+      beforeReply();
+      return true;
+    } catch (e) {
+      sendError(res, 503, (e as Error).message, { 'retry-after': '1' });
+      return false;
+    }
+  };
   return {
-    send: (...args) => {
-      beforeReply();
-      send(...args);
-    },
-    sendJson: (...args) => {
-      beforeReply();
-      sendJson(...args);
-    },
-    sendError: (...args) => {
-      beforeReply();
-      sendError(...args);
-    },
+    send: (res, ...rest) => void (ready(res) && send(res, ...rest)),
+    sendJson: (res, ...rest) => void (ready(res) && sendJson(res, ...rest)),
+    sendError: (res, ...rest) => void (ready(res) && sendError(res, ...rest)),
   };
 }

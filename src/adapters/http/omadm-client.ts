@@ -26,8 +26,8 @@ export interface OmaDmHttpClientOptions {
   /** Aborts a request from outside (tests use it to end a request to a server that hangs). */
   readonly signal?: () => AbortSignal | undefined;
   /**
-   * Called just before each message is sent (durable state commits there: the Statuses a
-   * message carries tell the server that the device's tree changed).
+   * Called just before each message that answers the server's commands is sent (durable state
+   * commits there: its Statuses tell the server that the device's tree changed).
    */
   readonly beforeSend?: () => void;
 }
@@ -99,14 +99,17 @@ export class OmaDmHttpClient implements MdmTransport {
       return;
     }
     let throttled = 0;
-    const exchange = (message: SyncMLMessage): void => {
-      this.options.beforeSend?.();
+    const exchange = (message: SyncMLMessage, answers: boolean): void => {
+      // Only a message that answers the server's commands acknowledges changes; package 1 goes
+      // out from inside the device's own step (requestSession), where a commit would catch it
+      // half done.
+      if (answers) this.options.beforeSend?.();
       void this.post(serializeSyncML(message)).then((reply) => {
         if (reply.kind === 'error') return done({ ok: false, reason: reply.reason });
         if (reply.kind === 'throttled') {
           if (++throttled > this.maxThrottleRetries)
             return done({ ok: false, reason: `throttled (429) ${throttled} times` });
-          this.options.clock.after(reply.retryAfterMs, () => exchange(message));
+          this.options.clock.after(reply.retryAfterMs, () => exchange(message, answers));
           return;
         }
         let step: SessionStep;
@@ -119,12 +122,12 @@ export class OmaDmHttpClient implements MdmTransport {
               : `internal error: ${(error as Error).message}`;
           return done({ ok: false, reason });
         }
-        if (step.kind === 'send') exchange(step.message);
+        if (step.kind === 'send') exchange(step.message, true);
         else if (step.kind === 'done') done({ ok: true });
         else done({ ok: false, reason: step.reason });
       });
     };
-    exchange(first);
+    exchange(first, false);
   }
 
   /** Closes idle keep-alive connections. */

@@ -22,7 +22,8 @@
  * @module
  */
 import { z } from 'zod';
-import type { SimulationSnapshot } from '../../core/snapshot.js';
+import { timerSnapshots, type SimulationSnapshot } from '../../core/snapshot.js';
+import { isOrdered } from '../../core/time/clock.js';
 import type { Simulation } from '../../core/simulation.js';
 import type { EventSink, TimelineEvent } from '../../core/timeline/events.js';
 import type { JournalEntry } from '../../core/wns/journal.js';
@@ -235,9 +236,9 @@ function parseStored<T>(file: string, where: string, text: string, schema: z.Zod
   return result.data;
 }
 
+/** What must match (the scenario is compared by content: its path may be written another way). */
 const IDENTITY_FIELDS: readonly (keyof FleetIdentity)[] = [
   'seed',
-  'scenario',
   'scenarioSha256',
   'devices',
   'pfn',
@@ -259,8 +260,10 @@ export function readSavedFleet(
   const fleetText = saved.meta.get('fleet');
   if (fleetText === undefined) return null;
   const fleet = parseStored(file, 'meta "fleet"', fleetText, identitySchema);
-  const differences = IDENTITY_FIELDS.filter((k) => fleet[k] !== identity[k]).map(
-    (k) => `${k} ${JSON.stringify(fleet[k])} (now ${JSON.stringify(identity[k])})`,
+  const differences = IDENTITY_FIELDS.filter((k) => fleet[k] !== identity[k]).map((k) =>
+    k === 'scenarioSha256'
+      ? `scenario ${fleet.scenario} (now ${identity.scenario}, ${fleet.scenario === identity.scenario ? 'changed since' : 'another file'})`
+      : `${k} ${JSON.stringify(fleet[k])} (now ${JSON.stringify(identity[k])})`,
   );
   if (differences.length > 0)
     throw new StateFileError(
@@ -285,6 +288,10 @@ export function readSavedFleet(
     simulation = { ...globals, devices } as unknown as SimulationSnapshot;
   }
   const wnsText = saved.meta.get('wns');
+  if (simText !== undefined && wnsText === undefined)
+    throw new StateFileError(
+      `${file}: the devices are saved but not the WNS emulator: the file is damaged`,
+    );
   return {
     start: fleet.start,
     ports:
@@ -333,39 +340,48 @@ export function inSpecOrder(
   };
 }
 
-/** The live parts whose state is saved. */
+/** The live parts whose state is saved; each is attached as soon as it exists. */
 export interface FleetParts {
   readonly simulation: Simulation;
   readonly emulator: WnsEmulator;
-  /** The reference MDM server, when it runs. */
+  /** The reference MDM server; null when the user's server runs (its old records are dropped). */
   readonly reference: ReferenceMdm | null;
-  readonly ports: FleetPorts;
+  readonly ports: Partial<FleetPorts>;
 }
+
+/** How often a failing store is reported (once, then every this many failed commits). */
+const REPORT_EVERY = 100;
 
 /**
  * Saves a live fleet into a {@link StateStore} as it changes. Give its hooks to the parts
- * ({@link deviceChanged}, {@link wnsChanged}, {@link mdmChanged}, {@link journalAdded}) and use it
- * as an event sink; {@link attach} the parts once they exist; call {@link commit} before
- * answering a client. Nothing is written before {@link attach}.
+ * ({@link deviceChanged}, {@link wnsChanged}, {@link wnsRequest}, {@link mdmChanged},
+ * {@link journalAdded}, {@link journalCleared}) and use it as an event sink; {@link attach} each
+ * part as soon as it exists (a part is written from then on); call {@link commit} before
+ * answering a client.
  */
 export class DurableFleet implements EventSink {
-  private parts: FleetParts | null = null;
+  private parts: { -readonly [K in keyof FleetParts]?: FleetParts[K] } = {};
   private readonly devices = new Set<string>();
   private readonly wns = new Set<string>();
   private wnsAll = false;
+  /** The emulator's apps, tokens or service state may have changed (a request to it). */
+  private wnsGlobals = false;
   private readonly mdm = new Set<string>();
+  private mdmCleared = false;
+  private journalClear = false;
   private events: string[] = [];
   private journal: { seq: number; value: string }[] = [];
   private readonly written = new Map<string, string>();
   private scheduled = false;
   private closed = false;
+  private failures = 0;
   /** Commits made (for tests and metrics). */
   commits = 0;
 
   constructor(
     private readonly store: StateStore,
     private readonly identity: FleetIdentity & { readonly start: number },
-    /** Told when a commit fails (the fleet goes on in memory). */
+    /** Told when a commit fails (once, then every 100th failure; the fleet goes on in memory). */
     private readonly onError: (error: Error) => void = () => undefined,
   ) {}
 
@@ -375,9 +391,16 @@ export class DurableFleet implements EventSink {
   };
 
   readonly wnsChanged = (id: string | null): void => {
-    if (id === null) this.wnsAll = true;
-    else this.wns.add(id);
+    if (id === null) {
+      this.wnsAll = true;
+      this.wnsGlobals = true;
+    } else this.wns.add(id);
     this.schedule();
+  };
+
+  /** A request to the WNS emulator was handled (tokens, apps, ids or faults may have changed). */
+  readonly wnsRequest = (): void => {
+    this.wnsGlobals = true;
   };
 
   readonly mdmChanged = (id: string): void => {
@@ -390,70 +413,102 @@ export class DurableFleet implements EventSink {
     this.schedule();
   };
 
+  /** The journal was emptied (`POST /_sim/reset`): the stored one is emptied too. */
+  readonly journalCleared = (): void => {
+    this.journalClear = true;
+    this.journal = [];
+    this.schedule();
+  };
+
   emit(event: TimelineEvent): void {
     this.events.push(JSON.stringify(event));
     this.schedule();
   }
 
   /** Starts saving `parts` (everything they hold is written by the next commit). */
-  attach(parts: FleetParts): void {
-    this.parts = parts;
-    for (const id of parts.simulation.deviceIds()) this.devices.add(id);
-    this.wnsAll = true;
-    for (const r of parts.reference?.devices() ?? []) this.mdm.add(r.deviceId);
+  attach(parts: Partial<FleetParts>): void {
+    if (parts.simulation) for (const id of parts.simulation.deviceIds()) this.devices.add(id);
+    if (parts.emulator) {
+      this.wnsAll = true;
+      this.wnsGlobals = true;
+    }
+    if (parts.reference) for (const r of parts.reference.devices()) this.mdm.add(r.deviceId);
+    if (parts.reference === null) this.mdmCleared = true;
+    if (parts.ports) parts = { ...parts, ports: { ...this.parts.ports, ...parts.ports } };
+    this.parts = { ...this.parts, ...parts };
     this.schedule();
   }
 
   /**
-   * Writes what changed since the last commit in one transaction. Cheap when nothing did. A
-   * failed write (disk full…) is reported to `onError` and retried at the next commit.
+   * Writes what changed since the last commit in one transaction (nothing when nothing did).
+   * Returns false when the write failed (disk full…): that is reported to `onError`, and what
+   * was pending is tried again at the next commit.
    */
-  commit(): void {
-    const parts = this.parts;
-    if (!parts || this.closed) return;
+  commit(): boolean {
+    const { simulation, emulator, reference, ports } = this.parts;
+    if (this.closed) return true;
     const meta: [string, string][] = [];
     const put = (key: string, value: unknown): void => {
       const text = JSON.stringify(value);
       if (this.written.get(key) !== text) meta.push([key, text]);
     };
     put('fleet', this.identity);
-    put('ports', parts.ports);
-    put('simulation', parts.simulation.saveGlobals());
-    put('wns', parts.emulator.saveGlobals());
+    if (ports?.control !== undefined && ports.wns !== undefined) put('ports', ports);
     const rows: RowChange[] = [];
-    for (const id of this.devices)
-      rows.push({ kind: 'device', id, value: JSON.stringify(parts.simulation.saveDevice(id)) });
-    const timer = parts.simulation.timerOf;
-    const wnsIds = this.wnsAll ? parts.emulator.deviceIds() : this.wns;
-    for (const id of wnsIds) {
-      const saved = parts.emulator.saveDevice(id, timer);
-      rows.push({ kind: 'wns', id, value: saved && JSON.stringify(saved) });
+    if (simulation) {
+      put('simulation', simulation.saveGlobals());
+      for (const id of this.devices)
+        rows.push({ kind: 'device', id, value: JSON.stringify(simulation.saveDevice(id)) });
     }
-    for (const id of this.mdm) {
-      const record = parts.reference?.device(id);
-      rows.push({ kind: 'mdm', id, value: record ? JSON.stringify(record) : null });
+    const clearKinds: string[] = [];
+    if (emulator) {
+      if (this.wnsGlobals) put('wns', emulator.saveGlobals());
+      const clock = emulator.clock;
+      if (!isOrdered(clock)) throw new Error('durable state needs a clock that ranks its timers');
+      const timer = timerSnapshots(clock);
+      const wnsIds = this.wnsAll ? emulator.deviceIds() : this.wns;
+      if (this.wnsAll) clearKinds.push('wns');
+      for (const id of wnsIds) {
+        const saved = emulator.saveDevice(id, timer);
+        rows.push({ kind: 'wns', id, value: saved && JSON.stringify(saved) });
+      }
     }
-    if (meta.length + rows.length + this.events.length + this.journal.length === 0) return;
+    if (this.mdmCleared) clearKinds.push('mdm');
+    if (reference)
+      for (const id of this.mdm) {
+        const record = reference.device(id);
+        rows.push({ kind: 'mdm', id, value: record ? JSON.stringify(record) : null });
+      }
+    const pending = meta.length + rows.length + this.events.length + this.journal.length;
+    if (pending + clearKinds.length === 0 && !this.journalClear) return true;
     try {
       this.store.commit({
         meta,
         rows,
-        clearKinds: this.wnsAll ? ['wns'] : [],
+        clearKinds,
+        clearJournal: this.journalClear,
         events: this.events,
         journal: this.journal,
       });
     } catch (e) {
-      this.onError(e as Error);
-      return;
+      if (this.failures++ % REPORT_EVERY === 0) this.onError(e as Error);
+      return false;
     }
+    this.failures = 0;
     this.commits++;
     for (const [key, text] of meta) this.written.set(key, text);
-    this.devices.clear();
-    this.wns.clear();
-    this.wnsAll = false;
-    this.mdm.clear();
+    if (simulation) this.devices.clear();
+    if (emulator) {
+      this.wns.clear();
+      this.wnsAll = false;
+      this.wnsGlobals = false;
+    }
+    if (reference) this.mdm.clear();
+    this.mdmCleared = false;
+    this.journalClear = false;
     this.events = [];
     this.journal = [];
+    return true;
   }
 
   /** Commits what is pending and closes the store. */
@@ -465,7 +520,7 @@ export class DurableFleet implements EventSink {
   }
 
   private schedule(): void {
-    if (this.scheduled || !this.parts) return;
+    if (this.scheduled || this.closed) return;
     this.scheduled = true;
     // Once per turn of the event loop (not per microtask): I/O batching, not simulated time.
     // Answers and SyncML messages never wait for it: they commit first (commit()).

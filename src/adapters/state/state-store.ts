@@ -41,6 +41,8 @@ export interface StateChanges {
   readonly rows: readonly RowChange[];
   /** Kinds whose rows are all deleted before `rows` are written. */
   readonly clearKinds?: readonly string[];
+  /** Empties the journal before `journal` is appended. */
+  readonly clearJournal?: boolean;
   /** New timeline events (JSON texts), oldest first. */
   readonly events: readonly string[];
   /** New journal entries, oldest first. */
@@ -86,6 +88,7 @@ export class StateStore {
   private readonly clearKind: Database.Statement<[string]>;
   private readonly addEvent: Database.Statement<[string]>;
   private readonly addJournal: Database.Statement<[number, string]>;
+  private readonly clearJournal: Database.Statement<[]>;
   private readonly write: (changes: StateChanges) => void;
   private appended = 0;
 
@@ -93,25 +96,43 @@ export class StateStore {
     readonly file: string,
     private readonly limits: StoreLimits,
   ) {
+    let db: Database.Database | null = null;
     try {
       if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-      this.db = new Database(file, { timeout: 0 });
-      this.db.pragma('locking_mode = EXCLUSIVE');
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = NORMAL');
-      this.db.exec(SCHEMA);
+      db = new Database(file, { timeout: 0 });
+      db.pragma('locking_mode = EXCLUSIVE');
+      // Somebody else's database is left as it was (no WAL switch, no tables added).
+      const tables = (
+        db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as {
+          name: string;
+        }[]
+      ).map((t) => t.name);
+      if (tables.length > 0 && !tables.includes('meta'))
+        throw new StateFileError(
+          `${file} is an SQLite database but not a dmpush state file (tables ${tables.join(', ')}): use another --state file`,
+        );
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.exec(SCHEMA);
+      let format: { value: string } | undefined;
+      try {
+        format = db.prepare('SELECT value FROM meta WHERE key = ?').get('format') as
+          { value: string } | undefined;
+      } catch {
+        throw new StateFileError(
+          `${file} is an SQLite database but not a dmpush state file (its meta table is not dmpush's): use another --state file`,
+        );
+      }
+      if (format && format.value !== String(STATE_FORMAT))
+        throw new StateFileError(
+          `${file}: state format ${format.value}, this dmpush reads format ${STATE_FORMAT}: ` +
+            'use another --state file or delete this one',
+        );
     } catch (e) {
-      throw new StateFileError(describeOpenError(file, e));
+      db?.close();
+      throw e instanceof StateFileError ? e : new StateFileError(describeOpenError(file, e));
     }
-    const format = this.db.prepare('SELECT value FROM meta WHERE key = ?').get('format') as
-      { value: string } | undefined;
-    if (format && format.value !== String(STATE_FORMAT)) {
-      this.db.close();
-      throw new StateFileError(
-        `${file}: state format ${format.value}, this dmpush reads format ${STATE_FORMAT}: ` +
-          'use another --state file or delete this one',
-      );
-    }
+    this.db = db;
     this.putMeta = this.db.prepare(
       'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
     );
@@ -121,12 +142,14 @@ export class StateStore {
     this.deleteRow = this.db.prepare('DELETE FROM rows WHERE kind = ? AND id = ?');
     this.clearKind = this.db.prepare('DELETE FROM rows WHERE kind = ?');
     this.addEvent = this.db.prepare('INSERT INTO events (value) VALUES (?)');
+    this.clearJournal = this.db.prepare('DELETE FROM journal');
     this.addJournal = this.db.prepare(
       'INSERT INTO journal (seq, value) VALUES (?, ?) ON CONFLICT (seq) DO UPDATE SET value = excluded.value',
     );
     this.write = this.db.transaction((c: StateChanges) => {
       for (const [key, value] of c.meta) this.putMeta.run(key, value);
       for (const kind of c.clearKinds ?? []) this.clearKind.run(kind);
+      if (c.clearJournal) this.clearJournal.run();
       for (const r of c.rows)
         if (r.value === null) this.deleteRow.run(r.kind, r.id);
         else this.putRow.run(r.kind, r.id, r.value);
@@ -138,8 +161,10 @@ export class StateStore {
         this.trim();
       }
     });
-    // Takes the exclusive lock now: a second process fails at open, not at its first write.
+    // Takes the exclusive lock now (a second process fails at open, not at its first write), and
+    // keeps the tables within their limits however short the runs that filled them.
     this.write({ meta: [['format', String(STATE_FORMAT)]], rows: [], events: [], journal: [] });
+    this.trim();
   }
 
   /**

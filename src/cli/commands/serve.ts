@@ -12,7 +12,7 @@ import { channelsExpiring, FleetMetrics } from '../../adapters/metrics.js';
 import { WebSocketWnsLink } from '../../adapters/ws/websocket-wns-link.js';
 import { ValidationError } from '../../core/errors.js';
 import { streamFor } from '../../core/random/random.js';
-import { Simulation, type SimulationPorts } from '../../core/simulation.js';
+import { Simulation, type SimulationPorts, type SimulationSpec } from '../../core/simulation.js';
 import { TimerRestore } from '../../core/snapshot.js';
 import {
   DurableFleet,
@@ -34,7 +34,7 @@ import { resolveScenario } from '../../scenario/resolve.js';
 import { parseScenario } from '../../scenario/load.js';
 import type { ScenarioFile } from '../../scenario/schema.js';
 import { packageRoot, UsageError, type CliIo } from '../io.js';
-import { untilStopped } from '../signals.js';
+import { runUntilStopped } from '../signals.js';
 import { TimelineWriter } from '../timeline-writer.js';
 import { REDACT, startWns } from './wns.js';
 
@@ -144,6 +144,17 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
     { level: o.logLevel, redact: { paths: REDACT, censor: '[redacted]' } },
     pino.destination(2),
   );
+  // Seed and size before times are rebased: a state file names the fleet it holds by them.
+  let drawn: SimulationSpec;
+  try {
+    drawn = resolveScenario(file, { seed: o.seed });
+  } catch (e) {
+    if (e instanceof ValidationError)
+      throw new UsageError(
+        `${source} is not a valid scenario:\n${e.issues.map((i) => `  ${i}`).join('\n')}`,
+      );
+    throw e;
+  }
   const stateFile = o.memory ? null : (o.state ?? DEFAULT_STATE_FILE);
   let store: StateStore | null = null;
   try {
@@ -153,8 +164,6 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
     throw e;
   }
   const systemClock = new SystemClock();
-  // Seed and size before times are rebased: a state file names the fleet it holds by them.
-  const drawn = resolveScenario(file, { seed: o.seed });
   const identity: FleetIdentity = {
     seed: drawn.seed,
     scenario: o.scenario ?? 'built-in',
@@ -191,6 +200,16 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
     for (const close of closers.reverse()) await close();
     if (clock instanceof SystemClock) clock.dispose();
   };
+  /** What a state file this build cannot restore gets (naming the file and each problem). */
+  const cannotTakeBack = (e: ValidationError): UsageError =>
+    new UsageError(
+      `${stateFile} holds a fleet this dmpush cannot take back:\n${e.issues.map((i) => `  ${i}`).join('\n')}`,
+    );
+  /** Commits before an answer; a failed commit answers 503 instead (see `replier`). */
+  const commitOrRefuse = (d: DurableFleet): void => {
+    if (!d.commit())
+      throw new Error(`the change could not be saved to ${stateFile} (see the log): try again`);
+  };
   /** A listen error on a port taken from the state file says so. */
   const savedPortHint = (e: unknown, given: number, flag: string): unknown =>
     e instanceof UsageError && given === 0 && saved?.ports
@@ -213,16 +232,34 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
       },
       logger.child({ part: 'wns' }),
       clock,
-      durable ? { onChange: durable.wnsChanged, beforeReply: () => durable.commit() } : {},
+      durable
+        ? {
+            onChange: durable.wnsChanged,
+            beforeReply: () => {
+              durable.wnsRequest();
+              commitOrRefuse(durable);
+            },
+          }
+        : {},
     ).catch((e: unknown) => {
       throw savedPortHint(e, o.wnsPort, '--wns-port');
     });
     closers.push(() => wns.close());
     if (saved?.emulator) {
       const e = saved.emulator;
-      wns.emulator.loadState(e.globals, e.devices, e.journal, timers.arm);
+      try {
+        wns.emulator.loadState(e.globals, e.devices, e.journal, timers.arm);
+      } catch (error) {
+        if (error instanceof ValidationError) throw cannotTakeBack(error);
+        throw error;
+      }
     }
-    if (durable) wns.emulator.service.journal.onAdd = durable.journalAdded;
+    if (durable) {
+      const journal = wns.emulator.service.journal;
+      journal.onAdd = durable.journalAdded;
+      journal.onClear = durable.journalCleared;
+      durable.attach({ emulator: wns.emulator });
+    }
     const apps = wns.emulator.apps;
     const pfn = o.pfn ?? (apps.list()[0] as Omit<WnsApp, 'secret'>).pfn;
     const app = apps.byPackageFamilyName(pfn);
@@ -252,6 +289,7 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
       if (saved) reference.mdm.load(saved.mdm);
       mdmUrl = reference.url;
     }
+    durable?.attach({ reference: reference?.mdm ?? null });
 
     const spec = resolveScenario(
       {
@@ -322,10 +360,7 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
       try {
         simulation = Simulation.restore(spec, snapshot, sink, ports, timers);
       } catch (e) {
-        if (e instanceof ValidationError)
-          throw new UsageError(
-            `${stateFile} holds a fleet this dmpush cannot take back:\n${e.issues.map((i) => `  ${i}`).join('\n')}`,
-          );
+        if (e instanceof ValidationError) throw cannotTakeBack(e);
         throw e;
       }
       nextSeq = snapshot.nextSeq;
@@ -338,7 +373,7 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
       push,
       metrics,
       start: spec.start,
-      beforeReply: durable ? () => durable.commit() : undefined,
+      beforeReply: durable ? () => commitOrRefuse(durable) : undefined,
     });
     let controlUrl: string;
     let controlPort: number;
@@ -378,12 +413,7 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
     );
     durable?.attach({
       simulation,
-      emulator: wns.emulator,
-      reference: reference?.mdm ?? null,
-      ports: {
-        control: controlPort,
-        wns: Number(new URL(wns.url).port),
-      },
+      ports: { control: controlPort, wns: Number(new URL(wns.url).port) },
     });
     if (saved?.simulation) {
       // Every saved timer (devices, actions, cached notifications) in its saved order; on the
@@ -412,6 +442,5 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
 
 /** `dmpush serve`: runs until SIGINT or SIGTERM. */
 export async function serveCommand(io: CliIo, o: ServeOptions): Promise<void> {
-  const running = await startServe(io, o);
-  await untilStopped(() => running.close());
+  await runUntilStopped(() => startServe(io, o));
 }

@@ -15,7 +15,7 @@ import type { WnsApp } from '../../core/wns/apps.js';
 import { parseAppsFile } from '../../wns/apps-file.js';
 import { WnsEmulator } from '../../wns/emulator.js';
 import { packageRoot, UsageError, type CliIo } from '../io.js';
-import { untilStopped } from '../signals.js';
+import { runUntilStopped } from '../signals.js';
 
 export interface WnsCommandOptions {
   readonly host: string;
@@ -198,6 +198,5 @@ export async function startWns(
 
 /** `dmpush wns`: runs until SIGINT or SIGTERM. */
 export async function wnsCommand(io: CliIo, o: WnsCommandOptions): Promise<void> {
-  const running = await startWns(io, o);
-  await untilStopped(() => running.close());
+  await runUntilStopped(() => startWns(io, o));
 }

@@ -566,6 +566,7 @@ export class SimDevice {
 
   /** Starts a management session, or queues one behind the running session. */
   requestSession(trigger: SessionTrigger): void {
+    this.touch();
     if (this.sessionRunning !== null) {
       if (this.sessionQueued === null) {
         this.sessionQueued = trigger;

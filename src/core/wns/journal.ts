@@ -32,6 +32,8 @@ export class Journal {
   private seq = 0;
   /** Told of each new entry (durable state appends it). */
   onAdd: ((entry: JournalEntry) => void) | null = null;
+  /** Told when the journal is emptied. */
+  onClear: (() => void) | null = null;
 
   constructor(readonly capacity = 100_000) {
     this.entries = new Ring(capacity);
@@ -66,5 +68,6 @@ export class Journal {
 
   clear(): void {
     this.entries.clear();
+    this.onClear?.();
   }
 }
