@@ -456,7 +456,7 @@ describe('dmpush serve --state: refusals name what is wrong', () => {
     ).run();
     db.close();
     await expect(startServe(io, withState(file))).rejects.toThrow(
-      /state\.db holds a fleet this dmpush cannot take back:\n {2}snapshot\.devices\[1\]\.power: expected an object, got 7/,
+      /state\.db holds a fleet this dmpush cannot take back:\n {2}snapshot\.devices\[1\] \(device tablet\)\.power: expected an object, got 7/,
     );
     // Port 0 takes the saved port again; when it is taken, the error says where it came from.
     const other = join(tempDir(), 'state.db');

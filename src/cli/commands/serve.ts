@@ -203,7 +203,13 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
   /** What a state file this build cannot restore gets (naming the file and each problem). */
   const cannotTakeBack = (e: ValidationError): UsageError =>
     new UsageError(
-      `${stateFile} holds a fleet this dmpush cannot take back:\n${e.issues.map((i) => `  ${i}`).join('\n')}`,
+      `${stateFile} holds a fleet this dmpush cannot take back:\n${e.issues
+        .map(
+          (i) =>
+            // Paths count devices in scenario order: name the device too.
+            `  ${i.replace(/^snapshot\.devices\[(\d+)\]/, (path, n: string) => `${path} (device ${drawn.devices[Number(n)]?.id ?? '?'})`)}`,
+        )
+        .join('\n')}`,
     );
   /** Commits before an answer; a failed commit answers 503 instead (see `replier`). */
   const commitOrRefuse = (d: DurableFleet): void => {

@@ -1,4 +1,5 @@
 import { isWellFormedPfn } from '../dmclient/pfn.js';
+import { ValidationError } from '../errors.js';
 import {
   planPolls,
   nextPoll,
@@ -932,7 +933,14 @@ export class SimDevice {
     this.requestGeneration = s.requestGeneration;
     this.pendingRequest = s.pendingRequest;
     this.dmTree = undefined;
-    if (s.tree !== null) this.tree.loadState(s.tree);
+    if (s.tree !== null) {
+      try {
+        this.tree.loadState(s.tree);
+      } catch (e) {
+        if (!(e instanceof ValidationError)) throw e;
+        throw new ValidationError(e.issues.map((i) => `device ${this.id}: ${i}`));
+      }
+    }
     this.renewal = s.renewal && { ...s.renewal };
     this.pollCursor = { phase: s.pollCursor.phase, done: s.pollCursor.done };
     this.sessionRunning = s.sessionRunning;
