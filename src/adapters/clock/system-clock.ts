@@ -1,4 +1,4 @@
-import type { OrderedClock, Timer } from '../../core/time/clock.js';
+import { laterRank, type OrderedClock, type Timer } from '../../core/time/clock.js';
 
 /** Node's timers take at most 2^31 - 1 ms; longer waits are chained. */
 const MAX_TIMEOUT = 2 ** 31 - 1;
@@ -73,9 +73,7 @@ export class SystemClock implements OrderedClock {
   }
 
   setNextSeq(seq: number): void {
-    if (!Number.isSafeInteger(seq) || seq < this.seq)
-      throw new RangeError(`timer rank ${seq} is below the next rank ${this.seq}`);
-    this.seq = seq;
+    this.seq = laterRank(seq, this.seq);
   }
 
   /**

@@ -44,6 +44,13 @@ export interface OrderedClock extends Clock {
   setNextSeq(seq: number): void;
 }
 
+/** `seq` as a clock's next rank, checked: ranks never go back (a RangeError below `current`). */
+export function laterRank(seq: number, current: number): number {
+  if (!Number.isSafeInteger(seq) || seq < current)
+    throw new RangeError(`timer rank ${seq} is below the next rank ${current}`);
+  return seq;
+}
+
 /** True when `clock` ranks its timers (both built-in clocks do). */
 export function isOrdered(clock: Clock): clock is OrderedClock {
   return typeof (clock as Partial<OrderedClock>).orderOf === 'function';

@@ -1,6 +1,6 @@
 import { ClockLoopLimitError } from '../errors.js';
 import { BinaryHeap } from './binary-heap.js';
-import type { OrderedClock, Timer } from './clock.js';
+import { laterRank, type OrderedClock, type Timer } from './clock.js';
 import { formatInstant } from './iso.js';
 
 interface Entry extends Timer {
@@ -162,9 +162,7 @@ export class VirtualClock implements OrderedClock {
    * ranks; ranks never go back, so it throws below {@link nextSeq}.
    */
   setNextSeq(seq: number): void {
-    if (!Number.isSafeInteger(seq) || seq < this.seq)
-      throw new RangeError(`timer rank ${seq} is below the next rank ${this.seq}`);
-    this.seq = seq;
+    this.seq = laterRank(seq, this.seq);
   }
 
   /** The instant of the next live event, or `null` when none is scheduled. */
