@@ -10,14 +10,17 @@
  * - meta `simulation`: the clock's instant and next timer rank, the scenario's pending actions;
  * - meta `wns`: the emulator's apps, tokens, blocks and random streams;
  * - rows `device`: each device's state (conditions, channel, Push/Status, timers with their ranks,
- *   poll cursor, random stream, the channel request or session in progress);
- * - rows `wns`: what WNS keeps per device (channels, the cached notification and its TTL timer);
+ *   poll cursor, random stream, the channel request or session in progress, its DM tree's
+ *   stored nodes);
+ * - rows `wns`: what WNS keeps per device (channels, the cached notification and its TTL timer;
+ *   for an inbox device, its newest deliveries);
  * - rows `mdm`: what the reference MDM server knows per device (ChannelURI, PFN confirmed…);
  * - the timeline and the emulator's journal, appended.
  *
  * When: every change marks its device (through the parts' `onChange` hooks); one transaction
  * writes the marked rows and new events once per turn of the event loop, and before any HTTP
- * answer is written or SyncML message sent, so what a peer was told is on disk first.
+ * answer is written and any SyncML message that answers a server's commands is sent, so what a
+ * peer was told is on disk first.
  *
  * @module
  */
