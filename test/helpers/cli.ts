@@ -1,5 +1,5 @@
-import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CliIo } from '../../src/cli/io.js';
 import { runCli } from '../../src/cli/main.js';
@@ -28,18 +28,6 @@ export async function cli(argv: string[]): Promise<{ code: number; out: string; 
   const c = capture();
   const code = await runCli(argv, c.io);
   return { code, out: c.out(), err: c.err() };
-}
-
-/** Compiles `dist/` when a source file is newer than it (process tests run the built CLI). */
-export function ensureBuilt(): void {
-  const newer = execFileSync('find', [join(ROOT, 'src'), '-name', '*.ts', '-newer', BIN], {
-    encoding: 'utf8',
-  })
-    .split('\n')
-    .filter(Boolean)
-    .map((f) => statSync(f).mtimeMs);
-  if (!existsSync(BIN) || newer.length > 0)
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT });
 }
 
 /** A CLI process started by {@link startProcess}. */

@@ -137,11 +137,13 @@ export async function startHarness(options: Partial<WnsEmulatorOptions> = {}): P
     },
     admin,
     async until(condition, what) {
-      for (let i = 0; i < 500; i++) {
-        if (condition()) return;
+      // Each turn is a round trip to the emulator (its socket I/O lands meanwhile); bounded by
+      // real time, not by a count, so a busy machine is not a failure.
+      const deadline = performance.now() + 10_000;
+      while (!condition()) {
+        if (performance.now() > deadline) throw new Error(`gave up waiting for ${what}`);
         await (await fetch(`${url}/_sim/health`)).text();
       }
-      throw new Error(`gave up waiting for ${what}`);
     },
   };
 }

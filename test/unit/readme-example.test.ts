@@ -1,0 +1,23 @@
+import fc from 'fast-check';
+import { expect, it } from 'vitest';
+// Imported through the public index, as a user would (`from 'dmpush'`).
+import { decideRenewal, renewalInputArb, SeededRandom, DAY, HOUR } from '../../src/index.js';
+
+it('README example: unless waiting for the 15-day mark, a device tries again within 28 h', () => {
+  fc.assert(
+    fc.property(renewalInputArb, fc.integer(), (input, seed) => {
+      const d = decideRenewal(input, new SeededRandom(seed));
+      if (d.rule === 'fifteen-day-mark') return d.at === input.expiry! - 15 * DAY;
+      return d.at - input.now <= 28 * HOUR;
+    }),
+  );
+});
+
+it('README example: the 28 h bound is tight (an expired channel can wait the whole 28 h)', () => {
+  const now = Date.UTC(2026, 0, 20);
+  const latest = decideRenewal(
+    { os: '1511', now, expiry: now, networkConnected: true },
+    new SeededRandom(1),
+  ).latest;
+  expect(latest - now).toBe(28 * HOUR);
+});
