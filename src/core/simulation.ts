@@ -17,6 +17,7 @@ import { isOrdered, type Clock, type OrderedClock, type Timer } from './time/clo
 import { VirtualClock } from './time/virtual-clock.js';
 import type { CachePolicy, EventSink } from './timeline/events.js';
 import { WnsCloud, type WnsCloudOptions } from './wns/wns-cloud.js';
+import { MemoryStateStore, type RecordTable, type StateStore } from './state/state-store.js';
 
 /** A number field of unchecked data, or NaN (the checks that follow report it). */
 const num = (data: unknown, key: string): number => {
@@ -72,15 +73,29 @@ export type PushPort = (
   options: { readonly cachePolicy: CachePolicy; readonly ttlSeconds: number | null },
 ) => void;
 
-/** Ports a caller may swap in (live adapters); each defaults to the in-process stand-in. */
+/** What a scenario's `wns` actions act on: the cloud's blocks and availability. */
+export interface WnsControl {
+  setBlocked(pfn: string, blocked: boolean): void;
+  setAvailable(available: boolean): void;
+}
+
+/**
+ * The simulation's ports. Without `wns` (or `mdm`) the simulation runs its own in-process WNS
+ * cloud (or MDM server), a virtual run's world; with them (live adapters) it builds none.
+ */
 export interface SimulationPorts {
   readonly clock?: Clock;
   readonly wns?: WnsLink;
+  /** Where a scenario's `wns` actions go (default: the in-process cloud; none with a live link). */
+  readonly wnsControl?: WnsControl;
   readonly mdm?: MdmTransport;
   /** Sends a scenario's pushes (default: the in-process MDM server through the in-process cloud). */
   readonly push?: PushPort;
-  /** Told of each device about to change (durable state saves only those). */
-  readonly onChange?: (deviceId: string) => void;
+  /**
+   * Where the devices are kept: the table `device` and the document `simulation` of this store
+   * (default: in memory).
+   */
+  readonly store?: StateStore;
 }
 
 /**
@@ -96,10 +111,14 @@ export interface SimulationPorts {
  */
 export class Simulation {
   readonly clock: Clock;
-  readonly cloud: WnsCloud;
-  readonly mdm: InMemoryMdm;
-  private readonly devices = new Map<string, SimDevice>();
+  /** The in-process WNS cloud, when the simulation runs its own (no `wns` port). */
+  readonly cloud: WnsCloud | null;
+  /** The in-process MDM server, when the simulation runs its own (no `mdm` port). */
+  readonly mdm: InMemoryMdm | null;
+  /** Every device; each entry point of a device runs as an update of its record here. */
+  private readonly devices: RecordTable<SimDevice>;
   private readonly push: PushPort;
+  private readonly wnsControl: WnsControl | null;
   private readonly order: SimDevice[] = [];
   /** Each device's place in {@link order}. */
   private readonly indexOf = new Map<string, number>();
@@ -115,11 +134,17 @@ export class Simulation {
     ports: SimulationPorts = {},
   ) {
     this.clock = ports.clock ?? new VirtualClock({ start: spec.start });
-    this.cloud = new WnsCloud(this.clock, sink, { ...spec.wns, seed: spec.seed });
-    this.mdm = new InMemoryMdm(this.clock, sink, this.cloud, spec.mdm);
-    const wns = ports.wns ?? this.cloud;
-    const mdm = ports.mdm ?? this.mdm;
-    this.push = ports.push ?? ((id, options) => void this.mdm.push(id, options));
+    this.cloud = ports.wns
+      ? null
+      : new WnsCloud(this.clock, sink, { ...spec.wns, seed: spec.seed });
+    const mdm = ports.mdm ?? new InMemoryMdm(this.clock, sink, this.cloud, spec.mdm);
+    this.mdm = ports.mdm ? null : (mdm as InMemoryMdm);
+    const wns = ports.wns ?? (this.cloud as WnsCloud);
+    this.wnsControl = ports.wnsControl ?? this.cloud;
+    this.push = ports.push ?? ((id, options) => void this.mdm?.push(id, options));
+    const store = ports.store ?? new MemoryStateStore();
+    this.devices = store.table<SimDevice>('device', (d) => this.saveDevice(d.id));
+    store.document('simulation', () => this.saveGlobals());
     for (const d of spec.devices) {
       if (this.devices.has(d.id)) throw new Error(`duplicate device id ${JSON.stringify(d.id)}`);
       const random = streamFor(spec.seed, `device:${d.id}`);
@@ -130,7 +155,7 @@ export class Simulation {
         sink,
         wns,
         mdm,
-        onChange: ports.onChange,
+        records: this.devices,
       });
       this.devices.set(d.id, device);
       this.indexOf.set(d.id, this.order.length);
@@ -172,8 +197,8 @@ export class Simulation {
       nextSeq: clock.nextSeq,
       started: this.started,
       actions,
-      wns: this.cloud.saveState(timer),
-      mdm: this.mdm.saveState(timer),
+      wns: this.cloud?.saveState(timer) ?? null,
+      mdm: this.mdm?.saveState(timer) ?? null,
     };
   }
 
@@ -248,8 +273,10 @@ export class Simulation {
       (this.order[i] as SimDevice).loadState(d, arm);
     });
     const device = (id: string): SimDevice => this.devices.get(id) as SimDevice;
-    this.cloud.loadState(data.wns, (id) => device(id).linkHandlers, arm);
-    this.mdm.loadState(data.mdm, (id) => device(id).runningSessionDone(), arm);
+    if (this.cloud && data.wns)
+      this.cloud.loadState(data.wns, (id) => device(id).linkHandlers, arm);
+    if (this.mdm && data.mdm)
+      this.mdm.loadState(data.mdm, (id) => device(id).runningSessionDone(), arm);
     for (const a of data.actions) arm(a.timer, () => this.scheduleAction(a.index, a.timer.at));
   }
 
@@ -289,11 +316,14 @@ export class Simulation {
       case 'reboot':
         for (const d of this.select(action.devices)) d.reboot();
         return;
-      case 'wns':
-        for (const pfn of action.block ?? []) this.cloud.setBlocked(pfn, true);
-        for (const pfn of action.unblock ?? []) this.cloud.setBlocked(pfn, false);
-        if (action.available !== undefined) this.cloud.setAvailable(action.available);
+      case 'wns': {
+        const cloud = this.wnsControl;
+        if (!cloud) return;
+        for (const pfn of action.block ?? []) cloud.setBlocked(pfn, true);
+        for (const pfn of action.unblock ?? []) cloud.setBlocked(pfn, false);
+        if (action.available !== undefined) cloud.setAvailable(action.available);
         return;
+      }
     }
   }
 

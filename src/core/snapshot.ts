@@ -196,8 +196,10 @@ export interface SimulationSnapshot {
   readonly actions: readonly ActionTimerState[];
   /** One per spec device, in spec order. */
   readonly devices: readonly DeviceState[];
-  readonly wns: WnsCloudState;
-  readonly mdm: InMemoryMdmState;
+  /** The in-process WNS cloud; null when the simulation ran on live ports (they save their own). */
+  readonly wns: WnsCloudState | null;
+  /** The in-process MDM server; null when the simulation ran on a live one. */
+  readonly mdm: InMemoryMdmState | null;
 }
 
 // ---- validation -----------------------------------------------------------------------------------
@@ -542,8 +544,8 @@ export function parseSnapshot(data: unknown, context: SnapshotContext): Simulati
     devices: devices.map((d, i) =>
       deviceState(d, `${path}.devices[${i}]`, context.deviceIds[i] as string),
     ),
-    wns: field(o, 'wns', path, (x, xp) => wnsState(x, xp, ids)),
-    mdm: field(o, 'mdm', path, (x, xp) => mdmState(x, xp, ids)),
+    wns: o['wns'] === null ? null : field(o, 'wns', path, (x, xp) => wnsState(x, xp, ids)),
+    mdm: o['mdm'] === null ? null : field(o, 'mdm', path, (x, xp) => mdmState(x, xp, ids)),
   };
   // Every pending timer has its own rank: a repeated one means the data was edited.
   const rank = (t: TimerSnapshot | null, where: string): void => {
@@ -560,9 +562,9 @@ export function parseSnapshot(data: unknown, context: SnapshotContext): Simulati
     for (const [role, t] of Object.entries(d.timers))
       rank(t, `${path}.devices[${i}].timers.${role}`);
   });
-  snapshot.wns.channels.forEach((c, i) =>
+  snapshot.wns?.channels.forEach((c, i) =>
     rank(c.cached?.timer ?? null, `${path}.wns.channels[${i}].cached.timer`),
   );
-  snapshot.mdm.sessionEnds.forEach((s, i) => rank(s.timer, `${path}.mdm.sessionEnds[${i}].timer`));
+  snapshot.mdm?.sessionEnds.forEach((s, i) => rank(s.timer, `${path}.mdm.sessionEnds[${i}].timer`));
   return snapshot;
 }

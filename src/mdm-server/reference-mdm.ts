@@ -5,6 +5,7 @@
  * Fleet, ManageEngine).
  */
 import { ValidationError } from '../core/errors.js';
+import { MemoryStateStore, type RecordTable, type StateStore } from '../core/state/state-store.js';
 import type { PollConfig } from '../core/dmclient/poll-schedule.js';
 import { pushNodePath } from '../core/dmclient/push-status.js';
 import type {
@@ -50,6 +51,8 @@ export interface ReferenceMdmOptions {
   /** The clock, epoch ms. */
   readonly now: () => number;
   readonly onEvent?: (event: MdmServerEvent) => void;
+  /** Where its records are kept: the table `mdm` of this store (default: in memory). */
+  readonly store?: StateStore;
 }
 
 /** What the server knows of a device. */
@@ -203,13 +206,17 @@ export class ReferenceMdm {
   private readonly providerId: string;
   private readonly poll: PollSchedule;
   private readonly reread: boolean;
-  private readonly state = new Map<string, DeviceState>();
+  /** What it knows per device; every change goes through this table. */
+  private readonly state: RecordTable<DeviceState>;
   private readonly sessions = new Map<string, Session>();
 
   constructor(private readonly options: ReferenceMdmOptions) {
     this.providerId = options.providerId ?? DEFAULT_PROVIDER_ID;
     this.poll = options.poll ?? REFERENCE_POLL;
     this.reread = options.rereadChannelUri ?? true;
+    this.state = (options.store ?? new MemoryStateStore()).table<DeviceState>('mdm', (s) => ({
+      ...s,
+    }));
     const issues: string[] = [];
     if (options.pfn === '') issues.push('pfn: expected a non-empty Package Family Name');
     if (!/^[^/]+$/.test(this.providerId))
@@ -283,8 +290,7 @@ export class ReferenceMdm {
 
   /** Forgets the held ChannelURI (after WNS said it is gone); the next session reads it again. */
   forgetChannel(deviceId: string): void {
-    const s = this.state.get(deviceId);
-    if (s) s.channelUri = null;
+    if (this.state.has(deviceId)) this.state.update(deviceId, (s) => void (s.channelUri = null));
   }
 
   /**
@@ -300,20 +306,19 @@ export class ReferenceMdm {
   private open(header: SyncHdr, alert: string): Session {
     const deviceId = header.source;
     const now = this.options.now();
-    let s = this.state.get(deviceId);
-    if (!s) {
-      s = {
+    if (!this.state.has(deviceId))
+      this.state.set(deviceId, {
         deviceId,
         channelUri: null,
         pushStatus: null,
         pfnSet: false,
         sessions: 0,
         lastSessionAt: now,
-      };
-      this.state.set(deviceId, s);
-    }
-    s.sessions++;
-    s.lastSessionAt = now;
+      });
+    this.state.update(deviceId, (s) => {
+      s.sessions++;
+      s.lastSessionAt = now;
+    });
     const session: Session = {
       id: header.sessionId,
       serverUrl: header.target,
@@ -345,11 +350,14 @@ export class ReferenceMdm {
   /** Takes the device's Statuses and Results to the server's commands. */
   private record(deviceId: string, session: Session, message: SyncMLMessage): void {
     const s = this.state.get(deviceId) as DeviceState;
-    let read = false;
-    for (const c of message.commands) {
-      if (c.kind === 'Status') this.onStatus(s, session, c);
-      else if (c.kind === 'Results') read = this.onResults(s, session, c) || read;
-    }
+    const read = this.state.update(deviceId, (record) => {
+      let results = false;
+      for (const c of message.commands) {
+        if (c.kind === 'Status') this.onStatus(record, session, c);
+        else if (c.kind === 'Results') results = this.onResults(record, session, c) || results;
+      }
+      return results;
+    });
     if (read)
       this.emit({
         type: 'mdm.channel-read',

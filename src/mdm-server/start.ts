@@ -1,3 +1,4 @@
+import type { StateStore } from '../core/state/state-store.js';
 import type { Clock } from '../core/time/clock.js';
 import { createReferenceMdmServer, type ReferenceMdmServer } from './http-server.js';
 import { ReferenceMdm, type MdmServerEvent, type PushResult } from './reference-mdm.js';
@@ -17,6 +18,10 @@ export interface StartReferenceMdmOptions {
   /** False: the stale-channel mistake (Push/ChannelURI read only while it holds none). */
   readonly rereadChannelUri?: boolean;
   readonly onEvent?: (event: MdmServerEvent) => void;
+  /** Where its records are kept (default: in memory). */
+  readonly store?: StateStore;
+  /** Runs before any answer is written (the store's commit; a throw answers 503). */
+  readonly beforeReply?: () => void;
 }
 
 /** A listening reference MDM server. */
@@ -40,9 +45,10 @@ export async function startReferenceMdm(
     now,
     rereadChannelUri: options.rereadChannelUri,
     onEvent: options.onEvent,
+    store: options.store,
   });
   const wns = new WnsSender({ ...options.wns, now });
-  const server = createReferenceMdmServer({ mdm, wns });
+  const server = createReferenceMdmServer({ mdm, wns, beforeReply: options.beforeReply });
   const { url } = await server.listen(options.port, options.host ?? '127.0.0.1');
   return {
     url,

@@ -18,6 +18,7 @@ import { RENEWAL_TIMING } from '../core/dmclient/renewal-policy.js';
 import type { EventSink } from '../core/timeline/events.js';
 import { Ring } from '../core/util/ring.js';
 import { ValidationError } from '../core/errors.js';
+import type { StateStore } from '../core/state/state-store.js';
 
 /** Deliveries an inbox keeps (the newest; bounded like the journal). */
 export const INBOX_CAPACITY = 10_000;
@@ -55,8 +56,11 @@ export interface WnsEmulatorOptions {
   readonly channelTokenSource?: () => string;
   readonly throttle?: { readonly channel?: RateLimit; readonly app?: RateLimit };
   readonly misuse?: MisusePolicy | null;
-  /** Told when a device's state (channels, cache, inbox) is about to change; null: other state. */
-  readonly onChange?: (deviceId: string | null) => void;
+  /**
+   * Where the emulator keeps its state (default: in memory): per device (channels, cache, inbox)
+   * the table `wns`, the journal the log `journal`, everything else the document `wns`.
+   */
+  readonly store?: StateStore;
 }
 
 /** The emulator's state apart from its devices and journal (one row of durable state). */
@@ -109,14 +113,17 @@ export class WnsEmulator {
       knownPfns: (pfn) => this.apps.has(pfn),
       reuseChannelUri: options.reuseChannelUri,
       channelTokenSource: options.channelTokenSource,
-      onChange: options.onChange,
+      store: options.store,
+      savedDevice: (id, wns) => this.savedDevice(id, wns),
     });
     this.service = new WnsService(options.clock, this.cloud, this.apps, this.tokens, {
       random: streamFor(options.seed, 'wns:service'),
       faultRandom: streamFor(options.seed, 'wns:faults'),
       throttle: options.throttle,
       misuse: options.misuse,
+      journal: options.store?.log<JournalEntry>('journal'),
     });
+    options.store?.document('wns', () => this.saveGlobals());
   }
 
   /**
@@ -213,7 +220,11 @@ export class WnsEmulator {
     timer: (t: Timer | null) => TimerSnapshot | null,
   ): WnsEmulatorDevice | null {
     const wns = this.cloud.saveDevice(id, timer);
-    if (!wns) return null;
+    return wns && this.savedDevice(id, wns);
+  }
+
+  /** A device's saved form: WNS's part and, for an inbox device, its newest deliveries. */
+  private savedDevice(id: string, wns: WnsDevicePart): WnsEmulatorDevice {
     const inbox = this.inboxes.get(id);
     return {
       wns,

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StateFileError, StateStore } from '../../src/adapters/state/state-store.js';
-import { DurableFleet } from '../../src/adapters/state/durable-fleet.js';
+import { StateFileError, StateFile } from '../../src/adapters/state/state-store.js';
+import { SqliteStateStore } from '../../src/adapters/state/sqlite-state-store.js';
 import { startServe, type RunningServe, type ServeOptions } from '../../src/cli/commands/serve.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { Simulation } from '../../src/core/simulation.js';
@@ -40,10 +40,10 @@ afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-describe('StateStore (SQLite, WAL)', () => {
+describe('StateFile (SQLite, WAL)', () => {
   it('creates the file and its folder, and keeps what was committed across a reopen', () => {
     const file = join(tempDir(), 'nested', 'state.db');
-    const a = StateStore.open(file);
+    const a = StateFile.open(file);
     a.commit({
       meta: [['k', '"v"']],
       rows: [
@@ -51,7 +51,7 @@ describe('StateStore (SQLite, WAL)', () => {
         { kind: 'device', id: 'b', value: '{"n":2}' },
       ],
       events: ['{"e":1}', '{"e":2}'],
-      journal: [{ seq: 1, value: '{"j":1}' }],
+      journal: ['{"j":1}'],
     });
     a.commit({
       meta: [],
@@ -60,7 +60,7 @@ describe('StateStore (SQLite, WAL)', () => {
       journal: [],
     });
     a.close();
-    const b = StateStore.open(file);
+    const b = StateFile.open(file);
     const read = b.read();
     expect(read.meta.get('k')).toBe('"v"');
     expect([...(read.rows.get('device') ?? [])]).toEqual([['b', '{"n":2}']]);
@@ -74,7 +74,7 @@ describe('StateStore (SQLite, WAL)', () => {
 
   it('writes a commit all or nothing', () => {
     const file = join(tempDir(), 'state.db');
-    const store = StateStore.open(file);
+    const store = StateFile.open(file);
     expect(() =>
       store.commit({
         meta: [['written', '"no"']],
@@ -91,12 +91,12 @@ describe('StateStore (SQLite, WAL)', () => {
   });
 
   it('reads back the newest events and journal entries within its limits, oldest first', () => {
-    const store = StateStore.open(join(tempDir(), 'state.db'), { events: 3, journal: 2 });
+    const store = StateFile.open(join(tempDir(), 'state.db'), { events: 3, journal: 2 });
     store.commit({
       meta: [],
       rows: [],
       events: ['1', '2', '3', '4', '5'],
-      journal: [1, 2, 3].map((seq) => ({ seq, value: String(seq) })),
+      journal: ['1', '2', '3'],
     });
     expect(store.read().events).toEqual(['3', '4', '5']);
     expect(store.read().journal).toEqual(['2', '3']);
@@ -108,8 +108,8 @@ describe('StateStore (SQLite, WAL)', () => {
   it('refuses a file another process (or connection) holds, a non-SQLite file and another format', () => {
     const dir = tempDir();
     const file = join(dir, 'state.db');
-    const holder = StateStore.open(file);
-    expect(() => StateStore.open(file)).toThrow(
+    const holder = StateFile.open(file);
+    expect(() => StateFile.open(file)).toThrow(
       new StateFileError(
         `${file} is in use by another dmpush process (one fleet per state file): stop it, or use another --state file`,
       ),
@@ -118,14 +118,14 @@ describe('StateStore (SQLite, WAL)', () => {
 
     const junk = join(dir, 'junk.db');
     writeFileSync(junk, 'not a database '.repeat(200));
-    expect(() => StateStore.open(junk)).toThrow(/junk\.db is not a dmpush state file/);
+    expect(() => StateFile.open(junk)).toThrow(/junk\.db is not a dmpush state file/);
 
     // Somebody else's database: refused, left as it was, and not kept locked.
     const app = join(dir, 'app.db');
     const appDb = new Database(app);
     appDb.exec('CREATE TABLE users (id INTEGER)');
     appDb.close();
-    expect(() => StateStore.open(app)).toThrow(
+    expect(() => StateFile.open(app)).toThrow(
       /app\.db is an SQLite database but not a dmpush state file \(tables users\)/,
     );
     const look = new Database(app);
@@ -142,10 +142,10 @@ describe('StateStore (SQLite, WAL)', () => {
     const shapedDb = new Database(shaped);
     shapedDb.exec('CREATE TABLE meta (name TEXT, v TEXT)');
     shapedDb.close();
-    expect(() => StateStore.open(shaped)).toThrow(
+    expect(() => StateFile.open(shaped)).toThrow(
       /shaped\.db is an SQLite database but not a dmpush state file \(its meta table/,
     );
-    expect(() => StateStore.open(shaped)).toThrow(/not a dmpush state file/);
+    expect(() => StateFile.open(shaped)).toThrow(/not a dmpush state file/);
 
     const other = join(dir, 'other.db');
     const db = new Database(other);
@@ -153,34 +153,69 @@ describe('StateStore (SQLite, WAL)', () => {
       "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES ('format', '99')",
     );
     db.close();
-    expect(() => StateStore.open(other)).toThrow(
+    expect(() => StateFile.open(other)).toThrow(
       /other\.db: state format 99, this dmpush reads format 1/,
     );
   });
 });
 
-describe('DurableFleet when the store fails', () => {
-  it('reports the failure (once, then every 100th), keeps what was pending, and says so', () => {
-    const store = StateStore.open(join(tempDir(), 'state.db'));
-    const errors: string[] = [];
-    const fleet = new DurableFleet(
-      store,
-      {
-        seed: 1,
-        scenario: 'built-in',
-        scenarioSha256: 'x',
-        devices: 0,
-        pfn: null,
-        clock: 'virtual',
-        start: 0,
-      },
-      (e) => errors.push(e.message),
-    );
-    fleet.emit({ time: 0, device: null, type: 'wns.pfn-blocked', pfn: 'A.B_c' });
-    expect(fleet.commit()).toBe(true);
+describe('SqliteStateStore', () => {
+  it('writes what the parts change through their tables and logs, in one commit each', () => {
+    const file = join(tempDir(), 'state.db');
+    const store = new SqliteStateStore(StateFile.open(file), { schedule: () => undefined });
+    const table = store.table<{ n: number }>('device', (r) => ({ n: r.n }));
+    const events = store.log<{ e: number }>('events');
+    let doc = 1;
+    store.document('simulation', () => ({ doc }));
+    table.set('a', { n: 1 });
+    table.set('b', { n: 2 });
+    events.append({ e: 1 });
+    store.commit();
+    expect(store.commits).toBe(1);
+    // Nothing changed: nothing written.
+    store.commit();
+    expect(store.commits).toBe(1);
+    table.update('a', (r) => void (r.n = 10));
+    table.delete('b');
+    doc = 2;
+    store.commit();
+    expect(store.commits).toBe(2);
+    const read = store.read();
+    expect([...(read.rows.get('device') ?? [])]).toEqual([['a', '{"n":10}']]);
+    expect(read.meta.get('simulation')).toBe('{"doc":2}');
+    expect(read.events).toEqual(['{"e":1}']);
+    // A cleared table drops the rows it no longer holds.
+    table.set('c', { n: 3 });
+    table.clear();
+    table.set('d', { n: 4 });
+    store.commit();
+    expect([...(store.read().rows.get('device') ?? [])]).toEqual([['d', '{"n":4}']]);
     store.close();
-    fleet.emit({ time: 1, device: null, type: 'wns.pfn-unblocked', pfn: 'A.B_c' });
-    for (let i = 0; i < 150; i++) expect(fleet.commit()).toBe(false);
+  });
+
+  it('schedules a commit for the end of the turn when a record changes', async () => {
+    const store = new SqliteStateStore(StateFile.open(join(tempDir(), 'state.db')));
+    const table = store.table<{ n: number }>('device', (r) => r);
+    table.set('a', { n: 1 });
+    expect(store.commits).toBe(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(store.commits).toBe(1);
+    store.close();
+  });
+
+  it('reports a failing file (once, then every 100th), keeps what was pending, and throws', () => {
+    const file = StateFile.open(join(tempDir(), 'state.db'));
+    const errors: string[] = [];
+    const store = new SqliteStateStore(file, {
+      onError: (e) => errors.push(e.message),
+      schedule: () => undefined,
+    });
+    const events = store.log<{ e: number }>('events');
+    events.append({ e: 0 });
+    store.commit();
+    file.close();
+    events.append({ e: 1 });
+    for (let i = 0; i < 150; i++) expect(() => store.commit()).toThrow(/not open/);
     expect(errors).toHaveLength(2);
     expect(errors[0]).toMatch(/not open/);
   });

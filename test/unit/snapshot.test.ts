@@ -179,8 +179,9 @@ describe('snapshot and restore', () => {
       const data = good();
       const devices = data.devices.map((d, i) => (i === 3 ? { ...d, id: 'ghost' } : d));
       expect(issue({ ...data, devices })).toMatch(/^snapshot\.devices\[3\]\.id: .*"ghost"/);
-      const wnsDevices = data.wns.devices.map((d, i) => (i === 0 ? { ...d, id: 'ghost' } : d));
-      expect(issue({ ...data, wns: { ...data.wns, devices: wnsDevices } })).toMatch(
+      const wns = data.wns as NonNullable<typeof data.wns>;
+      const wnsDevices = wns.devices.map((d, i) => (i === 0 ? { ...d, id: 'ghost' } : d));
+      expect(issue({ ...data, wns: { ...wns, devices: wnsDevices } })).toMatch(
         /^snapshot\.wns\.devices\[0\]\.id: expected a device id of the spec, got "ghost"/,
       );
       expect(

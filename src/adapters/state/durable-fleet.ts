@@ -1,8 +1,9 @@
 /**
- * Durable state of a live fleet (`dmpush serve --state FILE`): what is saved, when, and how it is
- * read back. See docs/decisions/0007-durable-state.md.
+ * Durable state of a live fleet (`dmpush serve --state FILE`): what is saved, and how it is read
+ * back and checked. See docs/decisions/0007-durable-state.md.
  *
- * What is saved, in a {@link StateStore}:
+ * The parts keep their records in the {@link SqliteStateStore} (the state port of the core), which
+ * writes what they change; this module reads a saved fleet back. What is saved:
  * - meta `fleet`: what the fleet was made from (seed, scenario, size, PFN, clock) and its start;
  *   a restart with other options is refused, naming the difference;
  * - meta `ports`: the ports the servers listened on (a restart with port 0 takes them again, so
@@ -17,23 +18,21 @@
  * - rows `mdm`: what the reference MDM server knows per device (ChannelURI, PFN confirmed…);
  * - the timeline and the emulator's journal, appended.
  *
- * When: every change marks its device (through the parts' `onChange` hooks); one transaction
- * writes the marked rows and new events once per turn of the event loop, and before any HTTP
- * answer is written and any SyncML message that answers a server's commands is sent, so what a
- * peer was told is on disk first.
+ * When: see {@link SqliteStateStore}: once per turn of the event loop, and before any HTTP answer
+ * and any SyncML message that answers a server's commands, so what a peer was told is on disk
+ * first.
  *
  * @module
  */
 import { z } from 'zod';
-import { timerSnapshots, type SimulationSnapshot } from '../../core/snapshot.js';
-import { isOrdered } from '../../core/time/clock.js';
-import type { Simulation } from '../../core/simulation.js';
-import type { EventSink, TimelineEvent } from '../../core/timeline/events.js';
+import type { SimulationSnapshot } from '../../core/snapshot.js';
+import type { TimelineEvent } from '../../core/timeline/events.js';
 import type { JournalEntry } from '../../core/wns/journal.js';
-import type { MdmDeviceRecord, ReferenceMdm } from '../../mdm-server/reference-mdm.js';
+import type { MdmDeviceRecord } from '../../mdm-server/reference-mdm.js';
 import { formatIssues } from '../../scenario/schema.js';
-import type { WnsEmulator, WnsEmulatorDevice, WnsEmulatorGlobals } from '../../wns/emulator.js';
-import { StateFileError, type RowChange, type StateStore } from './state-store.js';
+import type { WnsEmulatorDevice, WnsEmulatorGlobals } from '../../wns/emulator.js';
+import type { SqliteStateStore } from './sqlite-state-store.js';
+import { StateFileError } from './state-store.js';
 
 /** What a fleet is made from: a state file is only restored by a fleet made the same way. */
 export interface FleetIdentity {
@@ -254,11 +253,11 @@ const IDENTITY_FIELDS: readonly (keyof FleetIdentity)[] = [
  * damaged data (naming where).
  */
 export function readSavedFleet(
-  store: StateStore,
+  store: SqliteStateStore,
   identity: FleetIdentity,
   limits: { readonly events: number } = { events: EVENT_LOG_CAPACITY },
 ): SavedFleet | null {
-  const file = store.file;
+  const file = store.path;
   const saved = store.read(limits);
   const fleetText = saved.meta.get('fleet');
   if (fleetText === undefined) return null;
@@ -341,196 +340,4 @@ export function inSpecOrder(
       return d;
     }),
   };
-}
-
-/** The live parts whose state is saved; each is attached as soon as it exists. */
-export interface FleetParts {
-  readonly simulation: Simulation;
-  readonly emulator: WnsEmulator;
-  /** The reference MDM server; null when the user's server runs (its old records are dropped). */
-  readonly reference: ReferenceMdm | null;
-  readonly ports: Partial<FleetPorts>;
-}
-
-/** How often a failing store is reported (once, then every this many failed commits). */
-const REPORT_EVERY = 100;
-
-/**
- * Saves a live fleet into a {@link StateStore} as it changes. Give its hooks to the parts
- * ({@link deviceChanged}, {@link wnsChanged}, {@link wnsRequest}, {@link mdmChanged},
- * {@link journalAdded}, {@link journalCleared}) and use it as an event sink; {@link attach} each
- * part as soon as it exists (a part is written from then on); call {@link commit} before
- * answering a client.
- */
-export class DurableFleet implements EventSink {
-  private parts: { -readonly [K in keyof FleetParts]?: FleetParts[K] } = {};
-  private readonly devices = new Set<string>();
-  private readonly wns = new Set<string>();
-  private wnsAll = false;
-  /** The emulator's apps, tokens or service state may have changed (a request to it). */
-  private wnsGlobals = false;
-  private readonly mdm = new Set<string>();
-  private mdmCleared = false;
-  private journalClear = false;
-  private events: string[] = [];
-  private journal: { seq: number; value: string }[] = [];
-  private readonly written = new Map<string, string>();
-  private scheduled = false;
-  private closed = false;
-  private failures = 0;
-  /** Commits made (for tests and metrics). */
-  commits = 0;
-
-  constructor(
-    private readonly store: StateStore,
-    private readonly identity: FleetIdentity & { readonly start: number },
-    /** Told when a commit fails (once, then every 100th failure; the fleet goes on in memory). */
-    private readonly onError: (error: Error) => void = () => undefined,
-  ) {}
-
-  readonly deviceChanged = (id: string): void => {
-    this.devices.add(id);
-    this.schedule();
-  };
-
-  readonly wnsChanged = (id: string | null): void => {
-    if (id === null) {
-      this.wnsAll = true;
-      this.wnsGlobals = true;
-    } else this.wns.add(id);
-    this.schedule();
-  };
-
-  /** A request to the WNS emulator was handled (tokens, apps, ids or faults may have changed). */
-  readonly wnsRequest = (): void => {
-    this.wnsGlobals = true;
-  };
-
-  readonly mdmChanged = (id: string): void => {
-    this.mdm.add(id);
-    this.schedule();
-  };
-
-  readonly journalAdded = (entry: JournalEntry): void => {
-    this.journal.push({ seq: entry.seq, value: JSON.stringify(entry) });
-    this.schedule();
-  };
-
-  /** The journal was emptied (`POST /_sim/reset`): the stored one is emptied too. */
-  readonly journalCleared = (): void => {
-    this.journalClear = true;
-    this.journal = [];
-    this.schedule();
-  };
-
-  emit(event: TimelineEvent): void {
-    this.events.push(JSON.stringify(event));
-    this.schedule();
-  }
-
-  /** Starts saving `parts` (everything they hold is written by the next commit). */
-  attach(parts: Partial<FleetParts>): void {
-    if (parts.simulation) for (const id of parts.simulation.deviceIds()) this.devices.add(id);
-    if (parts.emulator) {
-      this.wnsAll = true;
-      this.wnsGlobals = true;
-    }
-    if (parts.reference) for (const r of parts.reference.devices()) this.mdm.add(r.deviceId);
-    if (parts.reference === null) this.mdmCleared = true;
-    if (parts.ports) parts = { ...parts, ports: { ...this.parts.ports, ...parts.ports } };
-    this.parts = { ...this.parts, ...parts };
-    this.schedule();
-  }
-
-  /**
-   * Writes what changed since the last commit in one transaction (nothing when nothing did).
-   * Returns false when the write failed (disk full…): that is reported to `onError`, and what
-   * was pending is tried again at the next commit.
-   */
-  commit(): boolean {
-    const { simulation, emulator, reference, ports } = this.parts;
-    if (this.closed) return true;
-    const meta: [string, string][] = [];
-    const put = (key: string, value: unknown): void => {
-      const text = JSON.stringify(value);
-      if (this.written.get(key) !== text) meta.push([key, text]);
-    };
-    put('fleet', this.identity);
-    if (ports?.control !== undefined && ports.wns !== undefined) put('ports', ports);
-    const rows: RowChange[] = [];
-    if (simulation) {
-      put('simulation', simulation.saveGlobals());
-      for (const id of this.devices)
-        rows.push({ kind: 'device', id, value: JSON.stringify(simulation.saveDevice(id)) });
-    }
-    const clearKinds: string[] = [];
-    if (emulator) {
-      if (this.wnsGlobals) put('wns', emulator.saveGlobals());
-      const clock = emulator.clock;
-      if (!isOrdered(clock)) throw new Error('durable state needs a clock that ranks its timers');
-      const timer = timerSnapshots(clock);
-      const wnsIds = this.wnsAll ? emulator.deviceIds() : this.wns;
-      if (this.wnsAll) clearKinds.push('wns');
-      for (const id of wnsIds) {
-        const saved = emulator.saveDevice(id, timer);
-        rows.push({ kind: 'wns', id, value: saved && JSON.stringify(saved) });
-      }
-    }
-    if (this.mdmCleared) clearKinds.push('mdm');
-    if (reference)
-      for (const id of this.mdm) {
-        const record = reference.device(id);
-        rows.push({ kind: 'mdm', id, value: record ? JSON.stringify(record) : null });
-      }
-    const pending = meta.length + rows.length + this.events.length + this.journal.length;
-    if (pending + clearKinds.length === 0 && !this.journalClear) return true;
-    try {
-      this.store.commit({
-        meta,
-        rows,
-        clearKinds,
-        clearJournal: this.journalClear,
-        events: this.events,
-        journal: this.journal,
-      });
-    } catch (e) {
-      if (this.failures++ % REPORT_EVERY === 0) this.onError(e as Error);
-      return false;
-    }
-    this.failures = 0;
-    this.commits++;
-    for (const [key, text] of meta) this.written.set(key, text);
-    if (simulation) this.devices.clear();
-    if (emulator) {
-      this.wns.clear();
-      this.wnsAll = false;
-      this.wnsGlobals = false;
-    }
-    if (reference) this.mdm.clear();
-    this.mdmCleared = false;
-    this.journalClear = false;
-    this.events = [];
-    this.journal = [];
-    return true;
-  }
-
-  /** Commits what is pending and closes the store. */
-  close(): void {
-    if (this.closed) return;
-    this.commit();
-    this.closed = true;
-    this.store.close();
-  }
-
-  private schedule(): void {
-    if (this.scheduled || this.closed) return;
-    this.scheduled = true;
-    // Once per turn of the event loop (not per microtask): I/O batching, not simulated time.
-    // Answers and SyncML messages never wait for it: they commit first (commit()).
-    // eslint-disable-next-line no-restricted-syntax
-    setImmediate(() => {
-      this.scheduled = false;
-      this.commit();
-    });
-  }
 }

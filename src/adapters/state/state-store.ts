@@ -19,13 +19,16 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { DmpushError } from '../../core/errors.js';
 
 /** The schema this build writes and reads (`meta.format`). */
 export const STATE_FORMAT = 1;
 
 /** Why a state file cannot be used; the message names the file and what is wrong. */
-export class StateFileError extends Error {
-  override readonly name = 'StateFileError';
+export class StateFileError extends DmpushError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('E_STATE_FILE', message, options);
+  }
 }
 
 /** One row to write (a JSON text) or delete (null). */
@@ -35,7 +38,7 @@ export interface RowChange {
   readonly value: string | null;
 }
 
-/** What one {@link StateStore.commit} writes, all or nothing. */
+/** What one {@link StateFile.commit} writes, all or nothing. */
 export interface StateChanges {
   readonly meta: readonly (readonly [key: string, value: string])[];
   readonly rows: readonly RowChange[];
@@ -45,8 +48,8 @@ export interface StateChanges {
   readonly clearJournal?: boolean;
   /** New timeline events (JSON texts), oldest first. */
   readonly events: readonly string[];
-  /** New journal entries, oldest first. */
-  readonly journal: readonly { readonly seq: number; readonly value: string }[];
+  /** New journal entries (JSON texts), oldest first. */
+  readonly journal: readonly string[];
 }
 
 /** Everything a state file holds, as JSON texts. */
@@ -80,14 +83,14 @@ CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, value TEXT NOT NULL
 const TRIM_EVERY = 10_000;
 
 /** An open state file. Every write is one transaction. */
-export class StateStore {
+export class StateFile {
   private readonly db: Database.Database;
   private readonly putMeta: Database.Statement<[string, string]>;
   private readonly putRow: Database.Statement<[string, string, string]>;
   private readonly deleteRow: Database.Statement<[string, string]>;
   private readonly clearKind: Database.Statement<[string]>;
   private readonly addEvent: Database.Statement<[string]>;
-  private readonly addJournal: Database.Statement<[number, string]>;
+  private readonly addJournal: Database.Statement<[string]>;
   private readonly clearJournal: Database.Statement<[]>;
   private readonly write: (changes: StateChanges) => void;
   private appended = 0;
@@ -143,9 +146,7 @@ export class StateStore {
     this.clearKind = this.db.prepare('DELETE FROM rows WHERE kind = ?');
     this.addEvent = this.db.prepare('INSERT INTO events (value) VALUES (?)');
     this.clearJournal = this.db.prepare('DELETE FROM journal');
-    this.addJournal = this.db.prepare(
-      'INSERT INTO journal (seq, value) VALUES (?, ?) ON CONFLICT (seq) DO UPDATE SET value = excluded.value',
-    );
+    this.addJournal = this.db.prepare('INSERT INTO journal (value) VALUES (?)');
     this.write = this.db.transaction((c: StateChanges) => {
       for (const [key, value] of c.meta) this.putMeta.run(key, value);
       for (const kind of c.clearKinds ?? []) this.clearKind.run(kind);
@@ -154,7 +155,7 @@ export class StateStore {
         if (r.value === null) this.deleteRow.run(r.kind, r.id);
         else this.putRow.run(r.kind, r.id, r.value);
       for (const e of c.events) this.addEvent.run(e);
-      for (const j of c.journal) this.addJournal.run(j.seq, j.value);
+      for (const j of c.journal) this.addJournal.run(j);
       this.appended += c.events.length + c.journal.length;
       if (this.appended >= TRIM_EVERY) {
         this.appended = 0;
@@ -172,8 +173,8 @@ export class StateStore {
    * {@link StateFileError} when it cannot be opened, is not a state file of this format, or is
    * in use by another process.
    */
-  static open(file: string, limits: StoreLimits = DEFAULT_LIMITS): StateStore {
-    return new StateStore(file, limits);
+  static open(file: string, limits: StoreLimits = DEFAULT_LIMITS): StateFile {
+    return new StateFile(file, limits);
   }
 
   /** Writes `changes` in one transaction (all or nothing). */

@@ -6,6 +6,7 @@ import { SystemClock } from '../../adapters/clock/system-clock.js';
 import { ensureCertificates, DEFAULT_TLS_NAMES } from '../../adapters/tls/certificates.js';
 import { attachDeviceSockets } from '../../adapters/ws/device-socket-server.js';
 import { ValidationError } from '../../core/errors.js';
+import type { StateStore } from '../../core/state/state-store.js';
 import type { Clock } from '../../core/time/clock.js';
 import { parseDuration } from '../../core/time/iso.js';
 import type { RateLimit } from '../../core/wns/throttle.js';
@@ -83,11 +84,11 @@ function readApps(io: CliIo, file: string): { apps: WnsApp[]; demo: boolean } {
   }
 }
 
-/** What `serve` hooks into an emulator it starts (durable state). */
+/** What `serve` gives an emulator it starts (durable state). */
 export interface WnsStartHooks {
-  /** Told when a device's WNS state is about to change (null: other state). */
-  readonly onChange?: (deviceId: string | null) => void;
-  /** Runs before any HTTP answer is written. */
+  /** Where the emulator keeps its state (default: in memory). */
+  readonly store?: StateStore;
+  /** Runs before any HTTP answer is written (the store's commit). */
   readonly beforeReply?: () => void;
 }
 
@@ -130,7 +131,7 @@ export async function startWns(
     throttle: { channel: rate(o.channelRate), app: rate(o.appRate) },
     misuse: o.blockAfter ? { rejectionsPerHour: o.blockAfter } : null,
     sink: { emit: (event) => log.debug({ event: toJson(event) }, event.type) },
-    onChange: hooks.onChange,
+    store: hooks.store,
   });
   const tls = o.tls
     ? await ensureCertificates(o.certDir, [

@@ -27,6 +27,7 @@ import type {
   WnsLink,
 } from '../ports.js';
 import type { DmTree } from '../dm/dm-tree.js';
+import type { RecordTable } from '../state/state-store.js';
 import { defaultIdentity, windowsTree } from '../dm/windows-tree.js';
 import type { Random } from '../random/random.js';
 import type { ArmTimer, DeviceState, TimerSnapshot } from '../snapshot.js';
@@ -91,10 +92,11 @@ export interface DeviceContext {
   readonly wns: WnsLink;
   readonly mdm: MdmTransport;
   /**
-   * Told whenever the device is about to change (each entry point: a timer, the link, a session's
-   * answer, a command), so durable state saves only the devices that changed.
+   * The table the device is kept in (the simulation's `device` table): every entry point (a
+   * timer, the link, a session's answer, a command) runs as an update of the device's record, so
+   * a durable store saves the devices that changed. Without it changes are not tracked.
    */
-  readonly onChange?: (deviceId: string) => void;
+  readonly records?: RecordTable<SimDevice>;
 }
 
 /** A read-only view of a device, for APIs, dashboards and tests. */
@@ -183,28 +185,32 @@ export class SimDevice {
     this.plan = planPolls(spec.poll);
     this.pfn = spec.pfn;
     this.handlers = {
-      onOpen: () => {
-        this.touch();
-        this.onLinkOpen();
-      },
-      onPush: (push) => {
-        this.touch();
-        this.onPush(push);
-      },
-      onClosed: (reason) => {
-        this.touch();
-        this.onLinkClosed(reason);
-      },
+      onOpen: () => this.enter(() => this.onLinkOpen()),
+      onPush: (push) => this.enter(() => this.onPush(push)),
+      onClosed: (reason) => this.enter(() => this.onLinkClosed(reason)),
     };
   }
 
-  private touch(): void {
-    this.ctx.onChange?.(this.id);
+  /**
+   * Runs one entry point of the device (a command, a timer, the link, an answer) as an update of
+   * its record: the only way in, so no change escapes a durable store.
+   */
+  private enter<R>(fn: () => R): R {
+    const records = this.ctx.records;
+    return records ? records.update(this.id, fn) : fn();
+  }
+
+  /** Schedules `fn` at `at` as an entry point of the device. */
+  private at(at: number, fn: () => void): Timer {
+    return this.ctx.clock.schedule(at, () => this.enter(fn));
   }
 
   /** Boots the device: conditions, then provisioning (a preset PFN) or a first poll session, then polling. */
   start(): void {
-    this.touch();
+    this.enter(() => this.boot());
+  }
+
+  private boot(): void {
     const p = this.power;
     const n = this.network;
     this.ctx.sink.emit({
@@ -229,12 +235,13 @@ export class SimDevice {
 
   /** Applies a change of conditions (a scenario `set`, a control API PATCH). */
   apply(patch: DevicePatch): void {
-    this.touch();
-    if (patch.battery) this.setPower(patch.battery);
-    if (patch.network) this.setNetwork(patch.network);
-    if (patch.dataSense) this.setDataSense(patch.dataSense);
-    if (patch.poll) this.setPoll(patch.poll);
-    if (patch.pfn !== undefined) this.setPfn(patch.pfn);
+    this.enter(() => {
+      if (patch.battery) this.setPower(patch.battery);
+      if (patch.network) this.setNetwork(patch.network);
+      if (patch.dataSense) this.setDataSense(patch.dataSense);
+      if (patch.poll) this.setPoll(patch.poll);
+      if (patch.pfn !== undefined) this.setPfn(patch.pfn);
+    });
   }
 
   /** The Push nodes as a server reads them. */
@@ -255,17 +262,12 @@ export class SimDevice {
     const tree = windowsTree(defaultIdentity(this.id, this.os), this.providerId, {
       now: () => this.now(),
       readPush: () => this.readPush(),
-      setPfn: (pfn) => {
-        this.touch();
-        this.setPfn(pfn);
-      },
+      setPfn: (pfn) => this.enter(() => this.setPfn(pfn)),
       pollConfig: () => this.pollConfig,
-      setPoll: (patch) => {
-        this.touch();
-        this.setPoll(patch);
-      },
+      setPoll: (patch) => this.enter(() => this.setPoll(patch)),
     });
-    tree.onChange = () => this.touch();
+    // The tree's stored nodes are part of the device's record.
+    tree.onChange = () => this.enter(() => undefined);
     return tree;
   }
 
@@ -320,9 +322,10 @@ export class SimDevice {
     const local = this.localChannelFailure(pfn);
     const reply = (grant: ChannelGrant): void => {
       if (generation !== this.requestGeneration) return;
-      this.touch();
-      this.pendingRequest = null;
-      this.onGrant(reason, grant);
+      this.enter(() => {
+        this.pendingRequest = null;
+        this.onGrant(reason, grant);
+      });
     };
     if (local) reply({ ok: false, reason: local } as ChannelGrant);
     else this.ctx.wns.requestChannel(this.id, pfn, reply);
@@ -380,7 +383,6 @@ export class SimDevice {
   }
 
   private onRenewalDue(): void {
-    this.touch();
     this.renewalTimer = null;
     if (!attemptGoesAhead(this.os, this.network.connected)) {
       this.ctx.sink.emit({
@@ -412,15 +414,14 @@ export class SimDevice {
   }
 
   private armRenewal(at: number): Timer {
-    return this.ctx.clock.schedule(at, () => this.onRenewalDue());
+    return this.at(at, () => this.onRenewalDue());
   }
 
   private armExpiry(at: number): Timer {
-    return this.ctx.clock.schedule(at, () => this.onChannelExpired());
+    return this.at(at, () => this.onChannelExpired());
   }
 
   private onChannelExpired(): void {
-    this.touch();
     this.expiryTimer = null;
     if (!this.channel) return;
     this.ctx.sink.emit({
@@ -513,7 +514,10 @@ export class SimDevice {
    * (reason `boot`; an assumption, see docs/model.md). The poll schedule carries on.
    */
   reboot(): void {
-    this.touch();
+    this.enter(() => this.restart());
+  }
+
+  private restart(): void {
     this.ctx.sink.emit({ time: this.now(), device: this.id, type: 'device.rebooted' });
     this.dropLink('reboot');
     const running = this.sessionRunning;
@@ -566,8 +570,7 @@ export class SimDevice {
   }
 
   /** Starts a management session, or queues one behind the running session. */
-  requestSession(trigger: SessionTrigger): void {
-    this.touch();
+  private requestSession(trigger: SessionTrigger): void {
     if (this.sessionRunning !== null) {
       if (this.sessionQueued === null) {
         this.sessionQueued = trigger;
@@ -619,29 +622,32 @@ export class SimDevice {
     return (result) => {
       // A reboot cut this session: its late answer is ignored.
       if (generation !== this.sessionGeneration) return;
-      this.touch();
-      this.sessionRunning = null;
-      if (result.ok)
-        this.ctx.sink.emit({
-          time: this.now(),
-          device: this.id,
-          type: 'session.completed',
-          trigger,
-        });
-      else
-        this.ctx.sink.emit({
-          time: this.now(),
-          device: this.id,
-          type: 'session.failed',
-          trigger,
-          reason: result.reason,
-        });
-      const queued = this.sessionQueued;
-      if (queued !== null) {
-        this.sessionQueued = null;
-        this.requestSession(queued);
-      }
+      this.enter(() => this.endSession(trigger, result));
     };
+  }
+
+  private endSession(trigger: SessionTrigger, result: SessionResult): void {
+    this.sessionRunning = null;
+    if (result.ok)
+      this.ctx.sink.emit({
+        time: this.now(),
+        device: this.id,
+        type: 'session.completed',
+        trigger,
+      });
+    else
+      this.ctx.sink.emit({
+        time: this.now(),
+        device: this.id,
+        type: 'session.failed',
+        trigger,
+        reason: result.reason,
+      });
+    const queued = this.sessionQueued;
+    if (queued !== null) {
+      this.sessionQueued = null;
+      this.requestSession(queued);
+    }
   }
 
   private schedulePoll(previous: number, cursor: PollCursor): void {
@@ -660,8 +666,9 @@ export class SimDevice {
       : clock.schedule(next.at, this.onPollDue);
   }
 
-  private readonly onPollDue = (): void => {
-    this.touch();
+  private readonly onPollDue = (): void => this.enter(this.pollDue);
+
+  private readonly pollDue = (): void => {
     this.pollTimer = null;
     this.requestSession('poll');
     this.schedulePoll(this.now(), this.pollCursor);
@@ -731,8 +738,7 @@ export class SimDevice {
   }
 
   private armPower(at: number): Timer {
-    return this.ctx.clock.schedule(at, () => {
-      this.touch();
+    return this.at(at, () => {
       this.powerTimer = null;
       settle(this.power, at, this.power.saverThreshold);
       this.refreshPower();
@@ -819,8 +825,7 @@ export class SimDevice {
   }
 
   private armLimit(at: number): Timer {
-    return this.ctx.clock.schedule(at, () => {
-      this.touch();
+    return this.at(at, () => {
       this.limitTimer = null;
       this.dataSense = {
         ...this.dataSense,
@@ -837,8 +842,7 @@ export class SimDevice {
   }
 
   private armReset(at: number): Timer {
-    return this.ctx.clock.schedule(at, () => {
-      this.touch();
+    return this.at(at, () => {
       this.dataSense = { ...this.dataSense, usedMB: 0, since: at };
       this.refreshDataSense();
       this.scheduleReset();
@@ -855,7 +859,10 @@ export class SimDevice {
    * fails (reason `restart`), and a queued one starts.
    */
   resume(): void {
-    this.touch();
+    this.enter(() => this.pickUp());
+  }
+
+  private pickUp(): void {
     const wanted = this.link !== 'down';
     this.link = 'down';
     if (wanted) this.updateConnection();

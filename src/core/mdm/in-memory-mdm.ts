@@ -32,7 +32,8 @@ export class InMemoryMdm implements MdmTransport {
   constructor(
     private readonly clock: Clock,
     private readonly sink: EventSink,
-    private readonly cloud: WnsCloud,
+    /** The in-process cloud pushes go through (null: the devices are on a live link). */
+    private readonly cloud: Pick<WnsCloud, 'send'> | null,
     options: InMemoryMdmOptions = {},
   ) {
     this.duration = options.sessionDurationMs ?? 3000;
@@ -98,14 +99,16 @@ export class InMemoryMdm implements MdmTransport {
   /** Pushes to a device through WNS, at the ChannelURI the server holds for it. */
   push(deviceId: string, options: SendOptions): SendOutcome | null {
     const uri = this.known.get(deviceId);
-    if (!uri) {
+    if (!uri || !this.cloud) {
       this.sink.emit({
         time: this.clock.now(),
         device: deviceId,
         type: 'push.rejected',
         channelUri: null,
         status: 0,
-        reason: 'server holds no ChannelURI for this device',
+        reason: this.cloud
+          ? 'server holds no ChannelURI for this device'
+          : 'no WNS cloud in this process: pushes go through your server',
       });
       return null;
     }

@@ -1,3 +1,4 @@
+import type { AppendLog } from '../state/state-store.js';
 import { Ring } from '../util/ring.js';
 
 /** What a journal entry records: one request to the emulator and its outcome. No secrets. */
@@ -30,19 +31,19 @@ export interface JournalFilter {
 export class Journal {
   private readonly entries: Ring<JournalEntry>;
   private seq = 0;
-  /** Told of each new entry (durable state appends it). */
-  onAdd: ((entry: JournalEntry) => void) | null = null;
-  /** Told when the journal is emptied. */
-  onClear: (() => void) | null = null;
 
-  constructor(readonly capacity = 100_000) {
+  constructor(
+    readonly capacity = 100_000,
+    /** Where entries are kept beyond this process (a state store's `journal` log), if anywhere. */
+    private readonly stored: AppendLog<JournalEntry> | null = null,
+  ) {
     this.entries = new Ring(capacity);
   }
 
   add(entry: Omit<JournalEntry, 'seq'>): JournalEntry {
     const full: JournalEntry = { seq: ++this.seq, ...entry };
     this.entries.push(full);
-    this.onAdd?.(full);
+    this.stored?.append(full);
     return full;
   }
 
@@ -68,6 +69,6 @@ export class Journal {
 
   clear(): void {
     this.entries.clear();
-    this.onClear?.();
+    this.stored?.clear();
   }
 }

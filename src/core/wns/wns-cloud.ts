@@ -1,8 +1,15 @@
 import { RENEWAL_TIMING } from '../dmclient/renewal-policy.js';
 import type { ChannelGrant, LinkHandlers, WnsLink } from '../ports.js';
 import { SeededRandom, streamFor } from '../random/random.js';
-import type { ArmTimer, TimerSnapshot, WnsCloudState, WnsDevicePart } from '../snapshot.js';
-import type { Clock, Timer } from '../time/clock.js';
+import {
+  timerSnapshots,
+  type ArmTimer,
+  type TimerSnapshot,
+  type WnsCloudState,
+  type WnsDevicePart,
+} from '../snapshot.js';
+import { MemoryStateStore, type RecordTable, type StateStore } from '../state/state-store.js';
+import { isOrdered, type Clock, type Timer } from '../time/clock.js';
 import { SECOND } from '../time/iso.js';
 import type { CachePolicy, EventSink } from '../timeline/events.js';
 
@@ -30,11 +37,12 @@ export interface WnsCloudOptions {
    */
   readonly channelTokenSource?: () => string;
   /**
-   * Told when the state of a device (its entry, channels, cached notifications) is about to
-   * change, or with null when state of no one device changes (blocks, availability, a reset), so
-   * durable state saves only what changed.
+   * Where WNS keeps what it holds per device (its entry, channels, cached notifications): the
+   * table `wns` of this store (default: a memory store of its own).
    */
-  readonly onChange?: (deviceId: string | null) => void;
+  readonly store?: StateStore;
+  /** A device's saved form around WNS's part (the emulator adds its inbox); default the part. */
+  readonly savedDevice?: (id: string, part: WnsDevicePart) => unknown;
 }
 
 /** A push as the sender asks for it (the headers that matter for raw MDM pushes). */
@@ -114,7 +122,8 @@ const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123
  */
 export class WnsCloud implements WnsLink {
   private readonly channels = new Map<string, Channel>();
-  private readonly devices = new Map<string, DeviceEntry>();
+  /** Every change of a device's entry, its channels or their cache goes through this table. */
+  private readonly devices: RecordTable<DeviceEntry>;
   private baseUrl: string;
   private readonly lifetime: number;
   private readonly isKnown: (pfn: string) => boolean;
@@ -143,6 +152,11 @@ export class WnsCloud implements WnsLink {
     this.unknown = new Set(options.unknownPfns ?? []);
     this.blocked = new Set(options.blockedPfns ?? []);
     this.reuse = options.reuseChannelUri ?? false;
+    this.devices = (options.store ?? new MemoryStateStore()).table<DeviceEntry>('wns', (_, id) => {
+      if (!isOrdered(clock)) throw new Error('durable state needs a clock that ranks its timers');
+      const part = this.saveDevice(id, timerSnapshots(clock)) as WnsDevicePart;
+      return options.savedDevice ? options.savedDevice(id, part) : part;
+    });
   }
 
   // ---- device side -------------------------------------------------------------------------
@@ -152,22 +166,23 @@ export class WnsCloud implements WnsLink {
   }
 
   connect(deviceId: string, handlers: LinkHandlers): void {
-    const entry = this.entry(deviceId);
-    if (!this.available) {
-      entry.waiting = handlers;
-      return;
-    }
-    entry.handlers = handlers;
-    handlers.onOpen();
-    this.flushCache(entry);
+    this.change(deviceId, (entry) => {
+      if (!this.available) {
+        entry.waiting = handlers;
+        return;
+      }
+      entry.handlers = handlers;
+      handlers.onOpen();
+      this.flushCache(entry);
+    });
   }
 
   disconnect(deviceId: string): void {
-    const entry = this.devices.get(deviceId);
-    if (!entry) return;
-    this.options.onChange?.(deviceId);
-    entry.handlers = null;
-    entry.waiting = null;
+    if (!this.devices.has(deviceId)) return;
+    this.devices.update(deviceId, (entry) => {
+      entry.handlers = null;
+      entry.waiting = null;
+    });
   }
 
   // ---- sender side -------------------------------------------------------------------------
@@ -180,7 +195,18 @@ export class WnsCloud implements WnsLink {
     const device = channel.deviceId;
     if (this.blocked.has(channel.pfn)) return this.reject(device, channelUri, 410, 'pfn-blocked');
     if (channel.expiresAt <= now) return this.reject(device, channelUri, 410, 'channel-expired');
-    const entry = this.entry(device);
+    return this.change(device, (entry) => this.deliver(entry, channel, channelUri, options));
+  }
+
+  /** Delivers, caches or drops a push the cloud accepted. */
+  private deliver(
+    entry: DeviceEntry,
+    channel: Channel,
+    channelUri: string,
+    options: SendOptions,
+  ): SendOutcome {
+    const now = this.clock.now();
+    const device = channel.deviceId;
     const msgId = `${device}#${++entry.messages}`;
     const ttl = options.ttlSeconds ?? null;
     const cachePolicy = options.cachePolicy;
@@ -278,7 +304,6 @@ export class WnsCloud implements WnsLink {
   /** Blocks or unblocks a PFN (WNS "reserves the right to block push notifications to your PFN"). */
   setBlocked(pfn: string, blocked: boolean): void {
     if (blocked === this.blocked.has(pfn)) return;
-    this.options.onChange?.(null);
     if (blocked) this.blocked.add(pfn);
     else this.blocked.delete(pfn);
     const type = blocked ? 'wns.pfn-blocked' : 'wns.pfn-unblocked';
@@ -292,17 +317,18 @@ export class WnsCloud implements WnsLink {
   /** A WNS outage: every connection is closed (reason `cloud`) and none opens until it ends. */
   setAvailable(available: boolean): void {
     if (available === this.available) return;
-    this.options.onChange?.(null);
     this.available = available;
-    for (const [id, entry] of this.devices) {
+    for (const [id, entry] of [...this.devices.entries()]) {
       if (!available && entry.handlers) {
         const h = entry.handlers;
-        entry.handlers = null;
-        entry.waiting = h;
+        this.devices.update(id, (e) => {
+          e.handlers = null;
+          e.waiting = h;
+        });
         h.onClosed('cloud');
       } else if (available && entry.waiting) {
         const h = entry.waiting;
-        entry.waiting = null;
+        this.devices.update(id, (e) => void (e.waiting = null));
         this.connect(id, h);
       }
     }
@@ -314,13 +340,11 @@ export class WnsCloud implements WnsLink {
 
   /** Sets the base of channel URIs issued from now on (a server learns its port after listening). */
   setBaseUrl(baseUrl: string): void {
-    this.options.onChange?.(null);
     this.baseUrl = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
   }
 
   /** Forgets every channel, cached notification, connection and block. */
   reset(): void {
-    this.options.onChange?.(null);
     for (const channel of this.channels.values()) this.clock.cancel(channel.cached?.timer);
     // Connected devices hear that WNS ended their connection (they reconnect, with no channels).
     const open = [...this.devices.values()].map((e) => e.handlers).filter((h) => h !== null);
@@ -354,7 +378,7 @@ export class WnsCloud implements WnsLink {
 
   /** The devices WNS keeps state for (each has a {@link saveDevice} part). */
   deviceIds(): string[] {
-    return [...this.devices.keys()];
+    return [...this.devices.ids()];
   }
 
   /** What WNS keeps for one device: its entry and its channels; null for a device it never saw. */
@@ -452,8 +476,11 @@ export class WnsCloud implements WnsLink {
     if (!this.available) return { ok: false, reason: 'wns-unreachable' };
     if (this.blocked.has(pfn)) return { ok: false, reason: 'pfn-blocked' };
     if (this.unknown.has(pfn) || !this.isKnown(pfn)) return { ok: false, reason: 'invalid-pfn' };
+    return this.change(deviceId, (entry) => this.newChannel(entry, deviceId, pfn));
+  }
+
+  private newChannel(entry: DeviceEntry, deviceId: string, pfn: string): ChannelGrant {
     const now = this.clock.now();
-    const entry = this.entry(deviceId);
     if (this.reuse) {
       const current = entry.channels.findLast((c) => c.pfn === pfn && c.expiresAt > now);
       if (current) return { ok: true, channelUri: current.uri, expiresAt: current.expiresAt };
@@ -508,8 +535,7 @@ export class WnsCloud implements WnsLink {
   private armTtl(channel: Channel, cached: Cached, expiresAt: number): Timer {
     return this.clock.schedule(expiresAt, () => {
       if (channel.cached !== cached) return;
-      this.options.onChange?.(channel.deviceId);
-      channel.cached = null;
+      this.devices.update(channel.deviceId, () => void (channel.cached = null));
       this.sink.emit({
         time: this.clock.now(),
         device: channel.deviceId,
@@ -551,19 +577,16 @@ export class WnsCloud implements WnsLink {
     }
   }
 
-  private entry(deviceId: string): DeviceEntry {
-    this.options.onChange?.(deviceId);
-    let e = this.devices.get(deviceId);
-    if (!e) {
-      e = {
+  /** Changes a device's entry (created on first use). */
+  private change<R>(deviceId: string, fn: (entry: DeviceEntry) => R): R {
+    if (!this.devices.has(deviceId))
+      this.devices.set(deviceId, {
         random: streamFor(this.options.seed, `wns:${deviceId}`),
         channels: [],
         handlers: null,
         waiting: null,
         messages: 0,
-      };
-      this.devices.set(deviceId, e);
-    }
-    return e;
+      });
+    return this.devices.update(deviceId, fn);
   }
 }

@@ -2,7 +2,8 @@ import type { SeededRandom } from '../random/random.js';
 import type { Clock } from '../time/clock.js';
 import { HOUR } from '../time/iso.js';
 import type { AppRegistry, WnsApp } from './apps.js';
-import { Journal } from './journal.js';
+import { Journal, type JournalEntry } from './journal.js';
+import type { AppendLog } from '../state/state-store.js';
 import { DEFAULT_THROTTLE, Throttle, type RateLimit } from './throttle.js';
 import type { TokenService } from './tokens.js';
 import type { ChannelInfo, SendOptions, WnsCloud } from './wns-cloud.js';
@@ -49,6 +50,8 @@ export interface WnsServiceOptions {
   readonly random: SeededRandom;
   /** Draws for fault probabilities (a stream of its own, so ids do not shift which requests a fault hits). */
   readonly faultRandom: SeededRandom;
+  /** Where the journal is kept beyond this process (a state store's `journal` log). */
+  readonly journal?: AppendLog<JournalEntry>;
 }
 
 /** The service's durable state (see {@link WnsService.saveState}). */
@@ -104,7 +107,7 @@ const json = (status: number, body: unknown, extra: Record<string, string> = {})
  * the HTTP adapter only parses requests and writes the answers.
  */
 export class WnsService {
-  readonly journal = new Journal();
+  readonly journal: Journal;
   private readonly channelThrottle: Throttle;
   private readonly appThrottle: Throttle;
   private faults: Fault[] = [];
@@ -118,6 +121,7 @@ export class WnsService {
     readonly tokens: TokenService,
     private readonly options: WnsServiceOptions,
   ) {
+    this.journal = new Journal(undefined, options.journal ?? null);
     this.channelThrottle = new Throttle(options.throttle?.channel ?? DEFAULT_THROTTLE.channel);
     this.appThrottle = new Throttle(options.throttle?.app ?? DEFAULT_THROTTLE.app);
   }
@@ -454,6 +458,62 @@ export class WnsService {
     this.options.faultRandom.setState(state.faultRandom);
     this.faults = state.faults.map((f) => ({ ...f }));
     this.traces = state.traces;
+  }
+
+  // ---- journal entries of the adapters ------------------------------------------------------
+
+  /**
+   * Journals a request the HTTP adapter answered itself: an injected fault, a refused method or
+   * body. For a notify, `channel` (the request target) names the channel, when it is one.
+   */
+  recordAdapterAnswer(
+    op: 'token' | 'notify',
+    status: number,
+    description: string,
+    channel?: string,
+  ): void {
+    const found = channel === undefined ? undefined : this.cloud.findChannel(channel);
+    this.journal.add({
+      time: this.clock.now(),
+      op,
+      status,
+      ...(channel === undefined
+        ? {}
+        : { channelUri: found?.uri, pfn: found?.pfn, deviceId: found?.deviceId }),
+      description,
+    });
+  }
+
+  /** Journals an action of the admin API (`op: admin`). */
+  recordAdmin(status: number, description: string, pfn?: string): void {
+    const about = pfn === undefined ? {} : { pfn };
+    this.journal.add({ time: this.clock.now(), op: 'admin', status, ...about, description });
+  }
+
+  /** Journals a channel requested through the admin API: granted (201) or refused. */
+  recordInboxChannel(
+    status: number,
+    pfn: string,
+    deviceId: string,
+    outcome: { readonly channelUri: string } | { readonly description: string },
+  ): void {
+    this.journal.add({ time: this.clock.now(), op: 'channel', status, pfn, deviceId, ...outcome });
+  }
+
+  /** Journals an inbox device's connection switched through the admin API. */
+  recordConnection(deviceId: string, connected: boolean): void {
+    const op = connected ? 'connect' : 'disconnect';
+    this.journal.add({ time: this.clock.now(), op, status: 200, deviceId });
+  }
+
+  /** The journal's entries that match `filter`, oldest first. */
+  journalEntries(filter?: Parameters<Journal['list']>[0]): ReturnType<Journal['list']> {
+    return this.journal.list(filter);
+  }
+
+  /** A fresh MS-CV from the seeded id stream, for answers the HTTP adapter writes itself. */
+  newCorrelationVector(): string {
+    return this.correlationVector();
   }
 
   /** Forgets throttles, faults and the journal (for `/_sim/reset`). */

@@ -1,0 +1,167 @@
+/**
+ * The state port: every stateful part (devices, what WNS keeps per device, the WNS emulator's
+ * apps and tokens, the reference MDM server's records, the timeline, the WNS journal) keeps its
+ * records through a {@link StateStore}. Change tracking is part of the store: a part changes a
+ * record through {@link RecordTable.update} (or `set`, `delete`), never behind the store's back,
+ * so a durable store knows what to write without hooks a part could forget to call.
+ *
+ * Two implementations: {@link MemoryStateStore} (here; nothing is written, `commit` is free) and
+ * the SQLite store of `dmpush serve --state FILE` (`src/adapters/state/sqlite-state-store.ts`).
+ * Records are the parts' live objects; a table's `encode` turns one into its saved form (plain,
+ * JSON-serialisable data) when a durable store commits it.
+ *
+ * @module
+ */
+
+/** A record's saved form: plain data that survives `JSON.stringify`. */
+export type Encode<T> = (record: T, id: string) => unknown;
+
+/**
+ * The records of one kind, by id (a device's state, WNS's part of a device, an MDM record). The
+ * table holds the live records; every change goes through it.
+ */
+export interface RecordTable<T> {
+  readonly kind: string;
+  get(id: string): T | undefined;
+  has(id: string): boolean;
+  ids(): IterableIterator<string>;
+  values(): IterableIterator<T>;
+  entries(): IterableIterator<[string, T]>;
+  readonly size: number;
+  /** Adds or replaces record `id`. */
+  set(id: string, record: T): void;
+  /**
+   * Changes record `id` in place: runs `fn` on it and returns what `fn` returns. The record is
+   * saved at the next commit. Throws when there is no such record.
+   */
+  update<R>(id: string, fn: (record: T) => R): R;
+  /** Removes record `id` (nothing when there is none). */
+  delete(id: string): void;
+  /** Removes every record. */
+  clear(): void;
+}
+
+/** Entries appended in order (the timeline, the WNS journal); the newest are kept. */
+export interface AppendLog<T> {
+  append(entry: T): void;
+  /** Forgets every entry (a durable store empties its copy too). */
+  clear(): void;
+}
+
+/** What a durable store held when it was opened: saved forms, for the parts to restore from. */
+export interface SavedState {
+  /** Saved documents by key. */
+  readonly documents: ReadonlyMap<string, unknown>;
+  /** Saved records by kind, then id (ids in sorted order). */
+  readonly records: ReadonlyMap<string, ReadonlyMap<string, unknown>>;
+  /** The newest saved entries of each log, oldest first. */
+  readonly logs: ReadonlyMap<string, readonly unknown[]>;
+}
+
+/** The store a part keeps its records in. */
+export interface StateStore {
+  /**
+   * The table of records of `kind` (one table per kind: asking twice is an error). `encode` gives
+   * a record's saved form; `ordered` keeps a durable store from writing it on every commit.
+   */
+  table<T>(kind: string, encode: Encode<T>): RecordTable<T>;
+  /**
+   * A single document of a part (the simulation's clock, the emulator's apps and tokens),
+   * encoded at every commit and written when its saved form changed.
+   */
+  document(key: string, encode: () => unknown): void;
+  /** The log of `kind`; `encode` gives an entry's saved form. */
+  log<T>(kind: string, encode?: (entry: T) => unknown): AppendLog<T>;
+  /** What was saved before this process started, or null (a memory store, a new file). */
+  readonly saved: SavedState | null;
+  /**
+   * Writes everything changed since the last commit, all or nothing. Throws when it could not
+   * (what was pending is tried again at the next commit).
+   */
+  commit(): void;
+}
+
+/** A table kept in a Map, telling `changed` of each record it changes. */
+export class MapTable<T> implements RecordTable<T> {
+  private readonly map = new Map<string, T>();
+
+  constructor(
+    readonly kind: string,
+    /** Told of each id whose record is set, updated or deleted (null: every record cleared). */
+    private readonly changed: ((id: string | null) => void) | null = null,
+  ) {}
+
+  get(id: string): T | undefined {
+    return this.map.get(id);
+  }
+
+  has(id: string): boolean {
+    return this.map.has(id);
+  }
+
+  ids(): IterableIterator<string> {
+    return this.map.keys();
+  }
+
+  values(): IterableIterator<T> {
+    return this.map.values();
+  }
+
+  entries(): IterableIterator<[string, T]> {
+    return this.map.entries();
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  set(id: string, record: T): void {
+    this.map.set(id, record);
+    this.changed?.(id);
+  }
+
+  update<R>(id: string, fn: (record: T) => R): R {
+    const record = this.map.get(id);
+    if (record === undefined) throw new Error(`${this.kind}: no record ${JSON.stringify(id)}`);
+    this.changed?.(id);
+    return fn(record);
+  }
+
+  delete(id: string): void {
+    if (this.map.delete(id)) this.changed?.(id);
+  }
+
+  clear(): void {
+    this.map.clear();
+    this.changed?.(null);
+  }
+}
+
+/** A store that keeps records in memory only: `commit` writes nothing. */
+export class MemoryStateStore implements StateStore {
+  private readonly kinds = new Set<string>();
+  readonly saved = null;
+
+  table<T>(kind: string): RecordTable<T> {
+    this.claim(kind);
+    return new MapTable<T>(kind);
+  }
+
+  document(key: string): void {
+    this.claim(`document:${key}`);
+  }
+
+  log<T>(kind: string): AppendLog<T> {
+    this.claim(`log:${kind}`);
+    return NO_LOG as AppendLog<T>;
+  }
+
+  commit(): void {}
+
+  private claim(name: string): void {
+    if (this.kinds.has(name)) throw new Error(`state store: ${name} is already in use`);
+    this.kinds.add(name);
+  }
+}
+
+const NO_LOG: AppendLog<unknown> = { append: () => undefined, clear: () => undefined };
