@@ -1,7 +1,12 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { send } from '../adapters/http/http-util.js';
-import { readBody } from '../adapters/http/read-body.js';
+import type { Server } from 'node:http';
+import type { BodyPolicy } from '../adapters/http/body-policy.js';
+import type { Exchange } from '../adapters/http/exchange.js';
+import { HttpError } from '../adapters/http/http-util.js';
+import {
+  createHttpService,
+  type ErrorLogger,
+  type RequestSummary,
+} from '../adapters/http/service.js';
 import {
   parseSyncML,
   serializeSyncML,
@@ -23,8 +28,15 @@ export interface ReferenceMdmServerOptions {
   readonly wns?: WnsSender;
   /** Limits passed to `parseSyncML` (its defaults when absent). */
   readonly parseLimits?: SyncMLLimits;
-  /** Called with an unexpected exception of a request (the client got a 500). */
-  readonly onError?: (error: unknown) => void;
+  /**
+   * Called with an unexpected exception of a request (the client got a 500). Default: logged
+   * through `logger`.
+   */
+  readonly onError?: (error: unknown, request: RequestSummary) => void;
+  /** Where unexpected exceptions are logged when there is no `onError` (default: stderr). */
+  readonly logger?: ErrorLogger;
+  /** Runs before any answer is written (durable state commits there; a throw answers 503). */
+  readonly beforeReply?: () => void;
 }
 
 /** The reference MDM server over HTTP. */
@@ -45,13 +57,39 @@ export interface ReferenceMdmServer {
 const NO_CHANNEL: PushResult = { status: 0, notificationStatus: null, outcome: 'no-channel' };
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** A SyncML message: that content type only (WBXML is not modelled), at most 1 MiB. */
+const SYNCML_BODY: BodyPolicy = {
+  limit: MAX_SYNCML_BYTES,
+  accepts: [SYNCML_CONTENT_TYPE],
+  requireContentType: true,
+};
+
+/** Answers one SyncML message with the server's reply (a 400 names a message it cannot answer). */
+function answerSyncML(x: Exchange, mdm: ReferenceMdm, limits: SyncMLLimits | undefined): void {
+  let xml: string;
+  try {
+    xml = utf8.decode(x.bytes);
+  } catch {
+    throw new HttpError(400, 'the body is not valid UTF-8');
+  }
+  let reply: string;
+  try {
+    reply = serializeSyncML(mdm.handle(parseSyncML(xml, limits)));
+  } catch (error) {
+    if (!(error instanceof SyncMLError || error instanceof MdmProtocolError)) throw error;
+    throw new HttpError(400, error.message);
+  }
+  x.send(200, { 'content-type': SYNCML_CONTENT_TYPE }, reply);
+}
+
 /**
- * The reference MDM server on `node:http`: `POST` of `application/vnd.syncml.dm+xml` on any path
- * (real servers use e.g. `/ManagementServer/MDM.svc`) is parsed, handed to {@link ReferenceMdm}
- * and answered with its reply, same content type. Errors are `text/plain`: 405 for another
- * method, 415 for another content type (WBXML included), 413 over {@link MAX_SYNCML_BYTES},
- * 400 for a body that is not UTF-8 or not a SyncML message the server can answer (the body
- * names the problem), 500 for a bug. The request URL is not checked against the SyncHdr Target.
+ * The reference MDM server on the HTTP service base: `POST` of `application/vnd.syncml.dm+xml`
+ * on any path (real servers use e.g. `/ManagementServer/MDM.svc`) is parsed, handed to
+ * {@link ReferenceMdm} and answered with its reply, same content type. Errors are `text/plain`:
+ * 405 for another method, 415 for another content type (WBXML included), 413 over
+ * {@link MAX_SYNCML_BYTES}, 400 for a body that is not UTF-8 or not a SyncML message the server
+ * can answer (the body names the problem), 500 for a bug (`internal error`, reported to
+ * `onError`). The request URL is not checked against the SyncHdr Target.
  *
  * @example
  * ```ts
@@ -63,61 +101,25 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  */
 export function createReferenceMdmServer(options: ReferenceMdmServerOptions): ReferenceMdmServer {
   const { mdm, wns } = options;
-  const server = createServer((req, res) => {
-    req.on('error', () => undefined);
-    res.on('error', () => undefined);
-    serve(req, res).catch((error: unknown) => fail(res, error));
+  const service = createHttpService({
+    name: 'mdm',
+    routes: [
+      {
+        method: 'POST',
+        path: '*',
+        body: SYNCML_BODY,
+        handle: (x) => answerSyncML(x, mdm, options.parseLimits),
+      },
+    ],
+    errorFormat: 'text',
+    exposeErrors: false,
+    beforeReply: options.beforeReply,
+    onError: options.onError,
+    logger: options.logger,
   });
-
-  const text = (res: ServerResponse, status: number, body: string, close = false): void =>
-    send(res, status, { 'content-type': 'text/plain; charset=utf-8' }, body, { close });
-
-  function fail(res: ServerResponse, error: unknown): void {
-    try {
-      options.onError?.(error);
-    } catch {
-      // A failing logger must not take the answer down with it.
-    }
-    text(res, 500, 'internal error', true);
-  }
-
-  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (req.method !== 'POST') {
-      send(res, 405, { allow: 'POST', 'content-type': 'text/plain; charset=utf-8' }, 'use POST');
-      return;
-    }
-    const mediaType = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
-    if (mediaType !== SYNCML_CONTENT_TYPE) {
-      text(res, 415, `expected Content-Type ${SYNCML_CONTENT_TYPE}, got ${mediaType ?? 'none'}`);
-      return;
-    }
-    const body = await readBody(req, { limit: MAX_SYNCML_BYTES });
-    if (body.kind === 'aborted') return;
-    if (body.kind === 'too-large') {
-      text(res, 413, `the body is over ${MAX_SYNCML_BYTES} bytes`, body.unread);
-      return;
-    }
-    let xml: string;
-    try {
-      xml = utf8.decode(body.body);
-    } catch {
-      text(res, 400, 'the body is not valid UTF-8');
-      return;
-    }
-    let reply: string;
-    try {
-      reply = serializeSyncML(mdm.handle(parseSyncML(xml, options.parseLimits)));
-    } catch (error) {
-      if (!(error instanceof SyncMLError || error instanceof MdmProtocolError)) throw error;
-      text(res, 400, error.message);
-      return;
-    }
-    send(res, 200, { 'content-type': SYNCML_CONTENT_TYPE }, reply);
-  }
-
   return {
     mdm,
-    server,
+    server: service.server,
     async push(deviceId, pushOptions = {}) {
       if (!wns) throw new Error('push: this server has no WNS sender (pass options.wns)');
       const channelUri = mdm.device(deviceId)?.channelUri ?? null;
@@ -125,26 +127,7 @@ export function createReferenceMdmServer(options: ReferenceMdmServerOptions): Re
       mdm.recordPush(deviceId, channelUri, result);
       return result;
     },
-    listen(port, host = '127.0.0.1') {
-      return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          const { port: bound } = server.address() as AddressInfo;
-          const shownHost = host.includes(':') ? `[${host}]` : host;
-          resolve({ url: `http://${shownHost}:${bound}`, port: bound });
-        });
-      });
-    },
-    close() {
-      return new Promise<void>((resolve, reject) => {
-        if (!server.listening) {
-          resolve();
-          return;
-        }
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      });
-    },
+    listen: (port, host) => service.listen(port, host),
+    close: () => service.close(),
   };
 }

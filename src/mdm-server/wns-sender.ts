@@ -6,6 +6,8 @@
  * It writes no logs, and its results never carry the secret or a token.
  */
 
+import { retryAfterMs } from '../adapters/http/retry-after.js';
+
 /** What a push came to. */
 export type WnsSendOutcome =
   /** 200: WNS took it (`notificationStatus` says `received` or `dropped`). */
@@ -257,11 +259,8 @@ export class WnsSender {
 
 /** `Retry-After`-style value (delta seconds or an HTTP date) as whole seconds from `now`. */
 function seconds(value: string | null, now: number): number | undefined {
-  if (value === null) return undefined;
-  const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text);
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
+  const ms = retryAfterMs(value, now);
+  return ms === null ? undefined : Math.ceil(ms / 1000);
 }
 
 function parseJson(text: string): unknown {

@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import { ValidationError } from '../../core/errors.js';
 import { appProblems, type WnsApp } from '../../core/wns/apps.js';
 import type { JournalEntry, JournalFilter } from '../../core/wns/journal.js';
@@ -6,8 +5,11 @@ import type { Fault } from '../../core/wns/wns-service.js';
 import type { VirtualClock } from '../../core/time/virtual-clock.js';
 import { formatInstant } from '../../core/time/iso.js';
 import type { WnsEmulator } from '../../wns/emulator.js';
-import { HttpError, type RequestTarget } from './http-util.js';
-import { durationField, onlyFields, readJsonObject, show, type JsonObject } from './json-body.js';
+import { JSON_BODY } from './body-policy.js';
+import type { Exchange } from './exchange.js';
+import { HttpError } from './http-util.js';
+import { durationField, onlyFields, show, type JsonObject } from './json-body.js';
+import type { HttpMethod, Route } from './route-table.js';
 
 /** The admin API's prefix. Every route below it answers JSON. */
 export const ADMIN_PREFIX = '/_sim/';
@@ -16,21 +18,6 @@ export const ADMIN_PREFIX = '/_sim/';
 export interface AdminAnswer {
   readonly status: number;
   readonly body?: unknown;
-}
-
-interface AdminContext {
-  readonly emulator: WnsEmulator;
-  readonly query: URLSearchParams;
-  /** The route's path parameters, percent-decoded. */
-  readonly params: readonly string[];
-  /** The body as a JSON object (an empty body is `{}`). */
-  readonly json: () => Promise<JsonObject>;
-}
-
-interface Route {
-  readonly method: 'GET' | 'POST' | 'DELETE';
-  readonly pattern: RegExp;
-  handle(ctx: AdminContext): AdminAnswer | Promise<AdminAnswer>;
 }
 
 // ---- request bodies -------------------------------------------------------------------------
@@ -117,25 +104,33 @@ function parseFault(body: JsonObject, now: number): Fault {
 
 // ---- routes ---------------------------------------------------------------------------------
 
-const SEGMENT = '([^/]+)';
+/** A route of the admin API: its handler gets the emulator and answers a status and JSON body. */
+interface AdminRoute {
+  readonly method: HttpMethod;
+  readonly path: string;
+  /** Reads a JSON object body. */
+  readonly json?: true;
+  handle(emulator: WnsEmulator, x: Exchange): AdminAnswer;
+}
 
-const routes: readonly Route[] = [
+const param = (x: Exchange, name: string): string => x.params[name] ?? '';
+
+const noInbox = (deviceId: string): HttpError =>
+  new HttpError(404, `no inbox device ${deviceId} (create one with POST /_sim/channels)`);
+
+const routes: readonly AdminRoute[] = [
+  { method: 'GET', path: '/_sim/health', handle: () => ok({ ok: true }) },
   {
     method: 'GET',
-    pattern: /^\/_sim\/health$/,
-    handle: () => ok({ ok: true }),
-  },
-  {
-    method: 'GET',
-    pattern: /^\/_sim\/clock$/,
-    handle: ({ emulator }) =>
-      ok({ now: formatInstant(emulator.clock.now()), mode: emulator.clock.mode }),
+    path: '/_sim/clock',
+    handle: ({ clock }) => ok({ now: formatInstant(clock.now()), mode: clock.mode }),
   },
   {
     method: 'POST',
-    pattern: /^\/_sim\/clock\/advance$/,
-    handle: async ({ emulator, json }) => {
-      const body = await json();
+    path: '/_sim/clock/advance',
+    json: true,
+    handle: (emulator, x) => {
+      const body = x.json();
       onlyFields(body, ['duration']);
       const clock = emulator.clock;
       if (clock.mode !== 'virtual') {
@@ -146,193 +141,48 @@ const routes: readonly Route[] = [
       }
       const ms = durationField(body, 'duration', clock.now());
       (clock as VirtualClock).advance(ms);
-      emulator.service.journal.add({
-        time: clock.now(),
-        op: 'admin',
-        status: 200,
-        description: `clock advanced by ${show(body['duration'])}`,
-      });
+      emulator.service.recordAdmin(200, `clock advanced by ${show(body['duration'])}`);
       return ok({ now: formatInstant(clock.now()) });
     },
   },
+  { method: 'GET', path: '/_sim/apps', handle: ({ apps }) => ok(apps.list()) },
+  { method: 'POST', path: '/_sim/apps', json: true, handle: registerApp },
   {
-    method: 'GET',
-    pattern: /^\/_sim\/apps$/,
-    handle: ({ emulator }) => ok(emulator.apps.list()),
+    method: 'POST',
+    path: '/_sim/apps/:pfn/block',
+    handle: (emulator, x) => setBlocked(emulator, param(x, 'pfn'), true),
   },
   {
     method: 'POST',
-    pattern: /^\/_sim\/apps$/,
-    handle: async ({ emulator, json }) => {
-      const body = await json();
-      onlyFields(body, ['pfn', 'sid', 'secret', 'entraAppId', 'tenant']);
-      const problems = appProblems(body);
-      if (problems.length) throw new HttpError(400, problems.join('; '));
-      const app: WnsApp = {
-        pfn: body['pfn'] as string,
-        sid: body['sid'] as string,
-        secret: body['secret'] as string,
-        ...(body['entraAppId'] !== undefined ? { entraAppId: body['entraAppId'] as string } : {}),
-        ...(body['tenant'] !== undefined ? { tenant: body['tenant'] as string } : {}),
-      };
-      const apps = emulator.apps;
-      if (apps.has(app.pfn))
-        throw new HttpError(409, `pfn: an app with PFN ${app.pfn} is already registered`);
-      if (apps.byPackageSid(app.sid))
-        throw new HttpError(409, `sid: an app with SID ${app.sid} is already registered`);
-      if (app.entraAppId !== undefined && apps.byEntraAppId(app.entraAppId)) {
-        throw new HttpError(
-          409,
-          `entraAppId: an app with Entra application id ${app.entraAppId} is already registered`,
-        );
-      }
-      try {
-        apps.add(app);
-      } catch (e) {
-        if (e instanceof ValidationError) throw new HttpError(400, e.issues.join('; '));
-        throw e;
-      }
-      emulator.service.journal.add({
-        time: emulator.clock.now(),
-        op: 'admin',
-        status: 201,
-        pfn: app.pfn,
-        description: 'app registered',
-      });
-      const { secret: _secret, ...shown } = app;
-      return ok(shown, 201);
-    },
+    path: '/_sim/apps/:pfn/unblock',
+    handle: (emulator, x) => setBlocked(emulator, param(x, 'pfn'), false),
   },
+  { method: 'GET', path: '/_sim/channels', handle: listChannels },
+  { method: 'POST', path: '/_sim/channels', json: true, handle: createChannel },
   {
     method: 'POST',
-    pattern: new RegExp(`^/_sim/apps/${SEGMENT}/(block|unblock)$`),
-    handle: ({ emulator, params }) => {
-      const [pfn = '', action] = params;
-      if (!emulator.apps.has(pfn)) throw new HttpError(404, `no app with PFN ${pfn} is registered`);
-      const blocked = action === 'block';
-      emulator.cloud.setBlocked(pfn, blocked);
-      emulator.service.journal.add({
-        time: emulator.clock.now(),
-        op: 'admin',
-        status: 200,
-        pfn,
-        description: blocked ? 'PFN blocked' : 'PFN unblocked',
-      });
-      return ok({ pfn, blocked });
-    },
-  },
-  {
-    method: 'GET',
-    pattern: /^\/_sim\/channels$/,
-    handle: ({ emulator, query }) => {
-      const pfn = query.get('pfn');
-      const deviceId = query.get('deviceId');
-      const cloud = emulator.cloud;
-      return ok(
-        cloud
-          .listChannels()
-          .filter(
-            (c) =>
-              (pfn === null || c.pfn === pfn) && (deviceId === null || c.deviceId === deviceId),
-          )
-          .map((c) => ({
-            channelUri: c.uri,
-            pfn: c.pfn,
-            deviceId: c.deviceId,
-            expiresAt: formatInstant(c.expiresAt),
-            connected: cloud.isConnected(c.deviceId),
-          })),
-      );
-    },
-  },
-  {
-    method: 'POST',
-    pattern: /^\/_sim\/channels$/,
-    handle: async ({ emulator, json }) => {
-      const body = await json();
-      onlyFields(body, ['pfn', 'deviceId', 'connected']);
-      const pfn = requiredString(body, 'pfn');
-      const deviceId = requiredString(body, 'deviceId');
-      const connected = optionalBoolean(body, 'connected', true);
-      if (
-        !emulator.hasInbox(deviceId) &&
-        emulator.cloud.listChannels().some((c) => c.deviceId === deviceId)
-      ) {
-        throw new HttpError(
-          409,
-          `deviceId: ${deviceId} is a simulated device; inbox channels need a device id of their own`,
-        );
-      }
-      const now = emulator.clock.now();
-      const grant = emulator.createInboxChannel(pfn, deviceId, connected);
-      if ('error' in grant) {
-        const [status, why] =
-          grant.error === 'pfn-blocked'
-            ? [400, `pfn: ${pfn} is blocked`]
-            : grant.error === 'invalid-pfn'
-              ? [400, `pfn: ${pfn} is not the PFN of a registered app`]
-              : [503, `WNS is unavailable (${grant.error})`];
-        emulator.service.journal.add({
-          time: now,
-          op: 'channel',
-          status,
-          pfn,
-          deviceId,
-          description: why,
-        });
-        throw new HttpError(status, why);
-      }
-      emulator.service.journal.add({
-        time: now,
-        op: 'channel',
-        status: 201,
-        pfn,
-        deviceId,
-        channelUri: grant.channelUri,
-      });
-      return ok({ channelUri: grant.channelUri, expiresAt: formatInstant(grant.expiresAt) }, 201);
-    },
-  },
-  {
-    method: 'POST',
-    pattern: new RegExp(`^/_sim/devices/${SEGMENT}/connection$`),
-    handle: async ({ emulator, params, json }) => {
-      const deviceId = params[0] ?? '';
-      const body = await json();
+    path: '/_sim/devices/:deviceId/connection',
+    json: true,
+    handle: (emulator, x) => {
+      const deviceId = param(x, 'deviceId');
+      const body = x.json();
       onlyFields(body, ['connected']);
-      if (typeof body['connected'] !== 'boolean') {
-        throw new HttpError(
-          400,
-          `connected: expected true or false, got ${show(body['connected'])}`,
-        );
-      }
       const connected = body['connected'];
-      if (!emulator.setInboxConnection(deviceId, connected)) {
-        throw new HttpError(
-          404,
-          `no inbox device ${deviceId} (create one with POST /_sim/channels)`,
-        );
+      if (typeof connected !== 'boolean') {
+        throw new HttpError(400, `connected: expected true or false, got ${show(connected)}`);
       }
-      emulator.service.journal.add({
-        time: emulator.clock.now(),
-        op: connected ? 'connect' : 'disconnect',
-        status: 200,
-        deviceId,
-      });
+      if (!emulator.setInboxConnection(deviceId, connected)) throw noInbox(deviceId);
+      emulator.service.recordConnection(deviceId, connected);
       return ok({ deviceId, connected: emulator.cloud.isConnected(deviceId) });
     },
   },
   {
     method: 'GET',
-    pattern: new RegExp(`^/_sim/devices/${SEGMENT}/inbox$`),
-    handle: ({ emulator, params }) => {
-      const deviceId = params[0] ?? '';
+    path: '/_sim/devices/:deviceId/inbox',
+    handle: (emulator, x) => {
+      const deviceId = param(x, 'deviceId');
       const items = emulator.inbox(deviceId);
-      if (!items)
-        throw new HttpError(
-          404,
-          `no inbox device ${deviceId} (create one with POST /_sim/channels)`,
-        );
+      if (!items) throw noInbox(deviceId);
       return ok(
         items.map((i) => ({
           receivedAt: formatInstant(i.receivedAt),
@@ -342,110 +192,171 @@ const routes: readonly Route[] = [
       );
     },
   },
+  { method: 'GET', path: '/_sim/journal', handle: listJournal },
   {
     method: 'GET',
-    pattern: /^\/_sim\/journal$/,
-    handle: ({ emulator, query }) => {
-      const filter: { -readonly [K in keyof JournalFilter]: JournalFilter[K] } = {};
-      const channel = query.get('channel');
-      if (channel !== null) filter.channelUri = emulator.cloud.findChannel(channel)?.uri ?? channel;
-      const app = query.get('app');
-      if (app !== null) filter.pfn = app;
-      const status = query.get('status');
-      if (status !== null) {
-        if (!/^\d{1,3}$/.test(status)) {
-          throw new HttpError(
-            400,
-            `status: expected an HTTP status code, got ${JSON.stringify(status)}`,
-          );
-        }
-        filter.status = Number(status);
-      }
-      const op = query.get('op');
-      if (op !== null) filter.op = op;
-      return ok(emulator.service.journal.list(filter).map(journalJson));
-    },
-  },
-  {
-    method: 'GET',
-    pattern: /^\/_sim\/faults$/,
-    handle: ({ emulator }) => ok(emulator.service.listFaults().map(faultJson)),
+    path: '/_sim/faults',
+    handle: ({ service }) => ok(service.listFaults().map(faultJson)),
   },
   {
     method: 'POST',
-    pattern: /^\/_sim\/faults$/,
-    handle: async ({ emulator, json }) => {
-      const fault = parseFault(await json(), emulator.clock.now());
-      emulator.service.addFault(fault);
-      emulator.service.journal.add({
-        time: emulator.clock.now(),
-        op: 'admin',
-        status: 201,
-        description: `fault added: ${JSON.stringify(faultJson(fault))}`,
-      });
+    path: '/_sim/faults',
+    json: true,
+    handle: ({ service, clock }, x) => {
+      const fault = parseFault(x.json(), clock.now());
+      service.addFault(fault);
+      service.recordAdmin(201, `fault added: ${JSON.stringify(faultJson(fault))}`);
       return ok(faultJson(fault), 201);
     },
   },
   {
     method: 'DELETE',
-    pattern: /^\/_sim\/faults$/,
-    handle: ({ emulator }) => {
-      emulator.service.clearFaults();
-      emulator.service.journal.add({
-        time: emulator.clock.now(),
-        op: 'admin',
-        status: 204,
-        description: 'faults cleared',
-      });
+    path: '/_sim/faults',
+    handle: ({ service }) => {
+      service.clearFaults();
+      service.recordAdmin(204, 'faults cleared');
       return noContent;
     },
   },
   {
     method: 'POST',
-    pattern: /^\/_sim\/reset$/,
-    handle: ({ emulator }) => {
+    path: '/_sim/reset',
+    handle: (emulator) => {
       emulator.reset();
       return noContent;
     },
   },
 ];
 
-function decodeSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
+function registerApp(emulator: WnsEmulator, x: Exchange): AdminAnswer {
+  const body = x.json();
+  onlyFields(body, ['pfn', 'sid', 'secret', 'entraAppId', 'tenant']);
+  const problems = appProblems(body);
+  if (problems.length) throw new HttpError(400, problems.join('; '));
+  const app: WnsApp = {
+    pfn: body['pfn'] as string,
+    sid: body['sid'] as string,
+    secret: body['secret'] as string,
+    ...(body['entraAppId'] !== undefined ? { entraAppId: body['entraAppId'] as string } : {}),
+    ...(body['tenant'] !== undefined ? { tenant: body['tenant'] as string } : {}),
+  };
+  const apps = emulator.apps;
+  if (apps.has(app.pfn))
+    throw new HttpError(409, `pfn: an app with PFN ${app.pfn} is already registered`);
+  if (apps.byPackageSid(app.sid))
+    throw new HttpError(409, `sid: an app with SID ${app.sid} is already registered`);
+  if (app.entraAppId !== undefined && apps.byEntraAppId(app.entraAppId)) {
     throw new HttpError(
-      400,
-      `the path segment ${JSON.stringify(segment)} is not valid percent-encoding`,
+      409,
+      `entraAppId: an app with Entra application id ${app.entraAppId} is already registered`,
     );
   }
+  try {
+    apps.add(app);
+  } catch (e) {
+    if (e instanceof ValidationError) throw new HttpError(400, e.issues.join('; '));
+    throw e;
+  }
+  emulator.service.recordAdmin(201, 'app registered', app.pfn);
+  const { secret: _secret, ...shown } = app;
+  return ok(shown, 201);
+}
+
+function setBlocked(emulator: WnsEmulator, pfn: string, blocked: boolean): AdminAnswer {
+  if (!emulator.apps.has(pfn)) throw new HttpError(404, `no app with PFN ${pfn} is registered`);
+  emulator.cloud.setBlocked(pfn, blocked);
+  emulator.service.recordAdmin(200, blocked ? 'PFN blocked' : 'PFN unblocked', pfn);
+  return ok({ pfn, blocked });
+}
+
+function listChannels({ cloud }: WnsEmulator, x: Exchange): AdminAnswer {
+  const pfn = x.target.query.get('pfn');
+  const deviceId = x.target.query.get('deviceId');
+  return ok(
+    cloud
+      .listChannels()
+      .filter(
+        (c) => (pfn === null || c.pfn === pfn) && (deviceId === null || c.deviceId === deviceId),
+      )
+      .map((c) => ({
+        channelUri: c.uri,
+        pfn: c.pfn,
+        deviceId: c.deviceId,
+        expiresAt: formatInstant(c.expiresAt),
+        connected: cloud.isConnected(c.deviceId),
+      })),
+  );
+}
+
+function createChannel(emulator: WnsEmulator, x: Exchange): AdminAnswer {
+  const body = x.json();
+  onlyFields(body, ['pfn', 'deviceId', 'connected']);
+  const pfn = requiredString(body, 'pfn');
+  const deviceId = requiredString(body, 'deviceId');
+  const connected = optionalBoolean(body, 'connected', true);
+  if (
+    !emulator.hasInbox(deviceId) &&
+    emulator.cloud.listChannels().some((c) => c.deviceId === deviceId)
+  ) {
+    throw new HttpError(
+      409,
+      `deviceId: ${deviceId} is a simulated device; inbox channels need a device id of their own`,
+    );
+  }
+  const grant = emulator.createInboxChannel(pfn, deviceId, connected);
+  if ('error' in grant) {
+    const [status, why] =
+      grant.error === 'pfn-blocked'
+        ? [400, `pfn: ${pfn} is blocked`]
+        : grant.error === 'invalid-pfn'
+          ? [400, `pfn: ${pfn} is not the PFN of a registered app`]
+          : [503, `WNS is unavailable (${grant.error})`];
+    emulator.service.recordInboxChannel(status, pfn, deviceId, { description: why });
+    throw new HttpError(status, why);
+  }
+  emulator.service.recordInboxChannel(201, pfn, deviceId, { channelUri: grant.channelUri });
+  return ok({ channelUri: grant.channelUri, expiresAt: formatInstant(grant.expiresAt) }, 201);
+}
+
+function listJournal({ cloud, service }: WnsEmulator, x: Exchange): AdminAnswer {
+  const query = x.target.query;
+  const filter: { -readonly [K in keyof JournalFilter]: JournalFilter[K] } = {};
+  const channel = query.get('channel');
+  if (channel !== null) filter.channelUri = cloud.findChannel(channel)?.uri ?? channel;
+  const app = query.get('app');
+  if (app !== null) filter.pfn = app;
+  const status = query.get('status');
+  if (status !== null) {
+    if (!/^\d{1,3}$/.test(status)) {
+      throw new HttpError(
+        400,
+        `status: expected an HTTP status code, got ${JSON.stringify(status)}`,
+      );
+    }
+    filter.status = Number(status);
+  }
+  const op = query.get('op');
+  if (op !== null) filter.op = op;
+  return ok(service.journalEntries(filter).map(journalJson));
+}
+
+/** True for a path of the admin API (`/_sim` and below). */
+export function isAdminPath(path: string): boolean {
+  return path === ADMIN_PREFIX.slice(0, -1) || path.startsWith(ADMIN_PREFIX);
 }
 
 /**
- * Answers one admin request (`/_sim/...`). Throws {@link HttpError} for every expected error
- * (the server turns it into `{"error": …}`); anything else is a bug and becomes a 500.
+ * The admin API's routes (`/_sim/...`, JSON) on `emulator`, for an HTTP service. Every expected
+ * error is an {@link HttpError}; anything else is a bug and becomes a 500.
  */
-export async function handleAdmin(
-  emulator: WnsEmulator,
-  req: IncomingMessage,
-  target: RequestTarget,
-): Promise<AdminAnswer> {
-  const path =
-    target.path.length > 1 && target.path.endsWith('/') ? target.path.slice(0, -1) : target.path;
-  const method = req.method ?? 'GET';
-  const matching = routes.filter((r) => r.pattern.test(path));
-  if (matching.length === 0) throw new HttpError(404, `no admin route ${path}`);
-  const route = matching.find((r) => r.method === method);
-  if (!route) {
-    const allow = [...new Set(matching.map((r) => r.method))].join(', ');
-    throw new HttpError(405, `${method} is not allowed on ${path} (allowed: ${allow})`, { allow });
-  }
-  const match = route.pattern.exec(path) as RegExpExecArray;
-  let body: Promise<JsonObject> | null = null;
-  return route.handle({
-    emulator,
-    query: target.query,
-    params: match.slice(1).map(decodeSegment),
-    json: () => (body ??= readJsonObject(req)),
-  });
+export function adminRoutes(emulator: WnsEmulator): Route[] {
+  return routes.map((r): Route => ({
+    method: r.method,
+    path: r.path,
+    ...(r.json ? { body: JSON_BODY } : {}),
+    handle: (x) => {
+      const answer = r.handle(emulator, x);
+      x.sendJson(answer.status, answer.body);
+    },
+  }));
 }

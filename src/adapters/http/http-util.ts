@@ -1,14 +1,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DmpushError } from '../../core/errors.js';
 
-/** An error a handler throws to answer `status` with the JSON body `{"error": message}`. */
-export class HttpError extends Error {
+/**
+ * An error a handler throws to answer `status` with `message` (the service writes it in its error
+ * format: `{"error": message}` by default) and `headers`. Code `E_HTTP`; the wire status is
+ * `status`.
+ */
+export class HttpError extends DmpushError {
   constructor(
     readonly status: number,
     message: string,
     readonly headers: Readonly<Record<string, string>> = {},
   ) {
-    super(message);
-    this.name = 'HttpError';
+    super('E_HTTP', message);
   }
 }
 
@@ -128,34 +132,4 @@ export function sendError(
   options: { readonly close?: boolean } = {},
 ): void {
   sendJson(res, status, { error: message }, headers, options);
-}
-
-/** The three answer writers, bound to a hook that runs before each answer is written. */
-export interface Replier {
-  readonly send: typeof send;
-  readonly sendJson: typeof sendJson;
-  readonly sendError: typeof sendError;
-}
-
-/**
- * The answer writers with `beforeReply` run just before any answer is written (durable state
- * commits there, so nothing a client was told happened is lost if the process dies right after).
- * When `beforeReply` throws, the client gets 503 with its message (and `Retry-After: 1`) instead.
- */
-export function replier(beforeReply?: () => void): Replier {
-  if (!beforeReply) return { send, sendJson, sendError };
-  const ready = (res: ServerResponse): boolean => {
-    try {
-      beforeReply();
-      return true;
-    } catch (e) {
-      sendError(res, 503, (e as Error).message, { 'retry-after': '1' });
-      return false;
-    }
-  };
-  return {
-    send: (res, ...rest) => void (ready(res) && send(res, ...rest)),
-    sendJson: (res, ...rest) => void (ready(res) && sendJson(res, ...rest)),
-    sendError: (res, ...rest) => void (ready(res) && sendError(res, ...rest)),
-  };
 }

@@ -1,22 +1,12 @@
-import type { IncomingMessage } from 'node:http';
 import { addDuration, parseDuration } from '../../core/time/iso.js';
 import { HttpError } from './http-util.js';
-import { readBody } from './read-body.js';
 
 /** A JSON request body: an object. */
 export type JsonObject = Readonly<Record<string, unknown>>;
 
-/** Largest JSON request body. */
-const JSON_BODY_LIMIT = 1024 * 1024;
-
-/** Reads a JSON object body (an empty body is `{}`); anything else is an {@link HttpError}. */
-export async function readJsonObject(req: IncomingMessage): Promise<JsonObject> {
-  const result = await readBody(req, { limit: JSON_BODY_LIMIT });
-  if (result.kind === 'aborted') throw new HttpError(400, 'the request body was cut off');
-  if (result.kind === 'too-large') {
-    throw new HttpError(413, `the request body is over ${JSON_BODY_LIMIT} bytes`);
-  }
-  const text = result.body.toString('utf8').trim();
+/** Parses a JSON object body (an empty body is `{}`); anything else is a 400 {@link HttpError}. */
+export function parseJsonObject(bytes: Buffer): JsonObject {
+  const text = bytes.toString('utf8').trim();
   if (text === '') return {};
   let value: unknown;
   try {

@@ -5,6 +5,7 @@ import type { MdmTransport, SessionRequest, SessionResult } from '../../core/por
 import { parseSyncML, serializeSyncML, SyncMLError } from '../../core/syncml/codec.js';
 import { SYNCML_CONTENT_TYPE, type SyncMLMessage } from '../../core/syncml/message.js';
 import type { Clock } from '../../core/time/clock.js';
+import { retryAfterMs } from './retry-after.js';
 
 /** Options of {@link OmaDmHttpClient}. */
 export interface OmaDmHttpClientOptions {
@@ -42,14 +43,8 @@ type Reply =
   | { readonly kind: 'throttled'; readonly retryAfterMs: number }
   | { readonly kind: 'error'; readonly reason: string };
 
-/** Seconds of a `Retry-After` header (delta-seconds or an HTTP date), or null when unusable. */
-export function retryAfterMs(header: string | undefined, now: number): number | null {
-  if (header === undefined) return null;
-  const text = header.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? null : Math.max(0, at - now);
-}
+/** The one `Retry-After` parser (`retry-after.ts`), exported here too for the library API. */
+export { retryAfterMs };
 
 /**
  * The device → MDM transport over HTTP: each session is a series of SyncML messages POSTed to the

@@ -1,0 +1,64 @@
+import { HttpError } from './http-util.js';
+
+/**
+ * What a route accepts as a request body. The service checks the Content-Type before reading
+ * (415 naming the header and the expected type) and reads at most `limit` bytes (413 beyond,
+ * unless the route handles an oversized body itself).
+ */
+export interface BodyPolicy {
+  /** Most bytes kept. */
+  readonly limit: number;
+  /**
+   * Media types accepted (lowercase, without parameters), the one a 415 names first; an entry
+   * starting with `+` is a structured syntax suffix (`+json` accepts `application/problem+json`).
+   * `'any'`: no check.
+   */
+  readonly accepts: readonly string[] | 'any';
+  /** A request without a Content-Type is refused (default: accepted, e.g. a POST with no body). */
+  readonly requireContentType?: boolean;
+  /**
+   * `'refuse'` (default): a body over `limit` is answered 413 by the service. `'handler'`: the
+   * handler gets it as `{kind: 'too-large'}` (a protocol with its own 413, such as WNS).
+   */
+  readonly oversize?: 'refuse' | 'handler';
+}
+
+/** Largest JSON request body. */
+export const JSON_BODY_LIMIT = 1024 * 1024;
+
+/**
+ * A JSON body. Besides `application/json` (and `+json` types) it takes the types clients put on a
+ * JSON text they did not label: `text/plain` (what `fetch(url, {body: string})` sends) and
+ * `application/x-www-form-urlencoded` (what `curl -d` sends). Cross-site pages are kept out by
+ * the admission step (Host and Origin), not by the Content-Type.
+ */
+export const JSON_BODY: BodyPolicy = {
+  limit: JSON_BODY_LIMIT,
+  accepts: ['application/json', '+json', 'text/plain', 'application/x-www-form-urlencoded'],
+};
+
+/** The media type of a Content-Type value: lowercase, without parameters; null when absent. */
+export function mediaTypeOf(header: string | undefined): string | null {
+  if (header === undefined) return null;
+  const semicolon = header.indexOf(';');
+  const type = (semicolon < 0 ? header : header.slice(0, semicolon)).trim().toLowerCase();
+  return type === '' ? null : type;
+}
+
+function accepted(accepts: readonly string[], type: string): boolean {
+  for (const a of accepts) if (a.startsWith('+') ? type.endsWith(a) : type === a) return true;
+  return false;
+}
+
+/**
+ * Throws a 415 {@link HttpError} when `header` (the request's Content-Type) is not one `policy`
+ * accepts: `Content-Type: expected application/json, got text/xml`.
+ */
+export function checkContentType(policy: BodyPolicy, header: string | undefined): void {
+  const accepts = policy.accepts;
+  if (accepts === 'any') return;
+  const type = mediaTypeOf(header);
+  if (type === null ? !policy.requireContentType : accepted(accepts, type)) return;
+  const expected = accepts.find((a) => !a.startsWith('+')) ?? `a ${accepts[0]} type`;
+  throw new HttpError(415, `Content-Type: expected ${expected}, got ${type ?? 'none'}`);
+}
