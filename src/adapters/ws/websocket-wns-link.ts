@@ -3,7 +3,13 @@ import { ValidationError } from '../../core/errors.js';
 import type { ChannelGrant, IncomingPush, LinkHandlers, WnsLink } from '../../core/ports.js';
 import type { Random } from '../../core/random/random.js';
 import type { Clock, Timer } from '../../core/time/clock.js';
-import { DeviceCloseCode, type ClientMessage } from './device-socket-server.js';
+import {
+  DeviceCloseCode,
+  frameText,
+  parseServerMessage,
+  type ClientMessage,
+  type ServerMessage,
+} from './device-protocol.js';
 
 /** Reconnect delays: the n-th retry waits about `min(maxMs, initialMs · 2ⁿ)`, jittered. */
 export interface BackoffOptions {
@@ -28,7 +34,6 @@ export interface WebSocketWnsLinkOptions {
 }
 
 const UNREACHABLE: ChannelGrant = { ok: false, reason: 'wns-unreachable' };
-const FAILURES: ReadonlySet<string> = new Set(['invalid-pfn', 'pfn-blocked', 'wns-unreachable']);
 
 /** Largest frame accepted from the emulator (a push carries at most 5000 bytes, base64). */
 const MAX_SERVER_FRAME = 1024 * 1024;
@@ -63,64 +68,20 @@ interface Presence {
   stopped: boolean;
 }
 
-/** What the link understands of a server frame. */
-type Incoming =
-  | { readonly type: 'welcome' }
-  | { readonly type: 'push'; readonly push: IncomingPush }
-  | { readonly type: 'channel'; readonly id: number; readonly grant: ChannelGrant }
-  | { readonly type: 'error'; readonly error: string; readonly id: number | undefined };
+/** A server frame the caller of {@link WebSocketWnsLink.onLineMessage} handles. */
+type Incoming = Extract<ServerMessage, { type: 'welcome' | 'push' }>;
 
-function parseServerMessage(data: RawData, isBinary: boolean): Incoming | string {
-  if (isBinary) return 'a binary frame';
-  let value: unknown;
-  try {
-    const text = Buffer.isBuffer(data)
-      ? data.toString('utf8')
-      : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString('utf8');
-    value = JSON.parse(text);
-  } catch {
-    return 'a frame that is not JSON';
-  }
-  if (typeof value !== 'object' || value === null) return 'a frame that is not a JSON object';
-  const m = value as Record<string, unknown>;
-  const str = (v: unknown): v is string => typeof v === 'string';
-  const id = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
-  switch (m.type) {
-    case 'welcome':
-      return { type: 'welcome' };
-    case 'push':
-      if (!str(m.msgId) || !str(m.channelUri) || typeof m.cached !== 'boolean')
-        return 'a push without msgId, channelUri and cached';
-      if (m.bodyBase64 !== undefined && !str(m.bodyBase64)) return 'a push with a bad bodyBase64';
-      return {
-        type: 'push',
-        push: {
-          msgId: m.msgId,
-          channelUri: m.channelUri,
-          cached: m.cached,
-          bodyBase64: m.bodyBase64,
-        },
-      };
-    case 'channel':
-      if (!id(m.id)) return 'a channel answer without id';
-      if (m.ok === true && str(m.channelUri) && typeof m.expiresAt === 'number')
-        return {
-          type: 'channel',
-          id: m.id,
-          grant: { ok: true, channelUri: m.channelUri, expiresAt: m.expiresAt },
-        };
-      if (m.ok === false && str(m.reason) && FAILURES.has(m.reason))
-        return {
-          type: 'channel',
-          id: m.id,
-          grant: { ok: false, reason: m.reason as 'invalid-pfn' },
-        };
-      return 'a malformed channel answer';
-    case 'error':
-      return { type: 'error', error: String(m.error), id: id(m.id) ? m.id : undefined };
-    default:
-      return `a frame of unknown type ${JSON.stringify(m.type)}`;
-  }
+/** A channel answer as the device sees it. */
+function grantOf(message: Extract<ServerMessage, { type: 'channel' }>): ChannelGrant {
+  return message.ok
+    ? { ok: true, channelUri: message.channelUri, expiresAt: message.expiresAt }
+    : { ok: false, reason: message.reason };
+}
+
+/** A push frame as the device sees it. */
+function pushOf(message: Extract<ServerMessage, { type: 'push' }>): IncomingPush {
+  const { msgId, channelUri, cached, bodyBase64 } = message;
+  return { msgId, channelUri, cached, bodyBase64 };
 }
 
 function validate(options: WebSocketWnsLinkOptions): BackoffOptions {
@@ -144,7 +105,7 @@ function validate(options: WebSocketWnsLinkOptions): BackoffOptions {
 
 /**
  * The device ↔ WNS link over a real WebSocket to the emulator (protocol: see
- * `device-socket-server.ts`). One instance serves any number of devices.
+ * `device-protocol.ts`). One instance serves any number of devices.
  *
  * - `connect` opens the device's persistent socket and says `hello`; `handlers.onOpen` runs on
  *   `welcome`. Pushes go to `handlers.onPush` and are acknowledged.
@@ -308,7 +269,7 @@ export class WebSocketWnsLink implements WnsLink {
     data: RawData,
     isBinary: boolean,
   ): Incoming | null {
-    const message = parseServerMessage(data, isBinary);
+    const message = isBinary ? 'a binary frame' : parseServerMessage(frameText(data));
     if (typeof message === 'string') {
       this.onError(new Error(`WNS emulator sent ${message}`), deviceId);
       return null;
@@ -319,7 +280,7 @@ export class WebSocketWnsLink implements WnsLink {
       line.pending.delete(id);
       if (message.type === 'error')
         this.onError(new Error(`WNS emulator: ${message.error}`), deviceId);
-      reply?.(message.type === 'channel' ? message.grant : UNREACHABLE);
+      reply?.(message.type === 'channel' ? grantOf(message) : UNREACHABLE);
       return null;
     }
     if (message.type === 'error') {
@@ -344,8 +305,8 @@ export class WebSocketWnsLink implements WnsLink {
       if (message === null) return;
       if (message.type === 'push') {
         // Acknowledged first: WNS's delivery is done whatever the device makes of it.
-        line.send({ type: 'ack', msgId: message.push.msgId });
-        if (presence.line === line && presence.open) presence.handlers.onPush(message.push);
+        line.send({ type: 'ack', msgId: message.msgId });
+        if (presence.line === line && presence.open) presence.handlers.onPush(pushOf(message));
         return;
       }
       if (message.type === 'welcome') {
