@@ -1,5 +1,5 @@
 import type { Duration } from 'luxon';
-import { cronRecurrence } from '../adapters/cron.js';
+import { cronRecurrence } from './cron.js';
 import type { DevicePatch, DeviceSpec } from '../core/device/conditions.js';
 import { DEFAULT_DATA_SENSE } from '../core/device/data-sense.js';
 import { DEFAULT_NETWORK } from '../core/device/network.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cronProblem } from '../adapters/cron.js';
+import { cronProblem } from './cron.js';
 import { PFN_FORM } from '../core/dmclient/pfn.js';
 import { parseDuration, parseInstant } from '../core/time/iso.js';
 
