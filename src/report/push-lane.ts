@@ -1,0 +1,146 @@
+/**
+ * The pushes lane: each raw push the server sent, with its fate (delivered at once, cached and
+ * delivered later, still cached, dropped, expired in the cache, or rejected), as a point or, when
+ * WNS cached it, a band from sending to its outcome.
+ */
+import { humanSpan } from '../core/time/iso.js';
+import type { DropReason, TimelineEventOf } from '../core/timeline/events.js';
+import { formatTime } from './format.js';
+import type { LaneItems } from './lane-items.js';
+import { DROP_TEXT } from './timeline-texts.js';
+import type { PushOutcome } from './timeline-types.js';
+
+interface PushRecord {
+  readonly msgId: string;
+  sentAt: number;
+  cachePolicy?: string;
+  ttlSeconds?: number | null;
+  status?: number;
+  cachedAt?: number;
+  cacheUntil?: number | null;
+  outcome: PushOutcome | null;
+  outcomeAt?: number;
+  dropReason?: DropReason;
+  rejectReason?: string;
+}
+
+/** The events about one device's pushes. */
+export type PushEvent = TimelineEventOf<
+  'push.sent' | 'push.cached' | 'push.received' | 'push.dropped' | 'push.rejected'
+>;
+
+export class PushLane {
+  private readonly pushes = new Map<string, PushRecord>();
+  private readonly rejected: PushRecord[] = [];
+
+  constructor(private readonly out: LaneItems) {}
+
+  apply(e: PushEvent): void {
+    const t = e.time;
+    switch (e.type) {
+      case 'push.sent': {
+        const p = this.push(e.msgId, t);
+        p.sentAt = t;
+        p.cachePolicy = e.cachePolicy;
+        p.ttlSeconds = e.ttlSeconds;
+        p.status = e.status;
+        break;
+      }
+      case 'push.cached': {
+        const p = this.push(e.msgId, t);
+        p.cachedAt = t;
+        p.cacheUntil = e.expiresAt;
+        break;
+      }
+      case 'push.received': {
+        const p = this.push(e.msgId, t);
+        p.outcome = e.cached || p.cachedAt !== undefined ? 'delivered-from-cache' : 'delivered';
+        p.outcomeAt = t;
+        break;
+      }
+      case 'push.dropped': {
+        const p = this.push(e.msgId, t);
+        p.outcome = e.reason === 'ttl-expired' ? 'expired' : 'dropped';
+        p.outcomeAt = t;
+        p.dropReason = e.reason;
+        break;
+      }
+      case 'push.rejected':
+        this.rejected.push({
+          msgId: `rejected#${this.rejected.length + 1}`,
+          sentAt: t,
+          status: e.status,
+          outcome: 'rejected',
+          outcomeAt: t,
+          rejectReason: e.reason,
+        });
+        break;
+    }
+  }
+
+  /** Draws every push; those with no outcome yet are still cached at `end`. */
+  finish(end: number): void {
+    for (const p of [...this.pushes.values(), ...this.rejected]) this.pushItem(p, end);
+  }
+
+  /** The outcome of every push, for the summary. */
+  outcomes(): PushOutcome[] {
+    return [...this.pushes.values(), ...this.rejected].map((p) => p.outcome ?? 'cached');
+  }
+
+  private push(msgId: string, t: number): PushRecord {
+    let p = this.pushes.get(msgId);
+    if (!p) this.pushes.set(msgId, (p = { msgId, sentAt: t, outcome: null }));
+    return p;
+  }
+
+  private pushItem(p: PushRecord, end: number): void {
+    const name = p.msgId.startsWith(`${this.out.device}#`)
+      ? p.msgId.slice(this.out.device.length)
+      : p.msgId;
+    const sent = `Push ${p.msgId} sent ${formatTime(p.sentAt)}${p.cachePolicy ? ` (${p.cachePolicy}${p.ttlSeconds != null ? `, TTL ${p.ttlSeconds} s` : ''})` : ''}`;
+    const outcome: PushOutcome = p.outcome ?? 'cached';
+    const at = p.outcomeAt ?? end;
+    const cached =
+      p.cachedAt !== undefined
+        ? `: the device was offline, WNS cached it${p.cacheUntil != null ? ` until ${formatTime(p.cacheUntil, p.cachedAt)}` : ''}`
+        : '';
+    let text: string;
+    let label: string;
+    switch (outcome) {
+      case 'delivered':
+        text = `${sent}: delivered at once over the WNS connection; a session follows (trigger push).`;
+        label = `${name} delivered`;
+        break;
+      case 'delivered-from-cache':
+        text = `${sent}${cached}; delivered from the cache at ${formatTime(at, p.sentAt)} when the connection came back (after ${humanSpan(at - p.sentAt)}).`;
+        label = `${name} cached → delivered`;
+        break;
+      case 'cached':
+        text = `${sent}${cached}; still waiting in the cache at the end of the run.`;
+        label = `${name} cached`;
+        break;
+      case 'expired':
+        text = `${sent}${cached}; dropped at ${formatTime(at, p.sentAt)}: ${DROP_TEXT['ttl-expired']}.`;
+        label = `${name} expired`;
+        break;
+      case 'dropped':
+        text = `${sent}${cached}; WNS dropped it${at !== p.sentAt ? ` at ${formatTime(at, p.sentAt)}` : ''}: ${DROP_TEXT[p.dropReason ?? 'offline']}.`;
+        label = `${name} dropped`;
+        break;
+      case 'rejected':
+        text = `Push at ${formatTime(p.sentAt)} rejected: ${p.status ? `WNS answered ${p.status}` : 'not sent (the server had no ChannelURI)'} (${p.rejectReason ?? 'unknown'}).`;
+        label = `rejected ${p.status || ''}`.trim();
+        break;
+    }
+    const range = p.cachedAt !== undefined && at > p.sentAt;
+    this.out.add('push', {
+      kind: 'push',
+      variant: outcome,
+      start: p.sentAt,
+      end: range ? at : null,
+      label,
+      explanation: text,
+    });
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * The words of the timeline's explanations: why a connection went down, why a channel request
+ * failed, why no session could start, why WNS dropped a push, when a rule retries; and how a
+ * period reads. Shared by the lane builders.
+ */
+import type { RenewalRule } from '../core/dmclient/renewal-policy.js';
+import { humanSpan } from '../core/time/iso.js';
+import type {
+  ChannelFailure,
+  DisconnectReason,
+  DropReason,
+  SessionBlocker,
+} from '../core/timeline/events.js';
+import { formatTime } from './format.js';
+
+/** `from – to (span)`, with the second time shortened on the same day. */
+export const period = (from: number, to: number): string =>
+  `${formatTime(from)} – ${formatTime(to, from)} (${humanSpan(to - from)})`;
+
+/** Why the WNS connection is down, as a clause. */
+export const DISCONNECT_TEXT: Readonly<Record<DisconnectReason | 'not-yet', string>> = {
+  'battery-saver': 'Battery Saver is on',
+  'data-sense': 'the Data Sense limit is reached on a metered network',
+  'no-network': 'the device has no network',
+  'no-internet': 'the network has no internet',
+  cloud: 'the WNS cloud is unavailable',
+  'channel-expired': 'the ChannelURI expired',
+  'no-channel': 'the device has no ChannelURI',
+  reboot: 'the device rebooted',
+  'not-yet': 'not connected yet',
+};
+
+/** Why a channel request failed. */
+export const CHANNEL_FAILURE_TEXT: Readonly<Record<ChannelFailure, string>> = {
+  'no-network': 'no network',
+  'no-internet': 'no internet',
+  'wns-unreachable': 'WNS unreachable',
+  'invalid-pfn': 'WNS does not know the PFN',
+  'pfn-blocked': 'the PFN is blocked by WNS',
+};
+
+/** Why no session could start. */
+export const SESSION_BLOCKER_TEXT: Readonly<Record<SessionBlocker, string>> = {
+  'battery-saver': 'Battery Saver is on',
+  'data-sense': 'the Data Sense limit is reached',
+  'no-network': 'no network',
+  'no-internet': 'no internet',
+};
+
+/** Why WNS dropped a push. */
+export const DROP_TEXT: Readonly<Record<DropReason, string>> = {
+  offline: 'the device was offline and the push was not cacheable (no-cache)',
+  'ttl-expired': 'its TTL expired while it waited in the cache',
+  replaced: 'a newer push to the same channel replaced it in the cache',
+  'channel-expired': 'the channel expired while it waited in the cache',
+};
+
+/** When a renewal rule tries next, in a few words. */
+export const RULE_SHORT: Readonly<Record<RenewalRule, string>> = {
+  'fifteen-day-mark': 'at the 15-day mark',
+  'within-fifteen-days': 'in 4 ± 1 h',
+  expired: 'in 1 day ± 4 h',
+  'no-network': 'in 4 ± 1 h',
+};
