@@ -53,6 +53,26 @@ export default tseslint.config(
     rules: { 'no-restricted-syntax': 'off' },
   },
   {
+    // The pages' browser code (src/browser/, bundled by scripts/bundle-browser.ts): no Clock port
+    // there, so its wall clock and timers live in one module, shared/timers.ts.
+    files: ['src/browser/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        ...wallClock,
+        {
+          selector:
+            "CallExpression[callee.object.name='window'][callee.property.name=/^set(Timeout|Interval)$/]",
+          message: 'Use later() from src/browser/shared/timers.ts.',
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/browser/shared/timers.ts'],
+    rules: { 'no-restricted-syntax': 'off' },
+  },
+  {
     // The core must not touch I/O: it talks to the world through ports.
     files: ['src/core/**/*.ts'],
     rules: {

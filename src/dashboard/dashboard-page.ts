@@ -1,15 +1,14 @@
 /**
  * The live dashboard of `dmpush serve` (`GET /` on the control port): one self-contained page
- * (the timeline library, the report's view script and styles, and the dashboard's own script are
- * inlined; no CDN, no external request). It reads the fleet from the control API and keeps it
- * current over the `/api/live` WebSocket.
+ * (the timeline library and the dashboard's script and styles, bundled from
+ * `src/browser/dashboard/` at build time with the report's view, are inlined; no CDN, no
+ * external request). Its script reads the fleet from the control API and keeps it current over
+ * the `/api/live` WebSocket.
  */
-import { escapeHtml, TIMELINE_LIBRARY, timelineLibrary } from '../report/html-report.js';
-import { REPORT_CLIENT_JS, REPORT_CSS } from '../report/report-client.js';
-import { DASHBOARD_CSS, DASHBOARD_JS } from './dashboard-client.js';
-
-/** Script text that cannot close its `<script>` element early. */
-const inlineScript = (js: string): string => js.replace(/<\/(script)/gi, '<\\/$1');
+import { browserBundle } from '../report/browser-bundle.js';
+import { escapeHtml } from '../report/format.js';
+import { inlineScript, inlineStyle } from '../report/inline.js';
+import { TIMELINE_LIBRARY, timelineLibrary } from '../report/timeline-library.js';
 
 const CONTROLS = `
 <form name="ctl-battery"><div class="card-title">Battery</div>
@@ -33,9 +32,13 @@ const CONTROLS = `
 <label>TTL <input name="ttlSeconds" type="number" min="0" step="1" placeholder="none"> s</label>
 <button type="submit">Send push</button><output class="result"></output></form>`;
 
-/** The dashboard page. Deterministic: the data comes later, from the API. */
+/**
+ * The dashboard page. Deterministic: the data comes later, from the API. Throws
+ * `BrowserBundleMissingError` when the browser code is not built (`npm run build`).
+ */
 export function renderDashboardPage(title = 'dmpush live fleet'): string {
   const lib = timelineLibrary();
+  const page = browserBundle('dashboard');
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -48,7 +51,7 @@ export function renderDashboardPage(title = 'dmpush live fleet'): string {
 <script>
 ${inlineScript(lib.script)}
 </script>
-<style>${REPORT_CSS}${DASHBOARD_CSS}</style>
+<style>${inlineStyle(page.style)}</style>
 </head>
 <body>
 <header class="top">
@@ -82,10 +85,7 @@ ${inlineScript(lib.script)}
 </main>
 </div>
 <script>
-${inlineScript(REPORT_CLIENT_JS)}
-</script>
-<script>
-${inlineScript(DASHBOARD_JS)}
+${inlineScript(page.script)}
 </script>
 </body>
 </html>

@@ -1,147 +1,34 @@
 /**
  * The static HTML report: one self-contained file (no server, no network) with the fleet summary
  * and the timeline of one run, or of several runs as sections. The timeline library
- * (vis-timeline's standalone build, which carries its own stylesheet), the view script and the
- * data are all inlined, so the file opens from disk.
+ * (vis-timeline's standalone build, which carries its own stylesheet), the report's script and
+ * styles (bundled from `src/browser/report/` at build time) and the data are all inlined, so the
+ * file opens from disk.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type { TimelineEvent } from '../core/timeline/events.js';
-import { REPORT_CLIENT_JS, REPORT_CSS } from './report-client.js';
-import {
-  buildTimelineModel,
-  LANES,
-  LEGEND,
-  type LaneKind,
-  type LegendEntry,
-  type TimelineModel,
-} from './timeline-model.js';
+import { browserBundle } from './browser-bundle.js';
+import { escapeHtml } from './format.js';
+import { inlineScript, inlineStyle, jsonForScript } from './inline.js';
+import { buildReportData, type HtmlReportOptions } from './report-data.js';
+import { TIMELINE_LIBRARY, timelineLibrary } from './timeline-library.js';
 
-/** One run in a report. */
-export interface ReportSection {
-  readonly title: string;
-  readonly description?: string;
-  readonly seed?: number;
-  readonly events: readonly TimelineEvent[];
-  /** The run's start and end (default: the first and last event). */
-  readonly start?: number;
-  readonly end?: number;
-  /** Devices to show first, in order (e.g. the scenario's devices). */
-  readonly devices?: readonly string[];
-}
-
-export interface HtmlReportOptions {
-  readonly title: string;
-  /** One run: its events (with `description`, `seed`, `start`, `end`, `devices`)… */
-  readonly events?: readonly TimelineEvent[];
-  readonly description?: string;
-  readonly seed?: number;
-  readonly start?: number;
-  readonly end?: number;
-  readonly devices?: readonly string[];
-  /** …or several runs, one section each. */
-  readonly sections?: readonly ReportSection[];
-  /** Devices with lanes per section (default 50); the summary counts them all. */
-  readonly maxDevices?: number;
-}
-
-/** What the page's script renders: the JSON embedded in the report. */
-export interface ReportData {
-  readonly title: string;
-  readonly lanes: readonly { readonly kind: LaneKind; readonly label: string }[];
-  readonly legend: readonly LegendEntry[];
-  readonly sections: readonly {
-    readonly title: string;
-    readonly description: string | null;
-    readonly seed: number | null;
-    readonly model: TimelineModel;
-  }[];
-}
-
-/** The report's data: a timeline model per section. Pure; a live dashboard can serve the same. */
-export function buildReportData(options: HtmlReportOptions): ReportData {
-  const sections: readonly ReportSection[] = options.sections ?? [
-    {
-      title: options.title,
-      description: options.description,
-      seed: options.seed,
-      events: options.events ?? [],
-      start: options.start,
-      end: options.end,
-      devices: options.devices,
-    },
-  ];
-  return {
-    title: options.title,
-    lanes: LANES,
-    legend: LEGEND,
-    sections: sections.map((s) => ({
-      title: s.title,
-      description: s.description ?? null,
-      seed: s.seed ?? null,
-      model: buildTimelineModel(s.events, {
-        start: s.start,
-        end: s.end,
-        devices: s.devices,
-        maxDevices: options.maxDevices,
-      }),
-    })),
-  };
-}
-
-const require = createRequire(import.meta.url);
-
-/** The npm module that draws the timeline, and where its standalone (UMD) build is. */
-export const TIMELINE_LIBRARY = {
-  name: 'vis-timeline',
-  script: 'vis-timeline/standalone/umd/vis-timeline-graph2d.min.js',
-} as const;
-
-let libraryCache: { version: string; script: string } | undefined;
-
-/** The timeline library's standalone build and version, read from node_modules once. */
-export function timelineLibrary(): { version: string; script: string } {
-  if (!libraryCache) {
-    const path = require.resolve(TIMELINE_LIBRARY.script);
-    const pkg = JSON.parse(
-      readFileSync(require.resolve(`${TIMELINE_LIBRARY.name}/package.json`), 'utf8'),
-    ) as { version: string };
-    const script = readFileSync(path, 'utf8')
-      // The map file is not inlined; a dangling reference would only make devtools complain.
-      .replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n');
-    libraryCache = { version: pkg.version, script };
-  }
-  return libraryCache;
-}
-
-/** Text for an HTML element or attribute. */
-export function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
+export {
+  buildReportData,
+  type HtmlReportOptions,
+  type ReportData,
+  type ReportSection,
+} from './report-data.js';
+export { escapeHtml } from './format.js';
+export { jsonForScript } from './inline.js';
+export { TIMELINE_LIBRARY, timelineLibrary } from './timeline-library.js';
 
 /**
- * JSON that is safe inside `<script type="application/json">`: every `<` is escaped (so no
- * `</script>` or `<!--` can appear), and so are U+2028 and U+2029.
+ * The report as one self-contained HTML page. Deterministic: no timestamps of its own. Throws
+ * `BrowserBundleMissingError` when the browser code is not built (`npm run build`).
  */
-export function jsonForScript(value: unknown): string {
-  return JSON.stringify(value)
-    .replace(/</g, '\\u003c')
-    .replace(/\u2028/g, '\\u2028')
-    .replace(/\u2029/g, '\\u2029');
-}
-
-/** Script text that cannot close its `<script>` element early. */
-const inlineScript = (js: string): string => js.replace(/<\/(script)/gi, '<\\/$1');
-
-/** The report as one self-contained HTML page. Deterministic: no timestamps of its own. */
 export function renderHtmlReport(options: HtmlReportOptions): string {
   const data = buildReportData(options);
   const lib = timelineLibrary();
+  const page = browserBundle('report');
   const sections = data.sections.length;
   const subtitle =
     sections === 1
@@ -158,7 +45,7 @@ export function renderHtmlReport(options: HtmlReportOptions): string {
 <script>
 ${inlineScript(lib.script)}
 </script>
-<style>${REPORT_CSS}</style>
+<style>${inlineStyle(page.style)}</style>
 </head>
 <body>
 <header>
@@ -168,7 +55,7 @@ ${inlineScript(lib.script)}
 <main id="report"><noscript>This report needs JavaScript to draw its timeline.</noscript></main>
 <script type="application/json" id="dmpush-data">${jsonForScript(data)}</script>
 <script>
-${inlineScript(REPORT_CLIENT_JS)}
+${inlineScript(page.script)}
 </script>
 </body>
 </html>

@@ -9,6 +9,8 @@ import { WebSocket } from 'ws';
 import { startServe, type RunningServe } from '../../src/cli/commands/serve.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { DmTree } from '../../src/core/dm/dm-tree.js';
+import { PUSH_STATUS_TEXT } from '../../src/core/dmclient/push-status.js';
+import { browserBundle } from '../../src/report/browser-bundle.js';
 import { TEST_SERVE } from '../helpers/serve.js';
 import { until } from '../helpers/until.js';
 
@@ -78,12 +80,26 @@ describe('the dashboard routes of dmpush serve', () => {
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
     const html = await res.text();
     expect(html).toMatch(/^<!doctype html>/);
-    expect(html).toContain('window.dmpushReport');
+    // The dashboard's script (bundled from src/browser/dashboard/) leaves its scripting hook.
+    expect(html).toContain('window.dmpushDashboard');
     expect(html).toContain('/api/live');
     expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=(?!"data:)/i);
     expect(html).not.toMatch(/(src|href)=["']?(https?:)?\/\//i);
     expect(html).not.toMatch(/@import|url\(\s*["']?(https?:)?\/\//i);
     expect((await fetch(`${s.controlUrl}/`, { method: 'POST' })).status).toBe(405);
+  });
+
+  it('GET / inlines the built dashboard bundle, with the Push/Status texts of the core, not a copy', async () => {
+    const html = await (await fetch(`${s.controlUrl}/`)).text();
+    const bundle = browserBundle('dashboard');
+    expect(html).toContain(bundle.script.slice(0, 2000));
+    expect(html).toContain(bundle.style.slice(0, 2000));
+    // The texts a stale copy in the page had shortened ('push without session', …): every value
+    // now reads as the DMClient CSP module words it.
+    for (const text of Object.values(PUSH_STATUS_TEXT))
+      expect(html).toContain(JSON.stringify(text));
+    // One script of the page's own besides the library: the report's view is bundled in.
+    expect(html.match(/<script>/g)).toHaveLength(2);
   });
 
   it('GET /api/devices/{id}/tree lists the DM tree with Push/PFN and its value', async () => {

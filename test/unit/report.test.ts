@@ -7,6 +7,18 @@ import type { TimelineEvent } from '../../src/core/timeline/events.js';
 import { DAY, HOUR } from '../../src/core/time/iso.js';
 import { findDemo } from '../../src/demos.js';
 import {
+  browserBundle,
+  browserBundleDir,
+  BrowserBundleMissingError,
+} from '../../src/report/browser-bundle.js';
+import {
+  countOf,
+  escapeHtml,
+  formatIsoTime,
+  formatTime,
+  pushStatusLabel,
+} from '../../src/report/format.js';
+import {
   buildReportData,
   jsonForScript,
   renderHtmlReport,
@@ -386,6 +398,59 @@ describe('HTML report', () => {
       ],
     });
     expect(two.sections.map((s) => s.title)).toEqual(['one', 'two']);
+  });
+});
+
+describe("the pages' browser code, bundled from src/browser/ by npm run build", () => {
+  it('the report inlines the built report bundle: its script and its styles', () => {
+    const html = renderHtmlReport({ title: 't', events: demoRun('battery-saver').events });
+    const bundle = browserBundle('report');
+    expect(bundle.script).toContain('window.dmpushReport');
+    expect(html).toContain(`<style>${bundle.style}</style>`);
+    expect(html).toContain(
+      `<script>\n${bundle.script.replace(/<\/(script)/gi, '<\\/$1')}\n</script>`,
+    );
+    // The library is a global of the page, never bundled in: the bundle is small.
+    expect(bundle.script.length).toBeLessThan(100_000);
+    expect(bundle.script).not.toMatch(/\bfrom\s*["']|\brequire\(/);
+  });
+
+  it('a missing bundle is an error that says to run npm run build', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dmpush-no-bundle-'));
+    try {
+      const error = (() => {
+        try {
+          browserBundle('dashboard', dir);
+        } catch (e) {
+          return e;
+        }
+        throw new Error('no error');
+      })();
+      expect(error).toBeInstanceOf(BrowserBundleMissingError);
+      expect(error).toMatchObject({ code: 'E_NOT_BUILT', path: join(dir, 'dashboard.js') });
+      expect((error as Error).message).toMatch(
+        /^the browser code is not built: .*dashboard\.js is missing\. Run `npm run build`/,
+      );
+      expect(browserBundleDir('/pkg')).toBe(join('/pkg', 'dist', 'browser'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('value renderers shared by the model, the report and the dashboard', () => {
+  it('write times, Push/Status values, counts and HTML text one way', () => {
+    const t = Date.parse('2026-01-16T03:53:07Z');
+    expect(formatTime(t)).toBe('2026-01-16 03:53');
+    expect(formatTime(t, t - HOUR, true)).toBe('03:53:07');
+    expect(formatIsoTime('2026-01-16T03:53:07.000Z')).toBe('2026-01-16 03:53');
+    expect(formatIsoTime(null)).toBe('—');
+    expect(pushStatusLabel(0)).toBe('0 success');
+    expect(pushStatusLabel(5)).toBe('5 Channel URI expired');
+    expect([countOf(1, 'device'), countOf(2, 'device')]).toEqual(['1 device', '2 devices']);
+    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe(
+      '&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;',
+    );
   });
 });
 

@@ -1,0 +1,47 @@
+/**
+ * The JSON the dashboard gets from the control API it was served by (`dmpush serve`), typed from
+ * the core's own shapes: a device is a `DeviceSnapshot` with its instants as ISO 8601 text.
+ *
+ * @see ../../adapters/http/control-api.ts for the routes.
+ */
+import type { DeviceSnapshot } from '../../core/device/device.js';
+import type { DmNodeListing } from '../../core/dm/dm-tree.js';
+
+/** `GET /api/devices/{id}` (and each device of `GET /api/devices` and `/api/live`). */
+export type DeviceJson = Omit<DeviceSnapshot, 'channelExpiresAt' | 'nextRenewal'> & {
+  readonly channelExpiresAt: string | null;
+  readonly nextRenewalAt: string | null;
+};
+
+/** One node of `GET /api/devices/{id}/tree`. */
+export type TreeNode = DmNodeListing;
+
+/** `GET /api/clock`. */
+export interface ClockJson {
+  readonly now: string;
+  readonly mode: 'virtual' | 'system';
+}
+
+/** An event as `/api/live` sends it: `GET /api/events`' form plus its sentence. */
+export interface LiveEvent {
+  readonly time: string;
+  readonly device: string | null;
+  readonly type: string;
+  readonly text?: string;
+}
+
+/** A message of the `/api/live` WebSocket: `hello` on connect, then `update`s. */
+export interface LiveMessage {
+  readonly type: 'hello' | 'update';
+  readonly now?: string;
+  readonly clock?: ClockJson['mode'];
+  readonly devices?: readonly DeviceJson[];
+  readonly events?: readonly LiveEvent[];
+  /** Events left out of this update (over the batch limit). */
+  readonly dropped?: number;
+}
+
+/** An error answer: `{"error": "…"}`. */
+export interface ErrorJson {
+  readonly error?: string;
+}

@@ -1,0 +1,93 @@
+/**
+ * The fleet summary of a section as cards: WNS connections, channels (expiring within 15 days),
+ * pushes by outcome, sessions by trigger, renewals by rule and channel requests by outcome. The
+ * numbers come from the model ({@link FleetSummary}); rows carry the legend's swatches.
+ */
+import type { LegendEntry } from '../../report/timeline-legend.js';
+import type { FleetSummary } from '../../report/timeline-types.js';
+import { el, esc } from '../shared/dom.js';
+import { withSwatch } from './legend.js';
+
+/** A row of a card: its label (HTML) and its value (text). */
+type Row = readonly [labelHtml: string, value: string | number];
+
+function card(title: string, value: string, rows: readonly Row[]): HTMLElement {
+  const c = el('div', 'card');
+  c.appendChild(el('div', 'card-title', esc(title)));
+  c.appendChild(el('div', 'card-value', esc(value)));
+  if (rows.length) {
+    const body = rows
+      .map(([label, v]) => `<tr><td>${label}</td><td class="num">${esc(v)}</td></tr>`)
+      .join('');
+    c.appendChild(el('div', 'card-rows', `<table>${body}</table>`));
+  }
+  return c;
+}
+
+const sum = (values: readonly number[]): number => values.reduce((n, v) => n + v, 0);
+
+function channelsCard(s: FleetSummary, label: (kind: string, v: string, t: string) => string) {
+  const rows: Row[] = [
+    [label('channel', 'valid', 'valid'), s.channels.valid],
+    [label('channel', 'none', 'expired'), s.channels.expired],
+    [esc('no channel'), s.channels.none],
+  ];
+  if (s.channels.expiringDevices.length)
+    rows.push([esc('expiring'), s.channels.expiringDevices.join(', ')]);
+  return card('Channels expiring ≤ 15 days', String(s.channels.expiringWithin15Days), rows);
+}
+
+function sessionsCard(s: FleetSummary, label: (kind: string, v: string, t: string) => string) {
+  const rows = Object.entries(s.sessions).map(([trigger, c]): Row => {
+    const extra: string[] = [];
+    if (c.failed) extra.push(`${c.failed} failed`);
+    if (c.skipped) extra.push(`${c.skipped} not possible`);
+    const value = `${c.started}${extra.length ? ` (${extra.join(', ')})` : ''}`;
+    return [label('session', trigger, trigger), value];
+  });
+  const started = sum(Object.values(s.sessions).map((c) => c.started));
+  return card('Sessions by trigger', String(started), rows);
+}
+
+/** The summary cards of one section. */
+export function renderSummary(s: FleetSummary, legend: readonly LegendEntry[]): HTMLElement {
+  const label = (kind: string, variant: string, text: string): string =>
+    withSwatch(legend, kind, variant, text);
+  const box = el('section', 'summary');
+  box.appendChild(
+    card('WNS connected', `${s.connected} / ${s.devices}`, [
+      ['devices', s.devices],
+      ['events', s.events],
+    ]),
+  );
+  box.appendChild(channelsCard(s, label));
+  const pushes = Object.entries(s.pushes);
+  box.appendChild(
+    card(
+      'Pushes by outcome',
+      String(sum(pushes.map(([, n]) => n))),
+      pushes.map(([outcome, n]) => [label('push', outcome, outcome), n]),
+    ),
+  );
+  box.appendChild(sessionsCard(s, label));
+  const rules = Object.entries(s.renewals);
+  box.appendChild(
+    card(
+      'Renewals by rule',
+      String(sum(rules.map(([, n]) => n))),
+      rules.map(([rule, n]) => [label('renewal-window', rule, rule), n]),
+    ),
+  );
+  const a = s.attempts;
+  box.appendChild(
+    card(
+      'Channel requests',
+      String(a.succeeded + a.failed + a.skipped + a.pending),
+      (['succeeded', 'failed', 'skipped'] as const).map((o) => [
+        label('renewal-attempt', o, o),
+        a[o],
+      ]),
+    ),
+  );
+  return box;
+}
