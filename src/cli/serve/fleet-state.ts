@@ -13,7 +13,7 @@ import {
 } from '../../adapters/state/durable-fleet.js';
 import { SqliteStateStore } from '../../adapters/state/sqlite-state-store.js';
 import { StateFile, StateFileError } from '../../adapters/state/state-store.js';
-import { ValidationError } from '../../core/errors.js';
+import type { ValidationError } from '../../core/errors.js';
 import { MemoryStateStore, type StateStore } from '../../core/state/state-store.js';
 import type { SimulationSpec } from '../../core/simulation.js';
 import { UsageError } from '../io.js';
@@ -33,9 +33,9 @@ export interface FleetState {
   readonly saved: SavedFleet | null;
   readonly identity: FleetIdentity;
   /** Commits before an answer; a failed commit throws, and the answer is 503 naming the file. */
-  commitOrRefuse(): void;
+  readonly commitOrRefuse: () => void;
   /** Commits if it can (a failure is logged by the store and the work goes on). */
-  tryCommit(): void;
+  readonly tryCommit: () => void;
   /** A restore problem as a usage error naming the file and, for a device path, the device. */
   cannotTakeBack(e: ValidationError, spec?: SimulationSpec): UsageError;
   /** A listen error on a port taken from the state file says so. */

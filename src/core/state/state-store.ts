@@ -153,7 +153,7 @@ export class MemoryStateStore implements StateStore {
 
   log<T>(kind: string): AppendLog<T> {
     this.claim(`log:${kind}`);
-    return NO_LOG as AppendLog<T>;
+    return NO_LOG;
   }
 
   commit(): void {}

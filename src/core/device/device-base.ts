@@ -1,0 +1,153 @@
+/**
+ * The base of a simulated device: its context, its state and its entry points.
+ *
+ * @module
+ */
+import {
+  planPolls,
+  POLL_START,
+  type PollCursor,
+  type PollPlan,
+  type PollConfig,
+} from '../dmclient/poll-schedule.js';
+import { PushStatus } from '../dmclient/push-status.js';
+import { type OsVersion, type RenewalDecision } from '../dmclient/renewal-policy.js';
+import type { MdmTransport, WnsLink } from '../ports.js';
+import type { DmTree } from '../dm/dm-tree.js';
+import type { RecordTable } from '../state/state-store.js';
+import type { Random } from '../random/random.js';
+import type { Clock, Timer } from '../time/clock.js';
+import type { ChannelRequestReason, EventSink, SessionTrigger } from '../timeline/events.js';
+import type { DeviceSpec } from './conditions.js';
+import { type DataSenseConfig, type DataSenseState } from './data-sense.js';
+import { type NetworkConfig } from './network.js';
+import { type PowerConfig, type PowerState } from './power.js';
+
+/** What a device needs from the world: time, its random stream, the timeline and two links. */
+export interface DeviceContext {
+  readonly clock: Clock;
+  /** This device's own stream (see `streamFor(seed, id)`). */
+  readonly random: Random;
+  readonly sink: EventSink;
+  readonly wns: WnsLink;
+  readonly mdm: MdmTransport;
+  /**
+   * The table the device is kept in (the simulation's `device` table): every entry point (a
+   * timer, the link, a session's answer, a command) runs as an update of the device's record, so
+   * a durable store saves the devices that changed. Without it changes are not tracked.
+   */
+  readonly records?: Pick<RecordTable<unknown>, 'update'>;
+}
+
+/** A read-only view of a device, for APIs, dashboards and tests. */
+export interface DeviceSnapshot {
+  readonly id: string;
+  readonly os: OsVersion;
+  readonly pfn: string | null;
+  readonly channelUri: string | null;
+  readonly channelExpiresAt: number | null;
+  readonly nextRenewal: RenewalDecision | null;
+  readonly wnsConnected: boolean;
+  readonly pushStatus: PushStatus;
+  readonly sessionRunning: boolean;
+  readonly battery: PowerConfig & { readonly saverOn: boolean };
+  readonly network: NetworkConfig;
+  readonly dataSense: DataSenseConfig & { readonly limitReached: boolean };
+}
+
+export const round2 = (x: number): number => Math.round(x * 100) / 100;
+
+/** A copy of a poll configuration (its sets are records of their own). */
+export const structuredCopy = (c: PollConfig): PollConfig => ({
+  first: { ...c.first },
+  second: { ...c.second },
+  remaining: { ...c.remaining },
+  maintenanceTime: c.maintenanceTime,
+});
+
+/**
+ * The state of one simulated device and its ways in (entry points run as updates of its record).
+ * The device is split by concern into a chain of classes, one file each: conditions (power,
+ * network, Data Sense) ← channel (ChannelURI, renewal, Push/Status) ← link (the WNS persistent
+ * connection) ← sessions (management sessions and polling) ← {@link SimDevice} (its public face,
+ * the DM tree and durable state). A concern calls a later one through the abstract methods here.
+ */
+export abstract class DeviceBase {
+  readonly id: string;
+  readonly os: OsVersion;
+  protected readonly ctx: DeviceContext;
+  protected readonly zone: string;
+  protected readonly providerId: string;
+
+  protected power: PowerState;
+  protected network: NetworkConfig;
+  protected dataSense: DataSenseState;
+  protected pollConfig: PollConfig;
+  protected saverOn = false;
+  protected limitReached = false;
+
+  protected pfn: string | null;
+  protected channel: { uri: string; expiresAt: number } | null = null;
+  protected failureStatus: PushStatus | null = null;
+  protected pushWithoutSession = false;
+  protected status: PushStatus = PushStatus.NoChannelUri;
+  protected link: 'down' | 'connecting' | 'up' = 'down';
+  protected requestGeneration = 0;
+  /** The reason of the channel request waiting for WNS's answer, if any. */
+  protected pendingRequest: ChannelRequestReason | null = null;
+  protected renewal: RenewalDecision | null = null;
+
+  protected plan: PollPlan;
+  protected pollCursor: PollCursor = POLL_START;
+  protected sessionRunning: SessionTrigger | null = null;
+  protected sessionQueued: SessionTrigger | null = null;
+  protected sessionGeneration = 0;
+
+  protected renewalTimer: Timer | null = null;
+  protected expiryTimer: Timer | null = null;
+  protected powerTimer: Timer | null = null;
+  protected limitTimer: Timer | null = null;
+  protected resetTimer: Timer | null = null;
+  protected pollTimer: Timer | null = null;
+
+  protected dmTree: DmTree | undefined;
+
+  constructor(spec: DeviceSpec, ctx: DeviceContext) {
+    this.id = spec.id;
+    this.os = spec.os;
+    this.ctx = ctx;
+    this.zone = spec.timezone;
+    this.providerId = spec.providerId;
+    const now = ctx.clock.now();
+    this.power = { ...spec.battery, since: now };
+    this.network = spec.network;
+    this.dataSense = { ...spec.dataSense, since: now, accruing: false };
+    this.pollConfig = spec.poll;
+    this.plan = planPolls(spec.poll);
+    this.pfn = spec.pfn;
+  }
+
+  /**
+   * Runs one entry point of the device (a command, a timer, the link, an answer) as an update of
+   * its record: the only way in, so no change escapes a durable store.
+   */
+  protected enter<R>(fn: () => R): R {
+    const records = this.ctx.records;
+    return records ? records.update(this.id, fn) : fn();
+  }
+
+  /** Schedules `fn` at `at` as an entry point of the device. */
+  protected at(at: number, fn: () => void): Timer {
+    return this.ctx.clock.schedule(at, () => this.enter(fn));
+  }
+
+  protected now(): number {
+    return this.ctx.clock.now();
+  }
+
+  /** Opens or closes the persistent connection as the device's state now wants (the link). */
+  protected abstract updateConnection(): void;
+
+  /** Starts a management session, or queues one behind the running session (sessions). */
+  protected abstract requestSession(trigger: SessionTrigger): void;
+}

@@ -1,0 +1,173 @@
+import { isWellFormedPfn } from '../dmclient/pfn.js';
+import { PushStatus } from '../dmclient/push-status.js';
+import {
+  attemptGoesAhead,
+  scheduleAfterAttempt,
+  scheduleAfterSkip,
+  type RenewalDecision,
+} from '../dmclient/renewal-policy.js';
+import type { ChannelGrant } from '../ports.js';
+import type { Timer } from '../time/clock.js';
+import type { ChannelFailure, ChannelRequestReason } from '../timeline/events.js';
+import { ConditionsDevice } from './device-conditions.js';
+
+/** The DMClient's ChannelURI: channel requests, renewal and retry timing, Push/PFN and Push/Status. */
+export abstract class ChannelDevice extends ConditionsDevice {
+  // ---- renewal --------------------------------------------------------------------------------
+
+  protected requestChannel(reason: ChannelRequestReason): void {
+    const pfn = this.pfn;
+    if (pfn === null) return;
+    this.ctx.sink.emit({ time: this.now(), device: this.id, type: 'channel.requested', reason });
+    this.askForChannel(pfn, reason);
+  }
+
+  protected askForChannel(pfn: string, reason: ChannelRequestReason): void {
+    const generation = ++this.requestGeneration;
+    this.pendingRequest = reason;
+    const local = this.localChannelFailure(pfn);
+    const reply = (grant: ChannelGrant): void => {
+      if (generation !== this.requestGeneration) return;
+      this.enter(() => {
+        this.pendingRequest = null;
+        this.onGrant(reason, grant);
+      });
+    };
+    if (local) reply({ ok: false, reason: local } as ChannelGrant);
+    else this.ctx.wns.requestChannel(this.id, pfn, reply);
+  }
+
+  protected localChannelFailure(pfn: string): ChannelFailure | null {
+    if (!isWellFormedPfn(pfn)) return 'invalid-pfn';
+    if (!this.network.connected) return 'no-network';
+    if (!this.network.internet) return 'no-internet';
+    if (!this.network.wnsReachable) return 'wns-unreachable';
+    return null;
+  }
+
+  protected onGrant(
+    reason: ChannelRequestReason,
+    grant: ChannelGrant | { ok: false; reason: ChannelFailure },
+  ): void {
+    const now = this.now();
+    if (grant.ok) {
+      this.channel = { uri: grant.channelUri, expiresAt: grant.expiresAt };
+      this.failureStatus = null;
+      this.ctx.sink.emit({
+        time: this.now(),
+        device: this.id,
+        type: 'channel.issued',
+        channelUri: grant.channelUri,
+        expiresAt: grant.expiresAt,
+      });
+      this.ctx.clock.cancel(this.expiryTimer);
+      this.expiryTimer = this.armExpiry(grant.expiresAt);
+      this.updateStatus();
+      this.scheduleRenewal(scheduleAfterAttempt(this.os, now, grant.expiresAt, this.ctx.random));
+      this.updateConnection();
+      this.requestSession(reason === 'provisioned' ? 'provisioned' : 'renewal');
+      return;
+    }
+    this.ctx.sink.emit({
+      time: this.now(),
+      device: this.id,
+      type: 'channel.request-failed',
+      reason: grant.reason,
+    });
+    if (grant.reason === 'invalid-pfn') {
+      const malformed = this.pfn !== null && !isWellFormedPfn(this.pfn);
+      this.failureStatus = malformed ? PushStatus.InvalidPfn : PushStatus.WnsRegistrationFailed;
+    } else if (grant.reason === 'pfn-blocked') {
+      this.failureStatus = PushStatus.WnsRegistrationFailed;
+    }
+    this.updateStatus();
+    this.scheduleRenewal(
+      scheduleAfterAttempt(this.os, now, this.channel?.expiresAt ?? null, this.ctx.random),
+    );
+    // A server that just set the PFN learns the outcome (Push/Status) in the provisioning session.
+    if (reason === 'provisioned') this.requestSession('provisioned');
+  }
+
+  protected onRenewalDue(): void {
+    this.renewalTimer = null;
+    if (!attemptGoesAhead(this.os, this.network.connected)) {
+      this.ctx.sink.emit({
+        time: this.now(),
+        device: this.id,
+        type: 'renewal.skipped',
+        reason: 'no-network',
+      });
+      this.scheduleRenewal(scheduleAfterSkip(this.os, this.now(), this.ctx.random));
+      return;
+    }
+    this.requestChannel('renewal');
+  }
+
+  protected scheduleRenewal(decision: RenewalDecision): void {
+    this.ctx.clock.cancel(this.renewalTimer);
+    this.renewal = decision;
+    this.ctx.sink.emit({
+      time: this.now(),
+      device: this.id,
+      type: 'renewal.scheduled',
+      os: decision.os,
+      rule: decision.rule,
+      at: decision.at,
+      earliest: decision.earliest,
+      latest: decision.latest,
+    });
+    this.renewalTimer = this.armRenewal(decision.at);
+  }
+
+  protected armRenewal(at: number): Timer {
+    return this.at(at, () => this.onRenewalDue());
+  }
+
+  protected armExpiry(at: number): Timer {
+    return this.at(at, () => this.onChannelExpired());
+  }
+
+  protected onChannelExpired(): void {
+    this.expiryTimer = null;
+    if (!this.channel) return;
+    this.ctx.sink.emit({
+      time: this.now(),
+      device: this.id,
+      type: 'channel.expired',
+      channelUri: this.channel.uri,
+    });
+    this.updateStatus();
+    this.updateConnection();
+  }
+
+  protected setPfn(pfn: string | null): void {
+    if (pfn === this.pfn) return;
+    this.pfn = pfn;
+    this.channel = null;
+    this.failureStatus = null;
+    this.requestGeneration++;
+    this.pendingRequest = null;
+    this.ctx.clock.cancel(this.expiryTimer);
+    this.ctx.clock.cancel(this.renewalTimer);
+    this.expiryTimer = this.renewalTimer = null;
+    this.renewal = null;
+    this.updateStatus();
+    this.updateConnection();
+    if (pfn !== null) this.requestChannel('provisioned');
+  }
+
+  // ---- Push/Status --------------------------------------------------------------------------
+
+  protected baseStatus(): PushStatus {
+    if (this.failureStatus !== null) return this.failureStatus;
+    if (!this.channel) return PushStatus.NoChannelUri;
+    return this.channel.expiresAt > this.now() ? PushStatus.Success : PushStatus.ChannelUriExpired;
+  }
+
+  protected updateStatus(): void {
+    const status = this.pushWithoutSession ? PushStatus.PushWithoutSession : this.baseStatus();
+    if (status === this.status) return;
+    this.status = status;
+    this.ctx.sink.emit({ time: this.now(), device: this.id, type: 'push.status', status });
+  }
+}
