@@ -6,14 +6,12 @@
 import type { MomentInput } from 'moment';
 import type { IdType, Timeline, TimelineWindow } from 'vis-timeline';
 import type { TimelineModel } from '../../report/timeline-types.js';
+import { HOUR, MINUTE } from '../../core/time/iso.js';
 import { formatTime } from '../../report/format.js';
 import { esc } from '../shared/dom.js';
 import { vis } from '../shared/vis.js';
 import { swatch } from './legend.js';
 import type { Located, VisData } from './timeline-data.js';
-
-const MINUTE = 60 * 1000;
-const HOUR = 60 * MINUTE;
 
 /** The details panel before anything is selected. */
 export const NOTHING_SELECTED = '<em>Select an item on the timeline to read what happened.</em>';
