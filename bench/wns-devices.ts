@@ -11,7 +11,8 @@
  */
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { SystemClock, WebSocketWnsLink, streamFor, type IncomingPush } from '../src/index.js';
+import { SystemClock, streamFor, type IncomingPush } from '../src/index.js';
+import { WebSocketWnsLink } from '../src/node.js';
 import {
   memorySnapshot,
   summarize,

@@ -33,14 +33,8 @@ import { availableParallelism, cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import {
-  SystemClock,
-  WnsEmulator,
-  attachDeviceSockets,
-  createWnsHttpServer,
-  type EventSink,
-  type WnsApp,
-} from '../src/index.js';
+import { SystemClock, type EventSink, type WnsApp } from '../src/index.js';
+import { WnsEmulator, attachDeviceSockets, createWnsHttpServer } from '../src/node.js';
 import {
   memorySnapshot,
   type FromDevices,

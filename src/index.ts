@@ -1,5 +1,9 @@
 /**
- * dmpush: the library API. Everything here runs on either clock; see the README for examples.
+ * dmpush: the pure core. Renewal and poll rules, clocks and seeded randomness, devices and the
+ * simulation, the WNS cloud, the SyncML codec and DM tree, scenarios, the timeline and errors.
+ * Everything here runs on either clock and loads no Node I/O module, so it is safe to import
+ * anywhere (a browser included). The servers and adapters are in `dmpush/node`, the fast-check
+ * arbitraries in `dmpush/testing`. See the README for examples.
  *
  * @packageDocumentation
  */
@@ -30,7 +34,7 @@ export type {
 export { PushStatus, PUSH_STATUS_TEXT } from './core/dmclient/push-status.js';
 export { isWellFormedPfn } from './core/dmclient/pfn.js';
 
-// Time and randomness.
+// Time and randomness (the system clock uses only the timers every JavaScript runtime has).
 export { VirtualClock } from './core/time/virtual-clock.js';
 export type { VirtualClockOptions } from './core/time/virtual-clock.js';
 export type { Clock, Timer } from './core/time/clock.js';
@@ -47,7 +51,7 @@ export {
   parseDuration,
 } from './core/time/iso.js';
 
-// Devices, the fleet, the in-process WNS cloud and MDM server.
+// Devices, the fleet, the in-process WNS cloud and MDM server, and the ports between them.
 export { SimDevice } from './core/device/device.js';
 export type { DeviceContext, DeviceSnapshot } from './core/device/device.js';
 export type { DeviceSpec, DevicePatch } from './core/device/conditions.js';
@@ -80,6 +84,23 @@ export type {
   PushNodes,
 } from './core/ports.js';
 
+// The WNS cloud: apps, tokens, the notify service, throttling and the journal.
+export { AppRegistry, appProblems } from './core/wns/apps.js';
+export type { WnsApp } from './core/wns/apps.js';
+export { TokenService, DEFAULT_TOKEN_LIFETIME } from './core/wns/tokens.js';
+export type { TokenSource, TokenCheck } from './core/wns/tokens.js';
+export { WnsService, MAX_RAW_BYTES } from './core/wns/wns-service.js';
+export type {
+  WnsResponse,
+  NotifyRequest,
+  Fault,
+  MisusePolicy,
+  WnsServiceOptions,
+} from './core/wns/wns-service.js';
+export { DEFAULT_THROTTLE } from './core/wns/throttle.js';
+export type { RateLimit } from './core/wns/throttle.js';
+export type { JournalEntry, JournalFilter } from './core/wns/journal.js';
+
 // The timeline.
 export { MemorySink, TeeSink, TIMELINE_EVENT_TYPES } from './core/timeline/events.js';
 export type {
@@ -103,80 +124,7 @@ export { parseScenario, loadScenario } from './scenario/load.js';
 export { resolveScenario, SCENARIO_DEFAULTS } from './scenario/resolve.js';
 export type { ScenarioFile } from './scenario/schema.js';
 
-// fast-check arbitraries for your own property tests.
-export {
-  osVersionArb,
-  instantArb,
-  remainingArb,
-  renewalInputArb,
-  RENEWAL_BOUNDARY_OFFSETS,
-  powerConfigArb,
-  networkConfigArb,
-  dataSenseConfigArb,
-  deviceConditionsArb,
-  deviceSpecArb,
-  deviceSpecWith,
-  pollSetArb,
-  pollConfigArb,
-  devicePatchArb,
-  conditionTimelineArb,
-  simulationSpecFor,
-  EXAMPLE_PFN,
-  INSTANT_MIN,
-  INSTANT_MAX,
-  DEFAULT_TIMELINE_SPAN,
-} from './testing/arbitraries.js';
-export type {
-  DeviceConditions,
-  DeviceSpecInput,
-  ConditionChange,
-  ConditionTimeline,
-  ConditionTimelineOptions,
-  SimulationSpecOptions,
-} from './testing/arbitraries.js';
-
-// The WNS emulator: domain, HTTP and WebSocket adapters, TLS.
-export { WnsEmulator } from './wns/emulator.js';
-export type { WnsEmulatorOptions, InboxItem } from './wns/emulator.js';
-export { parseAppsFile } from './wns/apps-file.js';
-export { AppRegistry, appProblems } from './core/wns/apps.js';
-export type { WnsApp } from './core/wns/apps.js';
-export { TokenService, DEFAULT_TOKEN_LIFETIME } from './core/wns/tokens.js';
-export type { TokenSource, TokenCheck } from './core/wns/tokens.js';
-export { WnsService, MAX_RAW_BYTES } from './core/wns/wns-service.js';
-export type {
-  WnsResponse,
-  NotifyRequest,
-  Fault,
-  MisusePolicy,
-  WnsServiceOptions,
-} from './core/wns/wns-service.js';
-export { DEFAULT_THROTTLE } from './core/wns/throttle.js';
-export type { RateLimit } from './core/wns/throttle.js';
-export type { JournalEntry, JournalFilter } from './core/wns/journal.js';
-export { createWnsHttpServer } from './adapters/http/wns-http-server.js';
-export type {
-  WnsHttpServer,
-  WnsHttpServerOptions,
-  WnsRequestLogEntry,
-} from './adapters/http/wns-http-server.js';
-export {
-  attachDeviceSockets,
-  DeviceCloseCode,
-  DEVICE_SOCKET_PATH,
-} from './adapters/ws/device-socket-server.js';
-export type {
-  DeviceSockets,
-  DeviceSocketOptions,
-  ClientMessage,
-  ServerMessage,
-} from './adapters/ws/device-socket-server.js';
-export { WebSocketWnsLink, DEFAULT_BACKOFF } from './adapters/ws/websocket-wns-link.js';
-export type { WebSocketWnsLinkOptions, BackoffOptions } from './adapters/ws/websocket-wns-link.js';
-export { ensureCertificates, DEFAULT_TLS_NAMES } from './adapters/tls/certificates.js';
-export type { TlsMaterial } from './adapters/tls/certificates.js';
-
-// OMA-DM: SyncML codec, DM tree, client session and its HTTP transport.
+// OMA-DM: the SyncML codec, the DM tree and the device's client session.
 export { parseSyncML, serializeSyncML, SyncMLError } from './core/syncml/codec.js';
 export type { SyncMLLimits } from './core/syncml/codec.js';
 export { SYNCML_CONTENT_TYPE } from './core/syncml/message.js';
@@ -196,15 +144,8 @@ export { windowsTree, defaultIdentity } from './core/dm/windows-tree.js';
 export type { DeviceIdentity, WindowsTreeBindings } from './core/dm/windows-tree.js';
 export { ClientSession } from './core/dm/client-session.js';
 export type { ClientSessionOptions, SessionStep } from './core/dm/client-session.js';
-export { OmaDmHttpClient, retryAfterMs } from './adapters/http/omadm-client.js';
-export type { OmaDmHttpClientOptions } from './adapters/http/omadm-client.js';
 
-// The reference MDM server and the live fleet.
-export * from './mdm-server/index.js';
-export { startReferenceMdm } from './mdm-server/start.js';
-export type { StartReferenceMdmOptions, RunningReferenceMdm } from './mdm-server/start.js';
-export { createControlApi, deviceJson } from './adapters/http/control-api.js';
-export type { ControlApiOptions, ControlPushOptions } from './adapters/http/control-api.js';
+// The event log of a live fleet (newest events kept, queried by device, type and time).
 export { EventLog } from './core/timeline/event-log.js';
 export type { EventQuery } from './core/timeline/event-log.js';
 export { Ring } from './core/util/ring.js';
@@ -213,14 +154,8 @@ export { Ring } from './core/util/ring.js';
 export { SNAPSHOT_VERSION, parseSnapshot } from './core/snapshot.js';
 export type { SimulationSnapshot } from './core/snapshot.js';
 
-// Reports: the timeline model and the self-contained HTML report.
+// Reports: the timeline model (lanes, items and texts; the HTML report is in dmpush/node).
 export { buildTimelineModel } from './report/timeline-model.js';
-export { renderHtmlReport, buildReportData } from './report/html-report.js';
 
 // Errors.
-export {
-  DmpushError,
-  ValidationError,
-  ClockLoopLimitError,
-  NotModelledError,
-} from './core/errors.js';
+export { DmpushError, ValidationError, ClockLoopLimitError } from './core/errors.js';

@@ -1,12 +1,24 @@
 /**
- * Error classes with stable names and codes. Every error dmpush raises on purpose is one of these,
- * so callers (the CLI, later the servers) can map them to exit codes or protocol statuses.
+ * Error classes with stable names and codes. Every error dmpush raises on purpose is a
+ * {@link DmpushError}, so callers (the CLI, the servers) map them to exit codes or protocol
+ * statuses by `code`, never by message. The codes:
+ *
+ * | code            | class                 | where                                           |
+ * | --------------- | --------------------- | ----------------------------------------------- |
+ * | `E_VALIDATION`  | `ValidationError`     | bad input: scenario files, flags, requests      |
+ * | `E_LOOP_LIMIT`  | `ClockLoopLimitError` | the virtual clock's loop limit                  |
+ * | `E_SYNCML`      | `SyncMLError`         | a message that is not SyncML DM 1.2 (status)    |
+ * | `E_HTTP`        | `HttpError`           | an HTTP handler's answer (status)               |
+ * | `E_STATE_FILE`  | `StateFileError`      | a state file that cannot be used                |
+ * | `E_USAGE`       | `UsageError`          | the CLI's usage problems                        |
+ *
+ * Protocol errors carry the wire status (`status`).
  */
 export class DmpushError extends Error {
   /** A stable, machine-readable code, e.g. `E_VALIDATION`. */
   readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
+  constructor(code: string, message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = new.target.name;
     this.code = code;
   }
@@ -29,12 +41,5 @@ export class ClockLoopLimitError extends DmpushError {
       `virtual clock: more than ${limit} events in one run (stopped at ${now}); ` +
         'an event is probably rescheduling itself at the same instant. Raise loopLimit if this is expected.',
     );
-  }
-}
-
-/** Something the simulator deliberately does not model. */
-export class NotModelledError extends DmpushError {
-  constructor(what: string) {
-    super('E_NOT_MODELLED', `not modelled: ${what}`);
   }
 }

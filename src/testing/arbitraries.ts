@@ -13,7 +13,7 @@
  * ```ts
  * import fc from 'fast-check';
  * import { decideRenewal, streamFor } from 'dmpush';
- * import { renewalInputArb } from 'dmpush';
+ * import { renewalInputArb } from 'dmpush/testing';
  *
  * fc.assert(
  *   fc.property(renewalInputArb, fc.integer(), (input, seed) => {

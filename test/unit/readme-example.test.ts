@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
-// Imported through the public index, as a user would (`from 'dmpush'`).
-import { decideRenewal, renewalInputArb, SeededRandom, DAY, HOUR } from '../../src/index.js';
+// Imported through the package entries, as a user would (`from 'dmpush'`, `'dmpush/testing'`).
+import { decideRenewal, SeededRandom, DAY, HOUR } from '../../src/index.js';
+import { renewalInputArb } from '../../src/testing/index.js';
 
 it('README example: unless waiting for the 15-day mark, a device tries again within 28 h', () => {
   fc.assert(
