@@ -460,7 +460,7 @@ describe('DmTree Atomic and Sequence', () => {
 });
 
 /** A fake device behind the Windows tree. */
-function fakeDevice(pfn: string | null = null) {
+function fakeDevice(pfn: string | null = null, update?: (change: () => void) => void) {
   const state = {
     pfn,
     channelUri: null as string | null,
@@ -486,6 +486,7 @@ function fakeDevice(pfn: string | null = null) {
         remaining: { ...state.poll.remaining, ...patch.remaining },
       };
     },
+    update,
   };
   const tree = windowsTree(defaultIdentity('dev-1', '1607'), 'MDMSRV', bindings);
   return { state, tree };
@@ -664,10 +665,12 @@ describe('windowsTree', () => {
 
 describe('DM tree state (durable state)', () => {
   it('saves only stored nodes changed from their definition, and a new tree takes them back', () => {
-    const { tree } = fakeDevice('Contoso.MDM_8wekyb3d8bbwe');
-    expect(tree.saveState()).toEqual([]);
     const changed: string[] = [];
-    tree.onChange = () => void changed.push('x');
+    const { tree } = fakeDevice('Contoso.MDM_8wekyb3d8bbwe', (change) => {
+      changed.push('x');
+      change();
+    });
+    expect(tree.saveState()).toEqual([]);
     expect(code(tree.run(cmd('Replace', at(`${POLL}/PollOnLogin`, 'true'))))).toBe(200);
     expect(code(tree.run(cmd('Add', at(`${PROVIDER}/EntDMID`, 'ent-42'))))).toBe(200);
     expect(

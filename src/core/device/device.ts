@@ -78,9 +78,9 @@ export class SimDevice extends SessionDevice {
       setPfn: (pfn) => this.enter(() => this.setPfn(pfn)),
       pollConfig: () => this.pollConfig,
       setPoll: (patch) => this.enter(() => this.setPoll(patch)),
+      // The tree's stored nodes are part of the device's record.
+      update: (change) => this.enter(change),
     });
-    // The tree's stored nodes are part of the device's record.
-    tree.onChange = () => this.enter(() => undefined);
     return tree;
   }
 

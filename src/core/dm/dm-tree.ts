@@ -262,6 +262,12 @@ function validCmdId(cmdId: string): boolean {
  * ```
  */
 export class DmTree {
+  /**
+   * @param update runs each change of the stored nodes: the tree is part of its owner's record
+   *   (a device's), so its changes run as updates of that record (see `RecordTable.update`).
+   */
+  constructor(private readonly update: (change: () => void) => void = (change) => change()) {}
+
   private readonly nodes = new Map<string, Entry>([
     [
       '.',
@@ -439,17 +445,19 @@ export class DmTree {
   }
 
   private install(work: Work): void {
-    for (const [uri, change] of work.staged) {
+    const changes = [...work.staged].filter(([uri]) => {
       const entry = this.nodes.get(uri);
-      if (!entry || entry.spec.read) continue;
-      this.onChange?.();
-      entry.present = change.present;
-      entry.value = change.value;
-    }
+      return entry !== undefined && !entry.spec.read;
+    });
+    if (changes.length === 0) return;
+    this.update(() => {
+      for (const [uri, change] of changes) {
+        const entry = this.nodes.get(uri) as Entry;
+        entry.present = change.present;
+        entry.value = change.value;
+      }
+    });
   }
-
-  /** Told before a stored node changes (durable state saves the tree's owner). */
-  onChange: (() => void) | null = null;
 
   /** The stored nodes that differ from their definition (see {@link DmTreeState}). */
   saveState(): DmTreeState {

@@ -60,6 +60,8 @@ export interface WindowsTreeBindings {
   pollConfig(): PollConfig;
   /** Add/Replace/Delete of the six numeric Poll nodes. */
   setPoll(patch: PollPatch): void;
+  /** Runs each change of the tree's stored nodes (as an update of the device's record). */
+  update?(change: () => void): void;
 }
 
 const G: readonly AccessType[] = ['Get'];
@@ -110,7 +112,7 @@ export function windowsTree(
 ): DmTree {
   if (providerId === '' || providerId.includes('/') || providerId === '.' || providerId === '..')
     throw new Error(`windowsTree: '${providerId}' is not a valid provider id (one URI segment)`);
-  const tree = new DmTree();
+  const tree = new DmTree(bindings.update && ((change) => bindings.update?.(change)));
   const node = (uri: string, access: readonly AccessType[] = G): void => {
     tree.define(uri, { format: 'node', access });
   };
