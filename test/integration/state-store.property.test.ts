@@ -71,7 +71,7 @@ function fromFile(store: SqliteStateStore): SimulationSnapshot {
   return {
     ...(JSON.parse(saved.meta.get('simulation') as string) as object),
     devices: IDS.map((id) => JSON.parse(rows.get(id) as string) as unknown),
-  } as SimulationSnapshot;
+  } as unknown as SimulationSnapshot;
 }
 
 /** The file holds exactly what the live simulation would save now. */
