@@ -15,7 +15,7 @@ import type { HttpMethod, Route } from './route-table.js';
 export const ADMIN_PREFIX = '/_sim/';
 
 /** What an admin route answers: a status and a JSON body (none for 204). */
-export interface AdminAnswer {
+interface AdminAnswer {
   readonly status: number;
   readonly body?: unknown;
 }

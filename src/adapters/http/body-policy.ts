@@ -24,7 +24,7 @@ export interface BodyPolicy {
 }
 
 /** Largest JSON request body. */
-export const JSON_BODY_LIMIT = 1024 * 1024;
+const JSON_BODY_LIMIT = 1024 * 1024;
 
 /**
  * A JSON body. Besides `application/json` (and `+json` types) it takes the types clients put on a
@@ -38,7 +38,7 @@ export const JSON_BODY: BodyPolicy = {
 };
 
 /** The media type of a Content-Type value: lowercase, without parameters; null when absent. */
-export function mediaTypeOf(header: string | undefined): string | null {
+function mediaTypeOf(header: string | undefined): string | null {
   if (header === undefined) return null;
   const semicolon = header.indexOf(';');
   const type = (semicolon < 0 ? header : header.slice(0, semicolon)).trim().toLowerCase();

@@ -7,8 +7,6 @@ import { LiveUpdates } from './control-live.js';
 import { controlRoutes } from './control-routes.js';
 import { createHttpService, type ErrorLogger, type RequestSummary } from './service.js';
 
-export { LIVE_PATH } from './control-live.js';
-
 /** What `POST /api/devices/{id}/push` answers: the MDM server's account of the push. */
 export type PushOutcome = object;
 

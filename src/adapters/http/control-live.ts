@@ -10,7 +10,7 @@ import { formatInstant } from '../../core/time/iso.js';
 import { requestTarget } from './http-util.js';
 
 /** The path of the live-updates WebSocket. */
-export const LIVE_PATH = '/api/live';
+const LIVE_PATH = '/api/live';
 
 /** Most events in one `update` message; older ones in the batch are counted in `dropped`. */
 const MAX_BATCH_EVENTS = 500;

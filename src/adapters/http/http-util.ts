@@ -122,14 +122,3 @@ export function sendJson(
     body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' };
   send(res, status, { ...base, 'cache-control': 'no-store', ...headers }, text, options);
 }
-
-/** Writes `{"error": message}` with `status`. */
-export function sendError(
-  res: ServerResponse,
-  status: number,
-  message: string,
-  headers: Readonly<Record<string, string>> = {},
-  options: { readonly close?: boolean } = {},
-): void {
-  sendJson(res, status, { error: message }, headers, options);
-}

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 
 /** Bytes a request may still send past its limit that are read and thrown away, not refused. */
-export const DEFAULT_DRAIN_LIMIT = 1024 * 1024;
+const DEFAULT_DRAIN_LIMIT = 1024 * 1024;
 
 /** A request body read with a hard cap. */
 export type BodyResult =
@@ -29,16 +29,12 @@ export interface ReadBodyOptions {
 }
 
 /**
- * Reads a request body, keeping at most `limit` bytes. A Content-Length over the limit is known
- * to be too large before any byte is read; a streamed body is counted as it arrives. Bodies over
- * the limit are drained (not kept) up to `drainLimit`, so the client can read the answer without
- * a reset; a body beyond that is left unread. Never rejects.
+ * Reads a request body, keeping at most `limit` bytes, and calls `done` exactly once (a callback,
+ * not a promise: the WNS notify path answers in the turn its body ends). A Content-Length over
+ * the limit is known to be too large before any byte is read; a streamed body is counted as it
+ * arrives. Bodies over the limit are drained (not kept) up to `drainLimit`, so the client can read
+ * the answer without a reset; a body beyond that is left unread.
  */
-export function readBody(req: IncomingMessage, options: ReadBodyOptions): Promise<BodyResult> {
-  return new Promise<BodyResult>((resolve) => readBodyThen(req, options, resolve));
-}
-
-/** {@link readBody} with a callback, called exactly once (no promise on hot paths). */
 export function readBodyThen(
   req: IncomingMessage,
   options: ReadBodyOptions,

@@ -55,7 +55,7 @@ export interface ErrorLogger {
 }
 
 /** Writes one JSON line to stderr: the default {@link ErrorLogger}. */
-export const stderrLogger: ErrorLogger = {
+const stderrLogger: ErrorLogger = {
   error(fields, message) {
     process.stderr.write(`${JSON.stringify({ level: 'error', ...fields, msg: message })}\n`);
   },

@@ -42,7 +42,7 @@ export const DeviceCloseCode = {
 } as const;
 
 /** Longest device id, PFN or message id accepted in a client frame. */
-export const MAX_FIELD = 256;
+const MAX_FIELD = 256;
 
 /** A string of 1 to {@link MAX_FIELD} characters; `message` when it is anything else. */
 const text = (message: string) =>
@@ -74,7 +74,7 @@ const ackFrame = z.object({
 const byeFrame = z.object({ type: z.literal('bye') });
 
 /** Every frame a device may send. */
-export const clientFrame = z.discriminatedUnion('type', [
+const clientFrame = z.discriminatedUnion('type', [
   helloFrame,
   channelRequestFrame,
   ackFrame,
@@ -118,7 +118,7 @@ const errorFrame = z.object({
 });
 
 /** Every frame the emulator may send. */
-export const serverFrame = z.discriminatedUnion('type', [
+const serverFrame = z.discriminatedUnion('type', [
   welcomeFrame,
   pushFrame,
   z.discriminatedUnion('ok', [channelGrantedFrame, channelRefusedFrame]),
