@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DmpushError } from '../core/errors.js';
 
 /** Where a CLI run writes and reads: the process, or a test's capture. */
 export interface CliIo {
@@ -13,11 +14,10 @@ export interface CliIo {
   readonly progress?: NodeJS.WritableStream;
 }
 
-/** Usage or validation problem: exit code 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
+/** A usage problem (a flag, an argument, a file named on the command line): exit code 2. */
+export class UsageError extends DmpushError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('E_USAGE', message, options);
   }
 }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { demoCommand } from './commands/demo.js';
@@ -8,7 +8,8 @@ import { scheduleCommand } from './commands/schedule.js';
 import { DEFAULT_FLEET_SIZE, DEFAULT_STATE_FILE, serveCommand } from './commands/serve.js';
 import { wnsCommand } from './commands/wns.js';
 import { parseDuration } from '../core/time/iso.js';
-import { processIo, UsageError, type CliIo } from './io.js';
+import { failure } from './exit-codes.js';
+import { processIo, type CliIo } from './io.js';
 import type { OutputFormat } from './commands/run.js';
 
 const VERSION = '0.1.0';
@@ -291,7 +292,8 @@ function portArg(value: string): number {
 
 /**
  * Runs the CLI with `argv` (without node and script) and returns the exit code: 0 on success,
- * 2 for usage and validation errors, 1 for anything unexpected.
+ * else the status `exit-codes.ts` maps the error to (2 for usage and validation, 1 for anything
+ * else).
  */
 export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   const program = buildProgram(io);
@@ -303,21 +305,9 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     await program.parseAsync([...argv], { from: 'user' });
     return 0;
   } catch (e) {
-    if (e instanceof CommanderError) {
-      if (
-        e.code === 'commander.helpDisplayed' ||
-        e.code === 'commander.version' ||
-        e.code === 'commander.help'
-      )
-        return 0;
-      return 2;
-    }
-    if (e instanceof UsageError) {
-      io.stderr(`dmpush: ${e.message}\n`);
-      return 2;
-    }
-    io.stderr(`dmpush: unexpected error: ${(e as Error).stack ?? String(e)}\n`);
-    return 1;
+    const { status, message } = failure(e);
+    if (message !== null) io.stderr(message);
+    return status;
   }
 }
 
