@@ -52,6 +52,11 @@ export interface SendOptions {
   readonly ttlSeconds?: number | null;
   /** The payload, base64. */
   readonly bodyBase64?: string;
+  /**
+   * The push's id (`X-WNS-Msg-ID` when the sender protocol minted one): the same in the timeline,
+   * the journal and the answer. Default `<device>#<n>`, the in-process cloud's own.
+   */
+  readonly msgId?: string;
 }
 
 /** What the protocol layer needs to know of a channel. */
@@ -207,7 +212,8 @@ export class WnsCloud implements WnsLink {
   ): SendOutcome {
     const now = this.clock.now();
     const device = channel.deviceId;
-    const msgId = `${device}#${++entry.messages}`;
+    entry.messages++;
+    const msgId = options.msgId ?? `${device}#${entry.messages}`;
     const ttl = options.ttlSeconds ?? null;
     const cachePolicy = options.cachePolicy;
     this.sink.emit({

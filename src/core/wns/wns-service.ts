@@ -254,9 +254,10 @@ export class WnsService {
     const checked = this.checkNotify(req, channel, now);
     if ('description' in checked) return this.refuse(checked, channel, now, cv, trace);
 
-    const outcome = this.cloud.send(checked.channel.uri, checked.send);
-    const status = outcome.notificationStatus ?? 'dropped';
+    // One id per push: X-WNS-Msg-ID is the id the timeline and the device know it by.
     const msgId = this.messageId();
+    const outcome = this.cloud.send(checked.channel.uri, { ...checked.send, msgId });
+    const status = outcome.notificationStatus ?? 'dropped';
     this.journal.add({
       time: now,
       op: 'notify',
