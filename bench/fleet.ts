@@ -40,6 +40,7 @@ import {
   type TimelineEvent,
 } from '../src/index.js';
 import { BinaryHeap } from '../src/core/time/binary-heap.js';
+import { median } from './stats.js';
 
 // ---- options ------------------------------------------------------------------------------------
 
@@ -359,11 +360,6 @@ function runBaseline(
 
 // ---- report -------------------------------------------------------------------------------------
 
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-};
 const int = (n: number): string => Math.round(n).toLocaleString('en-US');
 const mb = (bytes: number): string => (bytes > 0 ? (bytes / 2 ** 20).toFixed(0) : '-');
 const WIDTHS = [4, 8, 7, 6, 13, 11, 13, 7, 8, 7];

@@ -24,6 +24,7 @@ import { performance } from 'node:perf_hooks';
 import { startServe, type ServeOptions } from '../src/cli/commands/serve.js';
 import type { CliIo } from '../src/cli/io.js';
 import { benchArgs, runBench } from './args.js';
+import { median } from './stats.js';
 
 interface Options {
   readonly devices: number;
@@ -118,12 +119,6 @@ async function runSide(side: Side, o: Options): Promise<Sample> {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 
 const fmt = (x: number | null, digits = 2): string =>
   x === null ? '-' : x.toLocaleString('en-US', { maximumFractionDigits: digits });

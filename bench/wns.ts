@@ -43,6 +43,7 @@ import {
   type MemorySnapshot,
   type ToDevices,
 } from './wns-common.js';
+import { median } from './stats.js';
 
 // ---- options ------------------------------------------------------------------------------------
 
@@ -180,12 +181,6 @@ function accessToken(base: string): Promise<string> {
   });
 }
 
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  if (s.length === 0) return NaN;
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-};
 const int = (n: number): string =>
   Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-';
 const ms = (n: number): string => (Number.isFinite(n) ? n.toFixed(n < 10 ? 2 : 1) : '-');
