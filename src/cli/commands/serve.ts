@@ -144,7 +144,7 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
     const fleet = buildFleet({ o, spec, clock, state, wns, reference, mdmUrl, events, io, logger });
     for (const close of fleet.closers) closers.add(close);
     const simulation = restoreOrCreate(spec, state, fleet, timers);
-    const control = await startControl({ o, spec, state, simulation, events, fleet });
+    const control = await startControl({ o, spec, state, simulation, events, fleet, logger });
     closers.add(() => control.close());
     io.stdout(banner(o, spec, { control: control.url, wns: wns.url, mdm: mdmUrl }, pfn, state));
     logger.info(

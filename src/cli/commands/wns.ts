@@ -142,6 +142,7 @@ export async function startWns(
     tls: tls ? { cert: tls.certPem, key: tls.keyPem } : undefined,
     onRequest: (entry) => log.info(entry, 'request'),
     beforeReply: hooks.beforeReply,
+    logger: log,
   });
   const sockets = attachDeviceSockets(http.server, emulator);
   let listening: { url: string; port: number };

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { BaseLogger } from 'pino';
 import { createControlApi } from '../../adapters/http/control-api.js';
 import type { Simulation, SimulationSpec } from '../../core/simulation.js';
 import type { EventLog } from '../../core/timeline/event-log.js';
@@ -26,6 +27,7 @@ export async function startControl(x: {
   readonly simulation: Simulation;
   readonly events: EventLog;
   readonly fleet: Fleet;
+  readonly logger: BaseLogger;
 }): Promise<RunningControl> {
   x.fleet.attach(x.simulation);
   const control = createControlApi({
@@ -35,6 +37,7 @@ export async function startControl(x: {
     metrics: x.fleet.metrics,
     start: x.spec.start,
     beforeReply: x.state.commitOrRefuse,
+    logger: x.logger,
   });
   const saved = x.state.saved?.ports?.control;
   const wanted = x.o.port === 0 && saved !== undefined ? saved : x.o.port;
