@@ -1,6 +1,7 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 
 /** Wall-clock time and unseeded randomness are allowed only in the clock and random adapters. */
 const wallClock = [
@@ -25,6 +26,78 @@ const wallClock = [
       "CallExpression[callee.object.name='globalThis'][callee.property.name=/^set(Timeout|Interval|Immediate)$/]",
     message: 'Use clock.schedule(), not timers.',
   },
+];
+
+/**
+ * The layers, lowest first; a layer imports only from the layers below it (docs/architecture.md):
+ *
+ *   core (src/core) ← domain parts (src/wns, src/mdm-server, src/scenario, src/report,
+ *   src/testing) ← adapters (src/adapters, src/dashboard, and src/browser, which reads the core
+ *   and src/report only) ← cli (src/cli, src/demos.ts).
+ *
+ * Allowed arrows: core → core; each domain part → core and itself (no domain part imports
+ * another today); adapters → core, domain parts, adapters; cli → anything in src. Nothing in
+ * src imports bench/ or test/, nor the package entries (src/index.ts, src/node.ts,
+ * src/testing/index.ts: they are for users).
+ */
+const DOMAIN_PARTS = ['wns', 'mdm-server', 'scenario', 'report', 'testing'];
+const LAYERS = 'core ← domain parts ← adapters ← cli (docs/architecture.md)';
+
+/**
+ * The zones of `import-x/no-restricted-paths`. `extra` adds arrows for one target (a path under
+ * src/ it may import besides its layer's), for the known exceptions below.
+ *
+ * @param {Record<string, string[]>} [extra]
+ */
+function layerZones(extra = {}) {
+  const only = (
+    /** @type {string} */ target,
+    /** @type {string[]} */ allowed,
+    /** @type {string} */ what,
+  ) => ({
+    target: `src/${target}`,
+    from: 'src',
+    except: [...allowed, ...(extra[target] ?? [])].map((p) => `./${p}`),
+    message: `${what}: ${LAYERS}.`,
+  });
+  return [
+    only('core', ['core'], 'The core imports only the core'),
+    ...DOMAIN_PARTS.map((part) =>
+      only(part, ['core', part], 'A domain part imports only the core and itself'),
+    ),
+    only(
+      'browser',
+      ['core', 'report', 'browser'],
+      'Browser code imports only the core and src/report',
+    ),
+    {
+      target: ['src/adapters', 'src/dashboard'],
+      from: ['src/cli', 'src/demos.ts'],
+      message: `Adapters do not import the CLI: ${LAYERS}.`,
+    },
+    {
+      target: 'src',
+      from: ['src/index.ts', 'src/node.ts', 'src/testing/index.ts'],
+      message: 'The package entries are for users: import the module itself.',
+    },
+    {
+      target: 'src',
+      from: ['bench', 'test'],
+      message: 'The source never imports benchmarks or tests.',
+    },
+  ];
+}
+
+/** Files that break a layer rule today, with the arrow they still need (to be moved or fixed). */
+const LAYER_EXCEPTIONS = [
+  // The reference MDM server's HTTP adapter and sender live in the domain part; they belong in
+  // src/adapters/ (or the helpers they use in the core).
+  {
+    files: ['src/mdm-server/http-server.ts', 'src/mdm-server/wns-sender.ts'],
+    extra: { 'mdm-server': ['adapters/http'] },
+  },
+  // The report's browser bundle reads a file next to the package root, found by the CLI's helper.
+  { files: ['src/report/browser-bundle.ts'], extra: { report: ['cli/io.ts'] } },
 ];
 
 export default tseslint.config(
@@ -81,19 +154,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: [
-                'node:*',
-                'fs',
-                'http',
-                'https',
-                'net',
-                'ws',
-                'node-cron',
-                '../adapters/*',
-                '../../adapters/*',
-                '../../cli/*',
-                '../cli/*',
-              ],
+              group: ['node:*', 'fs', 'http', 'https', 'net', 'ws', 'node-cron'],
               message: 'The core is pure: use a port.',
             },
           ],
@@ -101,4 +162,37 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The layer rules and no import cycles (see layerZones).
+    files: ['src/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      // How import-x reads the modules it follows (no-cycle parses them) and finds them (`.js`
+      // specifiers name `.ts` files).
+      'import-x/extensions': ['.ts', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/resolver-next': [
+        createNodeResolver({
+          extensions: ['.ts', '.js'],
+          extensionAlias: { '.js': ['.ts', '.js'] },
+        }),
+      ],
+    },
+    rules: {
+      'import-x/no-restricted-paths': [
+        'error',
+        { basePath: import.meta.dirname, zones: layerZones() },
+      ],
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+    },
+  },
+  ...LAYER_EXCEPTIONS.map(({ files, extra }) => ({
+    files,
+    rules: {
+      'import-x/no-restricted-paths': [
+        'error',
+        { basePath: import.meta.dirname, zones: layerZones(extra) },
+      ],
+    },
+  })),
 );
