@@ -17,7 +17,7 @@ export const EXIT_STATUS: Readonly<Record<string, number>> = {
 };
 
 /** Exit status of an error without an entry in {@link EXIT_STATUS}. */
-export const UNEXPECTED = 1;
+const UNEXPECTED = 1;
 
 /** The exit status for an error with `code`. */
 export function exitStatus(code: string | undefined): number {

@@ -17,7 +17,7 @@ export interface Located {
 }
 
 /** The path to report for errors in `at` itself. */
-export function pathOf(at: Located): string {
+function pathOf(at: Located): string {
   return at.path === '' ? at.element.local : at.path;
 }
 

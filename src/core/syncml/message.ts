@@ -26,9 +26,6 @@ export interface Item {
 /** The operations a server sends on nodes. */
 export type NodeCommandKind = 'Get' | 'Add' | 'Replace' | 'Delete' | 'Exec';
 
-/** Every command element the codec knows. */
-export type CommandKind = NodeCommandKind | 'Alert' | 'Atomic' | 'Sequence' | 'Status' | 'Results';
-
 export interface AlertCommand {
   readonly kind: 'Alert';
   readonly cmdId: string;
