@@ -127,6 +127,8 @@ export class Simulation {
   /** The pending occurrence of each spec action, by index. */
   private readonly actionTimers: (Timer | null)[] = [];
   private started = false;
+  /** Bumped whenever `started` or an action's timer changes (see {@link globalsRevision}). */
+  private revision = 0;
 
   constructor(
     readonly spec: SimulationSpec,
@@ -144,7 +146,12 @@ export class Simulation {
     this.push = ports.push ?? ((id, options) => void this.mdm?.push(id, options));
     const store = ports.store ?? new MemoryStateStore();
     this.devices = store.table<SimDevice>('device', (d) => this.saveDevice(d.id));
-    store.document('simulation', () => this.saveGlobals());
+    // With live ports the document is the clock and the actions: re-encoded only when they moved.
+    store.document(
+      'simulation',
+      () => this.saveGlobals(),
+      this.cloud || this.mdm ? undefined : () => this.globalsRevision(),
+    );
     for (const d of spec.devices) {
       if (this.devices.has(d.id)) throw new Error(`duplicate device id ${JSON.stringify(d.id)}`);
       const random = streamFor(spec.seed, `device:${d.id}`);
@@ -167,6 +174,7 @@ export class Simulation {
   start(): void {
     if (this.started) return;
     this.started = true;
+    this.revision++;
     for (const d of this.order) d.start();
     this.spec.actions.forEach((a, i) => this.scheduleAction(i, a.at));
   }
@@ -200,6 +208,15 @@ export class Simulation {
       wns: this.cloud?.saveState(timer) ?? null,
       mdm: this.mdm?.saveState(timer) ?? null,
     };
+  }
+
+  /**
+   * Changes whenever {@link saveGlobals} may (without in-process parts): the actions and
+   * `started` (bumped), the clock's instant and next rank.
+   */
+  private globalsRevision(): string {
+    const clock = this.orderedClock();
+    return `${this.revision}:${clock.now()}:${clock.nextSeq}`;
   }
 
   /** One device's part of the snapshot (durable state saves the devices that changed). */
@@ -267,6 +284,7 @@ export class Simulation {
 
   private load(data: SimulationSnapshot, timers: TimerRestore): void {
     this.started = data.started;
+    this.revision++;
     const arm = timers.arm;
     data.devices.forEach((d, i) => {
       (this.streams[i] as SeededRandom).setState(d.random);
@@ -331,10 +349,13 @@ export class Simulation {
     const a = this.spec.actions[index] as ScheduledAction;
     if (at > this.spec.end || (a.until !== undefined && at > a.until)) {
       this.actionTimers[index] = null;
+      this.revision++;
       return;
     }
+    this.revision++;
     this.actionTimers[index] = this.clock.schedule(at, () => {
       this.actionTimers[index] = null;
+      this.revision++;
       this.perform(a.action);
       // Occurrences missed while the process was stopped (a restore after downtime) are not
       // replayed one by one: this run stands for them, the next is the first still ahead.

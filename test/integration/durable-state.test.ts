@@ -193,6 +193,45 @@ describe('SqliteStateStore', () => {
     store.close();
   });
 
+  it('encodes a document with a revision only when the revision moved, even after a failed commit', () => {
+    const file = StateFile.open(join(tempDir(), 'state.db'));
+    const store = new SqliteStateStore(file, { schedule: () => undefined });
+    let value = 1;
+    let revision = 1;
+    let encoded = 0;
+    store.document(
+      'doc',
+      () => {
+        encoded++;
+        return { value };
+      },
+      () => revision,
+    );
+    store.commit();
+    store.commit();
+    expect(encoded).toBe(1);
+    // A change the revision does not show is not seen (the revision is the part's promise)...
+    value = 2;
+    store.commit();
+    expect(store.read().meta.get('doc')).toBe('{"value":1}');
+    // ...one it shows is written.
+    revision = 2;
+    store.commit();
+    expect(store.read().meta.get('doc')).toBe('{"value":2}');
+    // A failed commit does not count as written: the next one writes the document again.
+    const failing = StateFile.open(join(tempDir(), 'other.db'));
+    const again = new SqliteStateStore(failing, { schedule: () => undefined });
+    again.document(
+      'doc',
+      () => ({ value }),
+      () => revision,
+    );
+    failing.close();
+    expect(() => again.commit()).toThrow(/not open/);
+    expect(() => again.commit()).toThrow(/not open/);
+    store.close();
+  });
+
   it('schedules a commit for the end of the turn when a record changes', async () => {
     const store = new SqliteStateStore(StateFile.open(join(tempDir(), 'state.db')));
     const table = store.table<{ n: number }>('device', (r) => r);

@@ -20,6 +20,9 @@ import {
 } from '../../core/state/state-store.js';
 import type { RowChange, StateFile, StoredState } from './state-store.js';
 
+/** A revision no document has yet. */
+const NOT_SEEN = Symbol('not seen');
+
 /** How often a failing file is reported (once, then every this many failed commits). */
 const REPORT_EVERY = 100;
 
@@ -30,6 +33,21 @@ interface TrackedTable {
   readonly dirty: Set<string>;
   /** Every row of the kind is rewritten (the table was cleared). */
   all: boolean;
+}
+
+interface TrackedDocument {
+  readonly encode: () => unknown;
+  readonly revision: (() => unknown) | undefined;
+  /** The revision the text written last was encoded at. */
+  seen: unknown;
+  /** The text written last. */
+  written: string | undefined;
+}
+
+interface ChangedDocument {
+  readonly key: string;
+  readonly text: string;
+  readonly revision: unknown;
 }
 
 interface TrackedLog {
@@ -49,8 +67,7 @@ export interface SqliteStateStoreOptions {
 /** A {@link StateStore} written to an SQLite {@link StateFile}. */
 export class SqliteStateStore implements StateStore {
   private readonly tables = new Map<string, TrackedTable>();
-  private readonly documents = new Map<string, () => unknown>();
-  private readonly written = new Map<string, string>();
+  private readonly documents = new Map<string, TrackedDocument>();
   private readonly logs = new Map<string, TrackedLog>();
   private scheduled = false;
   private closed = false;
@@ -95,9 +112,9 @@ export class SqliteStateStore implements StateStore {
     return tracked.table as RecordTable<T>;
   }
 
-  document(key: string, encode: () => unknown): void {
+  document(key: string, encode: () => unknown, revision?: () => unknown): void {
     if (this.documents.has(key)) throw new Error(`state store: document ${key} is already in use`);
-    this.documents.set(key, encode);
+    this.documents.set(key, { encode, revision, seen: NOT_SEEN, written: undefined });
     this.schedule();
   }
 
@@ -130,7 +147,8 @@ export class SqliteStateStore implements StateStore {
    */
   commit(): void {
     if (this.closed) return;
-    const meta = this.changedDocuments();
+    const documents = this.changedDocuments();
+    const meta = documents.map((d): [string, string] => [d.key, d.text]);
     const rows: RowChange[] = [];
     const clearKinds: string[] = [];
     for (const t of this.tables.values()) {
@@ -167,7 +185,11 @@ export class SqliteStateStore implements StateStore {
     }
     this.failures = 0;
     this.commits++;
-    for (const [key, text] of meta) this.written.set(key, text);
+    for (const d of documents) {
+      const doc = this.documents.get(d.key) as TrackedDocument;
+      doc.written = d.text;
+      doc.seen = d.revision;
+    }
     for (const t of this.tables.values()) {
       t.dirty.clear();
       t.all = false;
@@ -190,11 +212,16 @@ export class SqliteStateStore implements StateStore {
     this.file.close();
   }
 
-  private changedDocuments(): [string, string][] {
-    const out: [string, string][] = [];
-    for (const [key, encode] of this.documents) {
-      const text = JSON.stringify(encode());
-      if (this.written.get(key) !== text) out.push([key, text]);
+  /** The documents whose saved form changed: key, text, and the revision it was encoded at. */
+  private changedDocuments(): ChangedDocument[] {
+    const out: ChangedDocument[] = [];
+    for (const [key, doc] of this.documents) {
+      const revision = doc.revision ? doc.revision() : NOT_SEEN;
+      // Unchanged since the text written last was encoded.
+      if (doc.revision && revision === doc.seen) continue;
+      const text = JSON.stringify(doc.encode());
+      if (doc.written !== text) out.push({ key, text, revision });
+      else doc.seen = revision;
     }
     return out;
   }

@@ -88,6 +88,9 @@ class Closers {
   }
 }
 
+/** The revision of a document that never changes. */
+const constant = (): number => 0;
+
 /** Port 0 (any) takes the saved port again: channel URIs name the emulator's address. */
 const portOf = (given: number, previous: number | undefined): number =>
   given === 0 && previous !== undefined ? previous : given;
@@ -120,7 +123,7 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
       ? new VirtualClock({ start: saved?.simulation?.now ?? systemClock.now() })
       : systemClock;
   const startAt = saved?.start ?? clock.now();
-  state.store.document('fleet', () => ({ ...state.identity, start: startAt }));
+  state.store.document('fleet', () => ({ ...state.identity, start: startAt }), constant);
   const closers = new Closers();
   closers.add(() => state.durable?.close());
   const closeAll = async (): Promise<void> => {
@@ -152,7 +155,7 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
       'serve started',
     );
     const ports = { control: control.port, wns: Number(new URL(wns.url).port) };
-    state.store.document('ports', () => ports);
+    state.store.document('ports', () => ports, constant);
     if (saved?.simulation) {
       // Every saved timer (devices, actions, cached notifications) in its saved order; on the
       // system clock those due while dmpush was stopped run at once, after the devices resume.

@@ -62,14 +62,16 @@ export interface SavedState {
 export interface StateStore {
   /**
    * The table of records of `kind` (one table per kind: asking twice is an error). `encode` gives
-   * a record's saved form; `ordered` keeps a durable store from writing it on every commit.
+   * a record's saved form.
    */
   table<T>(kind: string, encode: Encode<T>): RecordTable<T>;
   /**
    * A single document of a part (the simulation's clock, the emulator's apps and tokens),
-   * encoded at every commit and written when its saved form changed.
+   * written when its saved form changed. `revision`, when given, is a cheap value that changes
+   * whenever the document may have (compared with `===`): the document is encoded only then.
+   * Without it the document is encoded at every commit.
    */
-  document(key: string, encode: () => unknown): void;
+  document(key: string, encode: () => unknown, revision?: () => unknown): void;
   /** The log of `kind`; `encode` gives an entry's saved form. */
   log<T>(kind: string, encode?: (entry: T) => unknown): AppendLog<T>;
   /** What was saved before this process started, or null (a memory store, a new file). */
