@@ -123,7 +123,11 @@ export class WnsEmulator {
       misuse: options.misuse,
       journal: options.store?.log<JournalEntry>('journal'),
     });
-    options.store?.document('wns', () => this.saveGlobals());
+    options.store?.document(
+      'wns',
+      () => this.saveGlobals(),
+      () => this.globalsRevision(),
+    );
   }
 
   /**
@@ -207,6 +211,16 @@ export class WnsEmulator {
       tokens: this.tokens.save(),
       service: this.service.saveState(),
     };
+  }
+
+  /**
+   * A cheap value that changes whenever {@link saveGlobals} may: every request that draws an id,
+   * issues a token or changes faults or apps is journalled, so the journal's newest seq moves with
+   * them; the cloud's own globals, the apps and the tokens are counted besides.
+   */
+  private globalsRevision(): string {
+    const { service } = this;
+    return `${service.journal.lastSeq}:${this.cloud.globalsRevision()}:${this.apps.size}:${this.tokens.size}:${service.listFaults().length}`;
   }
 
   /** Devices with state: those WNS has seen, and inboxes. */

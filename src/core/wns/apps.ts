@@ -52,6 +52,11 @@ export class AppRegistry {
     for (const app of apps) this.add(app);
   }
 
+  /** Apps registered. */
+  get size(): number {
+    return this.byPfn.size;
+  }
+
   /** Registers an app. Throws {@link ValidationError} naming the bad field or the clash. */
   add(app: WnsApp): void {
     const problems = appProblems(app);

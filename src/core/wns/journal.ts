@@ -40,6 +40,11 @@ export class Journal {
     this.entries = new Ring(capacity);
   }
 
+  /** The seq of the newest entry (0 before the first): it moves with every request journalled. */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
   add(entry: Omit<JournalEntry, 'seq'>): JournalEntry {
     const full: JournalEntry = { seq: ++this.seq, ...entry };
     this.entries.push(full);

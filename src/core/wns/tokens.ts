@@ -64,6 +64,11 @@ export class TokenService {
   }
 
   /** Every token still known, for durable state. */
+  /** Tokens still known. */
+  get size(): number {
+    return this.issued.size;
+  }
+
   save(): IssuedToken[] {
     return [...this.issued].map(([token, t]) => ({ token, pfn: t.pfn, expiresAt: t.expiresAt }));
   }

@@ -420,6 +420,11 @@ export class WnsCloud implements WnsLink {
   }
 
   /** The state that belongs to no device: the URI base, availability and blocked PFNs. */
+  /** A cheap value that changes whenever {@link saveGlobals} does. */
+  globalsRevision(): string {
+    return `${this.baseUrl}|${this.available}|${this.blocked.size}`;
+  }
+
   saveGlobals(): Pick<WnsCloudState, 'baseUrl' | 'available' | 'blocked'> {
     return { baseUrl: this.baseUrl, available: this.available, blocked: [...this.blocked] };
   }
