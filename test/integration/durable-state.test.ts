@@ -237,6 +237,7 @@ describe('SqliteStateStore', () => {
     const table = store.table<{ n: number }>('device', (r) => r);
     table.set('a', { n: 1 });
     expect(store.commits).toBe(0);
+    // eslint-disable-next-line no-restricted-syntax -- one event-loop turn, not a timer
     await new Promise((resolve) => setImmediate(resolve));
     expect(store.commits).toBe(1);
     store.close();

@@ -28,7 +28,7 @@ export default function setup(): void {
   } catch (e) {
     // Type errors are the typecheck's to report (`npm run typecheck`); tsc still emits, so the
     // process tests run what was built. Without a binary at all, nothing can run.
-    const output = String((e as { stdout?: unknown }).stdout ?? '');
+    const output = (e as { stdout?: Buffer }).stdout?.toString() ?? '';
     process.stderr.write(`build-once: the build reported problems:\n${output.slice(0, 4000)}\n`);
     if (!existsSync(BIN)) throw e;
   }
