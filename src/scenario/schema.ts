@@ -2,23 +2,16 @@ import { z } from 'zod';
 import { cronProblem } from './cron.js';
 import { PFN_FORM } from '../core/dmclient/pfn.js';
 import { parseDuration, parseInstant } from '../core/time/iso.js';
+import { show } from '../core/validation.js';
+
+// Message formatting lives in the core (saved state uses it too); re-exported for its users here.
+export { formatIssues, formatPath, show } from '../core/validation.js';
 
 /**
  * The scenario file schema (YAML or JSON). Field names here are a contract; see the README's
  * "Scenario files" section. Leaf validators write their own messages so that every error reads
  * `path: expected …, got …`.
  */
-
-/** Shows a bad value in an error message. */
-export function show(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (Array.isArray(value)) return 'a list';
-  if (value === null) return 'null';
-  if (typeof value === 'object') return 'an object';
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return typeof value;
-}
 
 /** A value drawn per device from the run seed: `{ uniform: [a, b] }` or `{ choice: [...] }`. */
 export type Drawable<T> =
@@ -336,42 +329,3 @@ export const scenarioSchema = z.strictObject({
 export type ScenarioFile = z.output<typeof scenarioSchema>;
 export type DeviceEntry = z.output<typeof deviceSchema>;
 export type DevicePatchInput = z.output<typeof devicePatchSchema>;
-
-/** Formats a zod path as `devices[2].battery.level`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const p of path) {
-    if (typeof p === 'number') out += `[${p}]`;
-    else out += out ? `.${String(p)}` : String(p);
-  }
-  return out || '(top level)';
-}
-
-/** Turns zod issues into `path: message` lines. */
-export function formatIssues(error: z.ZodError): string[] {
-  const lines: string[] = [];
-  const walk = (issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[]): void => {
-    for (const issue of issues) {
-      const path = [...prefix, ...issue.path];
-      if (issue.code === 'unrecognized_keys') {
-        for (const key of issue.keys) lines.push(`${formatPath([...path, key])}: unknown field`);
-      } else if (issue.code === 'invalid_union' && issue.errors.length > 0) {
-        // Report the branch that got furthest (the most specific message).
-        const best = [...issue.errors].sort((a, b) => depth(b) - depth(a))[0] ?? [];
-        walk(best, path);
-      } else if (issue.code === 'invalid_type') {
-        lines.push(
-          `${formatPath(path)}: expected ${issue.expected === 'array' ? 'a list' : issue.expected === 'object' ? 'an object' : issue.expected}, got ${show((issue as { input?: unknown }).input)}`,
-        );
-      } else {
-        lines.push(`${formatPath(path)}: ${issue.message}`);
-      }
-    }
-  };
-  walk(error.issues, []);
-  return [...new Set(lines)];
-}
-
-function depth(issues: readonly z.core.$ZodIssue[]): number {
-  return Math.max(0, ...issues.map((i) => i.path.length + (i.code === 'custom' ? 0.5 : 0)));
-}

@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/core/errors.js';
 import { Simulation, type SimulationSpec } from '../../src/core/simulation.js';
-import type { SimulationSnapshot } from '../../src/core/snapshot.js';
+import { parseSnapshot, type SimulationSnapshot } from '../../src/core/snapshot.js';
+import { formatPath } from '../../src/core/validation.js';
 import { MemorySink } from '../../src/core/timeline/events.js';
 import { toJsonLine } from '../../src/core/timeline/format.js';
 import { loadScenario } from '../../src/scenario/load.js';
@@ -205,6 +206,157 @@ describe('snapshot and restore', () => {
       expect(issue(noMdm)).toMatch(/^snapshot\.mdm: expected an object, got nothing/);
       expect(issue({ ...data, seed: 12 })).toMatch(/^snapshot\.seed: /);
     });
+  });
+});
+
+describe('parseSnapshot on damaged data', () => {
+  const context = (path: string, overdue = false) => {
+    const s = spec(path);
+    return {
+      seed: s.seed,
+      deviceIds: s.devices.map((d) => d.id),
+      actionCount: s.actions.length,
+      overdue,
+    };
+  };
+  const FRACTIONS = [0, 0.3, 0.7, 1];
+  const saved = new Map<string, unknown>();
+  /** A real snapshot of `path` (its run cut at `fraction`), through JSON. */
+  const real = (path: string, fraction: number): unknown => {
+    const key = `${path}@${fraction}`;
+    let data = saved.get(key);
+    if (data === undefined) {
+      const s = spec(path);
+      saved.set(key, (data = cutAt(path, s.start + Math.floor((s.end - s.start) * fraction)).data));
+    }
+    return data;
+  };
+
+  type Slot = {
+    parent: Record<string, unknown> | unknown[];
+    key: string | number;
+    path: PropertyKey[];
+  };
+  /** Every place in `data` that holds a value (object fields and list items), parents first. */
+  const slots = (data: unknown, path: PropertyKey[] = [], out: Slot[] = []): Slot[] => {
+    if (Array.isArray(data))
+      data.forEach((v, i) => {
+        out.push({ parent: data, key: i, path: [...path, i] });
+        slots(v, [...path, i], out);
+      });
+    else if (data !== null && typeof data === 'object')
+      for (const [k, v] of Object.entries(data)) {
+        out.push({ parent: data as Record<string, unknown>, key: k, path: [...path, k] });
+        slots(v, [...path, k], out);
+      }
+    return out;
+  };
+  /**
+   * A change to a snapshot: at a place chosen by depth first (so top-level parts are hit as often
+   * as leaves), delete the value, replace it by any JSON value, by null, or by the value of another
+   * place.
+   */
+  const mutation = fc.record({
+    depth: fc.nat(),
+    at: fc.nat(),
+    kind: fc.constantFrom('delete', 'replace', 'null', 'copy'),
+    value: fc.jsonValue(),
+    from: fc.nat(),
+  });
+  type Mutation = typeof mutation extends fc.Arbitrary<infer M> ? M : never;
+  const valueAt = (slot: Slot | undefined): unknown =>
+    slot && structuredClone((slot.parent as Record<PropertyKey, unknown>)[slot.key]);
+  const mutate = (data: unknown, mutations: readonly Mutation[]): unknown => {
+    const copy = structuredClone(data);
+    for (const m of mutations) {
+      const all = slots(copy);
+      const deepest = Math.max(...all.map((x) => x.path.length));
+      const level = all.filter((x) => x.path.length === 1 + (m.depth % deepest));
+      const slot = level[m.at % level.length];
+      if (!slot) break;
+      const { parent, key } = slot;
+      const value =
+        m.kind === 'copy' ? valueAt(all[m.from % all.length]) : m.kind === 'null' ? null : m.value;
+      if (m.kind === 'delete' && Array.isArray(parent)) parent.splice(key as number, 1);
+      else if (m.kind === 'delete') delete (parent as Record<string, unknown>)[key];
+      else (parent as Record<PropertyKey, unknown>)[key] = value;
+    }
+    return copy;
+  };
+  /** Runs parseSnapshot; returns its issues, or null when it accepted the data. */
+  const issuesOf = (data: unknown, ctx: ReturnType<typeof context>): readonly string[] | null => {
+    try {
+      parseSnapshot(data, ctx);
+      return null;
+    } catch (e) {
+      expect(e).toBeInstanceOf(ValidationError);
+      const issues = (e as ValidationError).issues;
+      expect(issues.length).toBeGreaterThan(0);
+      for (const line of issues) expect(line).toMatch(/^snapshot([.[][^\n]*)?: \S/);
+      return issues;
+    }
+  };
+
+  it('accepts every real snapshot as it is (property, every fixture)', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...FIXTURES),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.boolean(),
+        (path, fraction, overdue) => {
+          const s = spec(path);
+          const { data } = cutAt(path, s.start + Math.floor((s.end - s.start) * fraction));
+          expect(parseSnapshot(data, context(path, overdue))).toEqual(data);
+          // A simulation that ran on live ports saves no in-process WNS cloud or MDM.
+          const live = { ...(data as object), wns: null, mdm: null };
+          expect(parseSnapshot(live, context(path, overdue))).toEqual(live);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('throws nothing but ValidationError on mutated snapshots (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...FIXTURES),
+        fc.constantFrom(...FRACTIONS),
+        fc.array(mutation, { minLength: 1, maxLength: 4 }),
+        fc.boolean(),
+        (path, fraction, mutations, overdue) => {
+          issuesOf(mutate(real(path, fraction), mutations), context(path, overdue));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('throws nothing but ValidationError on any JSON value (property)', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(issuesOf(value, context('fixtures/scenarios/basic.yaml'))).not.toBeNull();
+      }),
+    );
+  });
+
+  it('rejects any field deleted, naming its path (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...FIXTURES),
+        fc.constantFrom(...FRACTIONS),
+        fc.nat(),
+        (path, fraction, at) => {
+          const data = structuredClone(real(path, fraction));
+          const fields = slots(data).filter((s) => !Array.isArray(s.parent));
+          const slot = fields[at % fields.length] as Slot;
+          delete (slot.parent as Record<string, unknown>)[slot.key];
+          const issues = issuesOf(data, context(path)) ?? ['(accepted)'];
+          const where = `${formatPath(slot.path, 'snapshot')}: `;
+          expect(issues[0]?.startsWith(where), `${where}\n${issues.join('\n')}`).toBe(true);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
 

@@ -26,10 +26,15 @@
  */
 import { z } from 'zod';
 import type { SimulationSnapshot } from '../../core/snapshot.js';
+import {
+  randomStateSchema,
+  wnsCloudGlobalsSchema,
+  wnsDevicePartSchema,
+} from '../../core/snapshot-schema.js';
 import type { TimelineEvent } from '../../core/timeline/events.js';
+import { formatIssues } from '../../core/validation.js';
 import type { JournalEntry } from '../../core/wns/journal.js';
 import type { MdmDeviceRecord } from '../../mdm-server/reference-mdm.js';
-import { formatIssues } from '../../scenario/schema.js';
 import type { WnsEmulatorDevice, WnsEmulatorGlobals } from '../../wns/emulator.js';
 import type { SqliteStateStore } from './sqlite-state-store.js';
 import { StateFileError } from './state-store.js';
@@ -76,8 +81,6 @@ export interface SavedFleet {
 // ---- schemas of what is read back (the file may have been edited or damaged) ----------------------
 
 const int = z.number().int();
-const randomState = z.array(int).length(4);
-const timer = z.object({ at: z.number(), seq: int.nonnegative() }).strict();
 
 const appSchema = z
   .object({
@@ -91,17 +94,15 @@ const appSchema = z
 
 const globalsSchema = z
   .object({
-    cloud: z
-      .object({ baseUrl: z.string(), available: z.boolean(), blocked: z.array(z.string()) })
-      .strict(),
+    cloud: wnsCloudGlobalsSchema,
     apps: z.array(appSchema),
     tokens: z.array(
       z.object({ token: z.string(), pfn: z.string(), expiresAt: z.number() }).strict(),
     ),
     service: z
       .object({
-        random: randomState,
-        faultRandom: randomState,
+        random: randomStateSchema,
+        faultRandom: randomStateSchema,
         faults: z.array(
           z
             .object({
@@ -121,42 +122,10 @@ const globalsSchema = z
   })
   .strict();
 
-const channelSchema = z
-  .object({
-    token: z.string(),
-    uri: z.string(),
-    deviceId: z.string(),
-    pfn: z.string(),
-    expiresAt: z.number(),
-    cached: z
-      .object({
-        msgId: z.string(),
-        expiresAt: z.number().nullable(),
-        bodyBase64: z.string().nullable(),
-        timer: timer.nullable(),
-      })
-      .strict()
-      .nullable(),
-  })
-  .strict();
-
+/** A WNS row: the emulator's part for one device (the core's shape), and its inbox, if any. */
 const wnsDeviceSchema = z
   .object({
-    wns: z
-      .object({
-        device: z
-          .object({
-            id: z.string(),
-            random: randomState,
-            channels: z.array(z.string()),
-            connected: z.boolean(),
-            waiting: z.boolean(),
-            messages: int.nonnegative(),
-          })
-          .strict(),
-        channels: z.array(channelSchema),
-      })
-      .strict(),
+    wns: wnsDevicePartSchema,
     inbox: z
       .object({
         items: z.array(
@@ -169,18 +138,7 @@ const wnsDeviceSchema = z
       .strict()
       .nullable(),
   })
-  .strict()
-  .superRefine((d, ctx) => {
-    const tokens = new Set(d.wns.channels.map((c) => c.token));
-    d.wns.device.channels.forEach((t, i) => {
-      if (!tokens.has(t))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['wns', 'device', 'channels', i],
-          message: 'expected the token of one of its channels',
-        });
-    });
-  });
+  .strict();
 
 const journalSchema = z
   .object({
