@@ -18,7 +18,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { SystemClock } from '../src/adapters/clock/system-clock.js';
-import { startReferenceMdm } from '../src/mdm-server/start.js';
+import { startReferenceMdm } from '../src/adapters/mdm-server/start.js';
 
 export type ServerKind = 'minimal' | 'reference';
 

@@ -40,11 +40,35 @@ export { OmaDmHttpClient, retryAfterMs } from './adapters/http/omadm-client.js';
 export type { OmaDmHttpClientOptions } from './adapters/http/omadm-client.js';
 
 // The reference MDM server and the live fleet's control API.
-export * from './mdm-server/index.js';
-export { startReferenceMdm } from './mdm-server/start.js';
-export type { StartReferenceMdmOptions, RunningReferenceMdm } from './mdm-server/start.js';
+export {
+  DEFAULT_PROVIDER_ID,
+  MdmProtocolError,
+  REFERENCE_POLL,
+  ReferenceMdm,
+} from './mdm-server/reference-mdm.js';
+export type {
+  MdmDeviceRecord,
+  MdmServerEvent,
+  PollSchedule,
+  ReferenceMdmOptions,
+} from './mdm-server/reference-mdm.js';
+export type { PushResult, WnsSendOutcome, WnsSendResult } from './mdm-server/push-result.js';
+export {
+  DEFAULT_PUSH_TTL_SECONDS,
+  DEFAULT_THROTTLE_BACKOFF_SECONDS,
+  WnsSender,
+} from './adapters/mdm-server/wns-sender.js';
+export type { PushOptions, WnsSenderOptions } from './adapters/mdm-server/wns-sender.js';
+export { MAX_SYNCML_BYTES, createReferenceMdmServer } from './adapters/mdm-server/http-server.js';
+export type {
+  ReferenceMdmServer,
+  ReferenceMdmServerOptions,
+} from './adapters/mdm-server/http-server.js';
+export { startReferenceMdm } from './adapters/mdm-server/start.js';
+export type { StartReferenceMdmOptions, RunningReferenceMdm } from './adapters/mdm-server/start.js';
 export { createControlApi, deviceJson } from './adapters/http/control-api.js';
 export type { ControlApiOptions, ControlPushOptions } from './adapters/http/control-api.js';
 
 // The self-contained HTML report (it inlines vis-timeline, read from node_modules).
-export { renderHtmlReport, buildReportData } from './report/html-report.js';
+export { renderHtmlReport } from './adapters/pages/html-report.js';
+export { buildReportData } from './report/html-report.js';

@@ -16,7 +16,7 @@ import type {
   SyncHdr,
   SyncMLMessage,
 } from '../core/syncml/message.js';
-import type { WnsSendResult } from './wns-sender.js';
+import type { PushResult } from './push-result.js';
 
 /** The three poll sets the server writes (the maintenance time is the device's own). */
 export type PollSchedule = Pick<PollConfig, 'first' | 'second' | 'remaining'>;
@@ -70,11 +70,6 @@ export interface MdmDeviceRecord {
   /** When the last session started, epoch ms. */
   readonly lastSessionAt: number;
 }
-
-/** A push's result: the WNS answer, or `no-channel` (nothing sent: the server holds no URI). */
-export type PushResult =
-  | WnsSendResult
-  | { readonly status: 0; readonly notificationStatus: null; readonly outcome: 'no-channel' };
 
 interface EventBase {
   /** Epoch ms, from the `now` option. */

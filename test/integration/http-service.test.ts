@@ -16,7 +16,7 @@ import { EventLog } from '../../src/core/timeline/event-log.js';
 import { MemorySink } from '../../src/core/timeline/events.js';
 import { VirtualClock } from '../../src/core/time/virtual-clock.js';
 import { SYNCML_CONTENT_TYPE } from '../../src/core/syncml/message.js';
-import { createReferenceMdmServer } from '../../src/mdm-server/http-server.js';
+import { createReferenceMdmServer } from '../../src/adapters/mdm-server/http-server.js';
 import { ReferenceMdm } from '../../src/mdm-server/reference-mdm.js';
 import { loadScenario } from '../../src/scenario/load.js';
 import { WnsEmulator } from '../../src/wns/emulator.js';

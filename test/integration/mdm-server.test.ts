@@ -7,8 +7,8 @@ import {
   createReferenceMdmServer,
   MAX_SYNCML_BYTES,
   type ReferenceMdmServer,
-} from '../../src/mdm-server/http-server.js';
-import { WnsSender } from '../../src/mdm-server/wns-sender.js';
+} from '../../src/adapters/mdm-server/http-server.js';
+import { WnsSender } from '../../src/adapters/mdm-server/wns-sender.js';
 import { APP, startHarness, type Harness } from '../helpers/wns-harness.js';
 import type {
   Command,

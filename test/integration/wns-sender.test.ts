@@ -7,7 +7,7 @@ import {
   DEFAULT_PUSH_TTL_SECONDS,
   WnsSender,
   type WnsSenderOptions,
-} from '../../src/mdm-server/wns-sender.js';
+} from '../../src/adapters/mdm-server/wns-sender.js';
 import { APP, OTHER, startHarness, type Harness } from '../helpers/wns-harness.js';
 
 let h: Harness | null = null;

@@ -10,7 +10,7 @@ import type { Clock, OrderedClock } from '../../core/time/clock.js';
 import { formatInstant } from '../../core/time/iso.js';
 import { VirtualClock } from '../../core/time/virtual-clock.js';
 import type { WnsApp } from '../../core/wns/apps.js';
-import { startReferenceMdm, type RunningReferenceMdm } from '../../mdm-server/start.js';
+import { startReferenceMdm, type RunningReferenceMdm } from '../../adapters/mdm-server/start.js';
 import { UsageError, type CliIo } from '../io.js';
 import { startControl } from '../serve/control.js';
 import { readFleetScenario, resolveFleet } from '../serve/fleet-scenario.js';

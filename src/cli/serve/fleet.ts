@@ -15,7 +15,7 @@ import type { Simulation, SimulationPorts, SimulationSpec } from '../../core/sim
 import type { EventLog } from '../../core/timeline/event-log.js';
 import { TeeSink, type EventSink, type TimelineEvent } from '../../core/timeline/events.js';
 import type { Clock } from '../../core/time/clock.js';
-import type { RunningReferenceMdm } from '../../mdm-server/start.js';
+import type { RunningReferenceMdm } from '../../adapters/mdm-server/start.js';
 import type { CliIo } from '../io.js';
 import { TimelineWriter } from '../timeline-writer.js';
 import type { RunningWns } from '../commands/wns.js';

@@ -1,20 +1,22 @@
+/**
+ * The reference MDM server's HTTP endpoint: an adapter that puts the protocol logic of
+ * `src/mdm-server/` ({@link ReferenceMdm}) on the HTTP service base (`src/adapters/http/service.ts`)
+ * and sends its pushes with a {@link WnsSender}.
+ */
 import type { Server } from 'node:http';
-import type { BodyPolicy } from '../adapters/http/body-policy.js';
-import type { Exchange } from '../adapters/http/exchange.js';
-import { HttpError } from '../adapters/http/http-util.js';
-import {
-  createHttpService,
-  type ErrorLogger,
-  type RequestSummary,
-} from '../adapters/http/service.js';
+import type { BodyPolicy } from '../http/body-policy.js';
+import type { Exchange } from '../http/exchange.js';
+import { HttpError } from '../http/http-util.js';
+import { createHttpService, type ErrorLogger, type RequestSummary } from '../http/service.js';
 import {
   parseSyncML,
   serializeSyncML,
   SyncMLError,
   type SyncMLLimits,
-} from '../core/syncml/codec.js';
-import { SYNCML_CONTENT_TYPE } from '../core/syncml/message.js';
-import { MdmProtocolError, type PushResult, type ReferenceMdm } from './reference-mdm.js';
+} from '../../core/syncml/codec.js';
+import { SYNCML_CONTENT_TYPE } from '../../core/syncml/message.js';
+import type { PushResult } from '../../mdm-server/push-result.js';
+import { MdmProtocolError, type ReferenceMdm } from '../../mdm-server/reference-mdm.js';
 import type { PushOptions, WnsSender } from './wns-sender.js';
 
 /** Largest SyncML body accepted: 1 MiB (Windows publishes no MaxMsgSize; dmclient-omadm.md §2). */

@@ -1,7 +1,13 @@
-import type { StateStore } from '../core/state/state-store.js';
-import type { Clock } from '../core/time/clock.js';
+/**
+ * The reference MDM server's composition: its protocol logic ({@link ReferenceMdm}), its WNS
+ * sender and its HTTP endpoint, on one clock, listening. Used by `dmpush serve`, the tests and
+ * the benchmarks.
+ */
+import type { StateStore } from '../../core/state/state-store.js';
+import type { Clock } from '../../core/time/clock.js';
 import { createReferenceMdmServer, type ReferenceMdmServer } from './http-server.js';
-import { ReferenceMdm, type MdmServerEvent, type PushResult } from './reference-mdm.js';
+import type { PushResult } from '../../mdm-server/push-result.js';
+import { ReferenceMdm, type MdmServerEvent } from '../../mdm-server/reference-mdm.js';
 import { WnsSender, type PushOptions } from './wns-sender.js';
 
 /** How `dmpush serve` (and tests) start the reference MDM server. */
