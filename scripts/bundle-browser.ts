@@ -1,7 +1,7 @@
 /**
  * Bundles the pages' browser code (`src/browser/`, type-checked by `src/browser/tsconfig.json`)
  * with esbuild: one IIFE script and one stylesheet per page in `dist/browser/`, which the report
- * and the dashboard inline (`src/report/browser-bundle.ts`). Not minified, so a report's source
+ * and the dashboard inline (`src/adapters/pages/browser-bundle.ts`). Not minified, so a report's source
  * stays readable; the size is mostly vis-timeline, which is inlined as it comes, never bundled.
  * Run by `npm run build` after `tsc`: `tsx scripts/bundle-browser.ts`.
  */

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { packageRoot } from './cli/io.js';
+import { packageRoot } from './adapters/package-root.js';
 import { parseScenario } from './scenario/load.js';
 
 /** A built-in edge-case demo: a scenario file in `fixtures/demos/` with a one-line story. */

@@ -1,6 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { DmpushError } from '../core/errors.js';
 
 /** Where a CLI run writes and reads: the process, or a test's capture. */
@@ -19,16 +17,6 @@ export class UsageError extends DmpushError {
   constructor(message: string, options?: ErrorOptions) {
     super('E_USAGE', message, options);
   }
-}
-
-/** The package's root folder (holds `package.json` and `fixtures/`), from src/ or dist/src/. */
-export function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'fixtures'))) return dir;
-    dir = dirname(dir);
-  }
-  throw new Error('dmpush: cannot find the package root (package.json with fixtures/)');
 }
 
 export const processIo: CliIo = {

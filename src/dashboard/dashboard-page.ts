@@ -5,10 +5,9 @@
  * external request). Its script reads the fleet from the control API and keeps it current over
  * the `/api/live` WebSocket.
  */
-import { browserBundle } from '../report/browser-bundle.js';
+import { readPageAssets } from '../adapters/pages/read-page-assets.js';
 import { escapeHtml } from '../report/format.js';
 import { inlineScript, inlineStyle } from '../report/inline.js';
-import { TIMELINE_LIBRARY, timelineLibrary } from '../report/timeline-library.js';
 
 const CONTROLS = `
 <form name="ctl-battery"><div class="card-title">Battery</div>
@@ -37,8 +36,7 @@ const CONTROLS = `
  * `BrowserBundleMissingError` when the browser code is not built (`npm run build`).
  */
 export function renderDashboardPage(title = 'dmpush live fleet'): string {
-  const lib = timelineLibrary();
-  const page = browserBundle('dashboard');
+  const { library: lib, bundle: page } = readPageAssets('dashboard');
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -47,7 +45,7 @@ export function renderDashboardPage(title = 'dmpush live fleet'): string {
 <meta name="generator" content="dmpush">
 <link rel="icon" href="data:,">
 <title>${escapeHtml(title)}</title>
-<!-- ${TIMELINE_LIBRARY.name} ${lib.version} (Apache-2.0 OR MIT), standalone build: it adds its own stylesheet -->
+<!-- ${lib.name} ${lib.version} (Apache-2.0 OR MIT), standalone build: it adds its own stylesheet -->
 <script>
 ${inlineScript(lib.script)}
 </script>

@@ -3,13 +3,14 @@
  * and the timeline of one run, or of several runs as sections. The timeline library
  * (vis-timeline's standalone build, which carries its own stylesheet), the report's script and
  * styles (bundled from `src/browser/report/` at build time) and the data are all inlined, so the
- * file opens from disk.
+ * file opens from disk. Built from text, without I/O: `renderHtmlReport`
+ * (`src/adapters/pages/html-report.ts`) reads the library and the bundle and calls
+ * {@link renderReportPage}.
  */
-import { browserBundle } from './browser-bundle.js';
 import { escapeHtml } from './format.js';
 import { inlineScript, inlineStyle, jsonForScript } from './inline.js';
+import type { PageAssets } from './page-assets.js';
 import { buildReportData, type HtmlReportOptions } from './report-data.js';
-import { TIMELINE_LIBRARY, timelineLibrary } from './timeline-library.js';
 
 export {
   buildReportData,
@@ -17,18 +18,16 @@ export {
   type ReportData,
   type ReportSection,
 } from './report-data.js';
-export { escapeHtml } from './format.js';
 export { jsonForScript } from './inline.js';
-export { TIMELINE_LIBRARY, timelineLibrary } from './timeline-library.js';
 
 /**
- * The report as one self-contained HTML page. Deterministic: no timestamps of its own. Throws
- * `BrowserBundleMissingError` when the browser code is not built (`npm run build`).
+ * The report as one self-contained HTML page, with the timeline library and the report's browser
+ * bundle given as text (`assets.bundle` is the `report` bundle). Deterministic: no timestamps of
+ * its own.
  */
-export function renderHtmlReport(options: HtmlReportOptions): string {
+export function renderReportPage(options: HtmlReportOptions, assets: PageAssets): string {
   const data = buildReportData(options);
-  const lib = timelineLibrary();
-  const page = browserBundle('report');
+  const { library: lib, bundle: page } = assets;
   const sections = data.sections.length;
   const subtitle =
     sections === 1
@@ -41,7 +40,7 @@ export function renderHtmlReport(options: HtmlReportOptions): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="dmpush">
 <title>${escapeHtml(data.title)}</title>
-<!-- ${TIMELINE_LIBRARY.name} ${lib.version} (Apache-2.0 OR MIT), standalone build: it adds its own stylesheet -->
+<!-- ${lib.name} ${lib.version} (Apache-2.0 OR MIT), standalone build: it adds its own stylesheet -->
 <script>
 ${inlineScript(lib.script)}
 </script>
@@ -50,7 +49,7 @@ ${inlineScript(lib.script)}
 <body>
 <header>
 <h1>${escapeHtml(data.title)}</h1>
-<div class="page-meta">${escapeHtml(subtitle)} · times in UTC · drawn with ${TIMELINE_LIBRARY.name} ${escapeHtml(lib.version)}</div>
+<div class="page-meta">${escapeHtml(subtitle)} · times in UTC · drawn with ${escapeHtml(lib.name)} ${escapeHtml(lib.version)}</div>
 </header>
 <main id="report"><noscript>This report needs JavaScript to draw its timeline.</noscript></main>
 <script type="application/json" id="dmpush-data">${jsonForScript(data)}</script>

@@ -10,7 +10,7 @@ import { startServe, type RunningServe } from '../../src/cli/commands/serve.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { DmTree } from '../../src/core/dm/dm-tree.js';
 import { PUSH_STATUS_TEXT } from '../../src/core/dmclient/push-status.js';
-import { browserBundle } from '../../src/report/browser-bundle.js';
+import { browserBundle } from '../../src/adapters/pages/browser-bundle.js';
 import { TEST_SERVE } from '../helpers/serve.js';
 import { until } from '../helpers/until.js';
 

@@ -10,7 +10,8 @@ import {
   browserBundle,
   browserBundleDir,
   BrowserBundleMissingError,
-} from '../../src/report/browser-bundle.js';
+} from '../../src/adapters/pages/browser-bundle.js';
+import { renderHtmlReport } from '../../src/adapters/pages/html-report.js';
 import {
   countOf,
   escapeHtml,
@@ -18,12 +19,7 @@ import {
   formatTime,
   pushStatusLabel,
 } from '../../src/report/format.js';
-import {
-  buildReportData,
-  jsonForScript,
-  renderHtmlReport,
-  type ReportData,
-} from '../../src/report/html-report.js';
+import { buildReportData, jsonForScript, type ReportData } from '../../src/report/html-report.js';
 import {
   buildTimelineModel,
   LANES,

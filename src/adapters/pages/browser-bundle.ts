@@ -2,23 +2,19 @@
  * The pages' browser code as built: `npm run build` bundles `src/browser/` with esbuild into
  * `dist/browser/<name>.js` (one IIFE per page) and `dist/browser/<name>.css` (its styles). The
  * report and the dashboard inline them. They are read from the package root, so this works
- * from `src/` (tests) and from `dist/src/` (the installed binary) alike.
+ * from `src/` (tests) and from `dist/src/` (the installed binary) alike. The pages themselves are
+ * built from the text, without I/O (`src/report/html-report.ts`, `src/dashboard/`).
  *
- * @see ../../scripts/bundle-browser.ts for the build, docs/decisions/0008.
+ * @see ../../../scripts/bundle-browser.ts for the build, docs/decisions/0008.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageRoot } from '../cli/io.js';
-import { DmpushError } from '../core/errors.js';
+import { DmpushError } from '../../core/errors.js';
+import type { BrowserBundle } from '../../report/page-assets.js';
+import { packageRoot } from '../package-root.js';
 
 /** The pages with browser code. */
 export type BrowserBundleName = 'report' | 'dashboard';
-
-/** A page's script and stylesheet, as text to inline. */
-export interface BrowserBundle {
-  readonly script: string;
-  readonly style: string;
-}
 
 /** The browser code is not built (or only partly): the message says to run `npm run build`. */
 export class BrowserBundleMissingError extends DmpushError {

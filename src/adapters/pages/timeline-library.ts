@@ -5,19 +5,20 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import type { TimelineLibrary } from '../../report/page-assets.js';
 
 const require = createRequire(import.meta.url);
 
 /** The npm module that draws the timeline, and where its standalone (UMD) build is. */
-export const TIMELINE_LIBRARY = {
+const TIMELINE_LIBRARY = {
   name: 'vis-timeline',
   script: 'vis-timeline/standalone/umd/vis-timeline-graph2d.min.js',
 } as const;
 
-let libraryCache: { version: string; script: string } | undefined;
+let libraryCache: TimelineLibrary | undefined;
 
 /** The timeline library's standalone build and version, read from node_modules once. */
-export function timelineLibrary(): { version: string; script: string } {
+export function timelineLibrary(): TimelineLibrary {
   if (!libraryCache) {
     const path = require.resolve(TIMELINE_LIBRARY.script);
     const pkg = JSON.parse(
@@ -26,7 +27,7 @@ export function timelineLibrary(): { version: string; script: string } {
     const script = readFileSync(path, 'utf8')
       // The map file is not inlined; a dangling reference would only make devtools complain.
       .replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n');
-    libraryCache = { version: pkg.version, script };
+    libraryCache = { name: TIMELINE_LIBRARY.name, version: pkg.version, script };
   }
   return libraryCache;
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { pino, type BaseLogger } from 'pino';
 import { createWnsHttpServer } from '../../adapters/http/wns-http-server.js';
 import { SystemClock } from '../../adapters/clock/system-clock.js';
+import { packageRoot } from '../../adapters/package-root.js';
 import { ensureCertificates, DEFAULT_TLS_NAMES } from '../../adapters/tls/certificates.js';
 import { attachDeviceSockets } from '../../adapters/ws/device-socket-server.js';
 import { ValidationError } from '../../core/errors.js';
@@ -15,7 +16,7 @@ import { toJson } from '../../core/timeline/format.js';
 import type { WnsApp } from '../../core/wns/apps.js';
 import { parseAppsFile } from '../../wns/apps-file.js';
 import { WnsEmulator } from '../../wns/emulator.js';
-import { packageRoot, UsageError, type CliIo } from '../io.js';
+import { UsageError, type CliIo } from '../io.js';
 import { runUntilStopped } from '../signals.js';
 
 export interface WnsCommandOptions {

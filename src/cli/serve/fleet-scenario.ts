@@ -4,12 +4,13 @@
  * @module
  */
 import { join } from 'node:path';
+import { packageRoot } from '../../adapters/package-root.js';
 import { ValidationError } from '../../core/errors.js';
 import type { SimulationSpec } from '../../core/simulation.js';
 import { parseScenario } from '../../scenario/load.js';
 import { resolveScenario } from '../../scenario/resolve.js';
 import type { ScenarioFile } from '../../scenario/schema.js';
-import { packageRoot, UsageError, type CliIo } from '../io.js';
+import { UsageError, type CliIo } from '../io.js';
 
 /** Devices of the built-in fleet when `--devices` is not given. */
 export const DEFAULT_FLEET_SIZE = 5;
