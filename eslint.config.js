@@ -43,13 +43,8 @@ const wallClock = [
 const DOMAIN_PARTS = ['wns', 'mdm-server', 'scenario', 'report', 'testing'];
 const LAYERS = 'core ← domain parts ← adapters ← cli (docs/architecture.md)';
 
-/**
- * The zones of `import-x/no-restricted-paths`. `extra` adds arrows for one target (a path under
- * src/ it may import besides its layer's), for the known exceptions below.
- *
- * @param {Record<string, string[]>} [extra]
- */
-function layerZones(extra = {}) {
+/** The zones of `import-x/no-restricted-paths`. */
+function layerZones() {
   const only = (
     /** @type {string} */ target,
     /** @type {string[]} */ allowed,
@@ -57,7 +52,7 @@ function layerZones(extra = {}) {
   ) => ({
     target: `src/${target}`,
     from: 'src',
-    except: [...allowed, ...(extra[target] ?? [])].map((p) => `./${p}`),
+    except: allowed.map((p) => `./${p}`),
     message: `${what}: ${LAYERS}.`,
   });
   return [
@@ -87,18 +82,6 @@ function layerZones(extra = {}) {
     },
   ];
 }
-
-/** Files that break a layer rule today, with the arrow they still need (to be moved or fixed). */
-const LAYER_EXCEPTIONS = [
-  // The reference MDM server's HTTP adapter and sender live in the domain part; they belong in
-  // src/adapters/ (or the helpers they use in the core).
-  {
-    files: ['src/mdm-server/http-server.ts', 'src/mdm-server/wns-sender.ts'],
-    extra: { 'mdm-server': ['adapters/http'] },
-  },
-  // The report's browser bundle reads a file next to the package root, found by the CLI's helper.
-  { files: ['src/report/browser-bundle.ts'], extra: { report: ['cli/io.ts'] } },
-];
 
 export default tseslint.config(
   {
@@ -186,13 +169,4 @@ export default tseslint.config(
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
     },
   },
-  ...LAYER_EXCEPTIONS.map(({ files, extra }) => ({
-    files,
-    rules: {
-      'import-x/no-restricted-paths': [
-        'error',
-        { basePath: import.meta.dirname, zones: layerZones(extra) },
-      ],
-    },
-  })),
 );

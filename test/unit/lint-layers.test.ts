@@ -47,6 +47,17 @@ describe('layer rules', () => {
     expect(await reports('src/adapters/x.ts', importing('../cli/io.js'))).toEqual([LAYER_RULE]);
   });
 
+  it('a domain part does no I/O through an adapter or the CLI (no file is exempt)', async () => {
+    // The reference MDM server's HTTP endpoint and sender once lived in src/mdm-server/, and the
+    // report read its browser bundle through the CLI's packageRoot; both are adapters now.
+    expect(
+      await reports('src/mdm-server/http-server.ts', importing('../adapters/http/service.js')),
+    ).toEqual([LAYER_RULE]);
+    expect(await reports('src/report/browser-bundle.ts', importing('../cli/io.js'))).toEqual([
+      LAYER_RULE,
+    ]);
+  });
+
   it('the CLI may import any layer', async () => {
     expect(await reports('src/cli/x.ts', importing('../adapters/metrics.js'))).toEqual([]);
   });
