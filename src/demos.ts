@@ -11,7 +11,7 @@ export interface Demo {
 }
 
 /** The folder of the built-in demos. */
-export function demoDir(): string {
+function demoDir(): string {
   return join(packageRoot(), 'fixtures', 'demos');
 }
 

@@ -18,10 +18,9 @@ export interface FleetMetricsOptions {
 }
 
 /** The `outcome` label of `dmpush_pushes_total`. */
-export type PushOutcomeLabel =
-  'delivered' | 'delivered_from_cache' | 'cached' | 'rejected' | DropReason;
+type PushOutcomeLabel = 'delivered' | 'delivered_from_cache' | 'cached' | 'rejected' | DropReason;
 /** The `result` label of `dmpush_sessions_total`. */
-export type SessionResultLabel = 'started' | 'completed' | 'failed' | 'skipped';
+type SessionResultLabel = 'started' | 'completed' | 'failed' | 'skipped';
 
 /** The keys of a record that must name every member of a union (checked by the compiler). */
 const every = <K extends string>(members: Record<K, true>): readonly K[] =>

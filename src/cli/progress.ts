@@ -3,7 +3,7 @@ import type { Simulation, SimulationSpec } from '../core/simulation.js';
 import { DAY } from '../core/time/iso.js';
 
 /** Runs shorter than this many simulated device-days finish too fast to need a bar. */
-export const PROGRESS_MIN_DEVICE_DAYS = 5000;
+const PROGRESS_MIN_DEVICE_DAYS = 5000;
 /** Steps of a run with a bar: the clock runs to each in turn. */
 const STEPS = 100;
 

@@ -58,7 +58,7 @@ export interface TimerSnapshot {
   readonly seq: number;
 }
 
-export const timerSchema = z.strictObject({
+const timerSchema = z.strictObject({
   at: z.number(),
   seq: count,
 }) satisfies z.ZodType<TimerSnapshot>;
@@ -163,7 +163,7 @@ const renewalSchema = z.strictObject({
 }) satisfies z.ZodType<RenewalDecision>;
 
 /** A device's state; problems are listed in this order (its conditions first, its stream last). */
-export const deviceStateSchema = z.strictObject({
+const deviceStateSchema = z.strictObject({
   id: z.string(),
   power: powerSchema,
   network: networkSchema,
@@ -203,7 +203,7 @@ export const deviceStateSchema = z.strictObject({
 // ---- WNS ------------------------------------------------------------------------------------------
 
 /** A notification WNS holds for an offline device. */
-export interface CachedState {
+interface CachedState {
   readonly msgId: string;
   readonly expiresAt: number | null;
   readonly bodyBase64: string | null;
@@ -221,7 +221,7 @@ export interface ChannelState {
   readonly cached: CachedState | null;
 }
 
-export const channelStateSchema = z.strictObject({
+const channelStateSchema = z.strictObject({
   token: z.string(),
   uri: z.string(),
   deviceId: z.string(),
@@ -238,7 +238,7 @@ export const channelStateSchema = z.strictObject({
 }) satisfies z.ZodType<ChannelState>;
 
 /** What WNS keeps per device. */
-export interface WnsDeviceState {
+interface WnsDeviceState {
   readonly id: string;
   /** Its `wns:<id>` stream (a generator state). */
   readonly random: readonly number[];
@@ -251,7 +251,7 @@ export interface WnsDeviceState {
   readonly messages: number;
 }
 
-export const wnsDeviceStateSchema = z.strictObject({
+const wnsDeviceStateSchema = z.strictObject({
   id: z.string(),
   random: randomStateSchema,
   channels: z.array(z.string()),
@@ -309,7 +309,7 @@ export const wnsCloudGlobalsSchema = z.strictObject({
   blocked: z.array(z.string()),
 }) satisfies z.ZodType<Pick<WnsCloudState, 'baseUrl' | 'available' | 'blocked'>>;
 
-export const wnsCloudStateSchema = z
+const wnsCloudStateSchema = z
   .strictObject({
     ...wnsCloudGlobalsSchema.shape,
     channels: z.array(channelStateSchema),
@@ -329,13 +329,13 @@ export interface InMemoryMdmState {
   readonly sessionEnds: readonly { readonly device: string; readonly timer: TimerSnapshot }[];
 }
 
-export const inMemoryMdmStateSchema = z.strictObject({
+const inMemoryMdmStateSchema = z.strictObject({
   known: z.array(z.strictObject({ device: z.string(), channelUri: z.string() })),
   sessionEnds: z.array(z.strictObject({ device: z.string(), timer: timerSchema })),
 }) satisfies z.ZodType<InMemoryMdmState>;
 
 /** A pending occurrence of the spec's `actions[index]` (role `action:<index>:<at>`). */
-export interface ActionTimerState {
+interface ActionTimerState {
   readonly index: number;
   readonly timer: TimerSnapshot;
 }
@@ -379,7 +379,7 @@ const version = z.literal(SNAPSHOT_VERSION, {
 export const snapshotVersionSchema = z.looseObject({ version });
 
 /** A {@link SimulationSnapshot}'s shape (what it must agree with: {@link snapshotSchemaFor}). */
-export const snapshotSchema = z.strictObject({
+const snapshotSchema = z.strictObject({
   version,
   seed: z.number(),
   now: z.number(),

@@ -27,9 +27,6 @@ import { formatIssues } from './validation.js';
 
 export { SNAPSHOT_VERSION };
 export type {
-  ActionTimerState,
-  CachedState,
-  ChannelState,
   DeviceState,
   InMemoryMdmState,
   SimulationSnapshot,
@@ -37,7 +34,6 @@ export type {
   TimerSnapshot,
   WnsCloudState,
   WnsDevicePart,
-  WnsDeviceState,
 } from './snapshot-schema.js';
 
 /** Re-arms one saved timer: called by a restore, in the original clock order, with `rearm`. */

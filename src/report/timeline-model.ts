@@ -17,20 +17,13 @@ import { period } from './timeline-texts.js';
 import type { TimelineItem, TimelineModel, TimelineModelOptions } from './timeline-types.js';
 
 export type {
-  AttemptOutcome,
-  DeviceTimeline,
-  FleetSummary,
-  ItemKind,
   Lane,
   LaneKind,
-  PushOutcome,
   TimelineItem,
   TimelineModel,
   TimelineModelOptions,
 } from './timeline-types.js';
-export { PUSH_OUTCOMES } from './timeline-types.js';
 export { LANES, LEGEND, type LegendEntry } from './timeline-legend.js';
-export { formatTime } from './format.js';
 
 /** Devices with lanes when the options do not say (the summary counts all). */
 const MAX_DEVICES = 50;

@@ -69,7 +69,7 @@ export interface Lane {
   readonly items: readonly TimelineItem[];
 }
 
-export interface DeviceTimeline {
+interface DeviceTimeline {
   readonly id: string;
   readonly os: OsVersion | null;
   readonly pfn: string | null;

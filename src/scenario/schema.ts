@@ -5,7 +5,7 @@ import { parseDuration, parseInstant } from '../core/time/iso.js';
 import { show } from '../core/validation.js';
 
 // Message formatting lives in the core (saved state uses it too); re-exported for its users here.
-export { formatIssues, formatPath, show } from '../core/validation.js';
+export { formatIssues } from '../core/validation.js';
 
 /**
  * The scenario file schema (YAML or JSON). Field names here are a contract; see the README's

@@ -24,7 +24,7 @@ import type { StateStore } from '../core/state/state-store.js';
 export const INBOX_CAPACITY = 10_000;
 
 /** Deliveries of an inbox that durable state keeps across a restart (the newest). */
-export const SAVED_INBOX_ITEMS = 1_000;
+const SAVED_INBOX_ITEMS = 1_000;
 
 interface Inbox {
   readonly items: Ring<InboxItem>;

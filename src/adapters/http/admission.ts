@@ -15,7 +15,7 @@ export type AdmissionCheck = (req: IncomingMessage, target: RequestTarget) => vo
  * HTTP/1.1 requires a Host header (RFC 9112 §3.2). Node would answer its own bare 400; this one
  * is answered like every other error, in the service's format.
  */
-export const hostHeaderRequired: AdmissionCheck = (req) => {
+const hostHeaderRequired: AdmissionCheck = (req) => {
   if (req.httpVersionMajor === 1 && req.httpVersionMinor >= 1 && req.headers.host === undefined)
     throw new HttpError(400, 'the Host header is missing (required by HTTP/1.1)');
 };

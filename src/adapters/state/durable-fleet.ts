@@ -53,7 +53,7 @@ export interface FleetIdentity {
 }
 
 /** The ports a fleet's servers listened on (the reference MDM server's does not matter). */
-export interface FleetPorts {
+interface FleetPorts {
   readonly control: number;
   readonly wns: number;
 }

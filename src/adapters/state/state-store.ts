@@ -22,7 +22,7 @@ import Database from 'better-sqlite3';
 import { DmpushError } from '../../core/errors.js';
 
 /** The schema this build writes and reads (`meta.format`). */
-export const STATE_FORMAT = 1;
+const STATE_FORMAT = 1;
 
 /** Why a state file cannot be used; the message names the file and what is wrong. */
 export class StateFileError extends DmpushError {
@@ -68,7 +68,7 @@ export interface StoreLimits {
   readonly journal: number;
 }
 
-export const DEFAULT_LIMITS: StoreLimits = { events: 1_000_000, journal: 100_000 };
+const DEFAULT_LIMITS: StoreLimits = { events: 1_000_000, journal: 100_000 };
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

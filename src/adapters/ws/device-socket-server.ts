@@ -51,10 +51,10 @@ export type { ClientMessage, ServerMessage } from './device-protocol.js';
 export const DEVICE_SOCKET_PATH = '/_device';
 
 /** Default keep-alive period on the system clock, ms. */
-export const DEFAULT_KEEP_ALIVE_MS = 30_000;
+const DEFAULT_KEEP_ALIVE_MS = 30_000;
 
 /** Longest frame the server accepts from a device, bytes. */
-export const MAX_CLIENT_FRAME = 64 * 1024;
+const MAX_CLIENT_FRAME = 64 * 1024;
 
 /** Options of {@link attachDeviceSockets}. */
 export interface DeviceSocketOptions {

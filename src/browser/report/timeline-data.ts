@@ -10,7 +10,7 @@ import { esc } from '../shared/dom.js';
 import { variantKey } from './legend.js';
 
 /** A group with the nesting level the library reads (its types leave it out). */
-export type LaneGroup = DataGroup & { readonly treeLevel: 1 | 2 };
+type LaneGroup = DataGroup & { readonly treeLevel: 1 | 2 };
 
 /** An item of the model and where it is, in words (`laptop · Renewal`), for the details panel. */
 export interface Located {

@@ -9,11 +9,7 @@ export function wallNow(): number {
   return Date.now();
 }
 
-/** Runs `fn` once after `ms` milliseconds; the number cancels it with {@link cancelLater}. */
+/** Runs `fn` once after `ms` milliseconds; returns the timer's id. */
 export function later(ms: number, fn: () => void): number {
   return window.setTimeout(fn, ms);
-}
-
-export function cancelLater(handle: number): void {
-  window.clearTimeout(handle);
 }

@@ -45,7 +45,7 @@ export function readScenario(
 }
 
 /** A scenario file's resolved spec with its `name` and `description`. */
-export function readScenarioFile(
+function readScenarioFile(
   io: CliIo,
   file: string,
   options: { seed?: number; until?: string },

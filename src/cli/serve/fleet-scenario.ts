@@ -25,7 +25,7 @@ export interface FleetScenario {
 }
 
 /** A scenario's validation problems as a usage error naming the file. */
-export function invalidScenario(source: string, e: ValidationError): UsageError {
+function invalidScenario(source: string, e: ValidationError): UsageError {
   return new UsageError(
     `${source} is not a valid scenario:\n${e.issues.map((i) => `  ${i}`).join('\n')}`,
   );

@@ -29,9 +29,6 @@ import type {
 } from '../syncml/message.js';
 import { DmStatus, type CommandOutcome, type DmTree } from './dm-tree.js';
 
-/** Why a session started (the timeline's trigger), for callers that label sessions. */
-export type { SessionTrigger } from '../timeline/events.js';
-
 /** Options of one session. */
 export interface ClientSessionOptions {
   /** The SessionID, a decimal string (see {@link sessionIdFor}). */

@@ -53,7 +53,7 @@ export const DmStatus = {
 } as const;
 
 /** Whether a status code is a success (2xx). */
-export function isSuccess(code: number): boolean {
+function isSuccess(code: number): boolean {
   return code >= 200 && code < 300;
 }
 
@@ -105,7 +105,7 @@ export interface DmNodeListing {
 }
 
 /** The status of one Item (or of a whole command that has no per-Item status). */
-export interface ItemStatus {
+interface ItemStatus {
   readonly code: number;
   /** The Item's Target LocURI as the server wrote it (the Status' TargetRef). */
   readonly target?: string;

@@ -49,7 +49,7 @@ export interface AppendLog<T> {
 }
 
 /** What a durable store held when it was opened: saved forms, for the parts to restore from. */
-export interface SavedState {
+interface SavedState {
   /** Saved documents by key. */
   readonly documents: ReadonlyMap<string, unknown>;
   /** Saved records by kind, then id (ids in sorted order). */

@@ -15,7 +15,7 @@ export interface WnsApp {
 }
 
 const SID_PATTERN = /^ms-app:\/\/S-1-15-2(-\d+){7}$/;
-export const SID_FORM = 'ms-app://S-1-15-2- followed by seven dash-separated numbers';
+const SID_FORM = 'ms-app://S-1-15-2- followed by seven dash-separated numbers';
 
 /** The problems of an app entry, each as `field: expected …` (empty when valid). */
 export function appProblems(app: Partial<Record<keyof WnsApp, unknown>>, path = ''): string[] {
