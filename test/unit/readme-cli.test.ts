@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { fixture } from '../helpers/run-scenario.js';
 
-/** `$ dmpush …` transcripts in the README: each command with the output shown under it. */
+/** `$ dmpush …` transcripts in a Markdown file: each command with the output shown under it. */
 function transcripts(markdown: string): Array<{ argv: string[]; output: string }> {
   const out: Array<{ argv: string[]; output: string }> = [];
   let current: { argv: string[]; lines: string[] } | null = null;
@@ -22,11 +22,17 @@ function transcripts(markdown: string): Array<{ argv: string[]; output: string }
   return out;
 }
 
-describe('README transcripts match what the CLI prints', () => {
-  const cases = transcripts(readFileSync(fixture('README.md'), 'utf8'));
+/** The files whose transcripts are checked, with how many each holds at least. */
+const FILES = [
+  ['README.md', 1], // the tour of the commands
+  ['docs/cli.md', 2], // the command line reference
+] as const;
 
-  it('the README has transcripts', () => {
-    expect(cases.length).toBeGreaterThanOrEqual(2);
+describe.each(FILES)('%s: transcripts match what the CLI prints', (file, atLeast) => {
+  const cases = transcripts(readFileSync(fixture(file), 'utf8'));
+
+  it('has transcripts', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(atLeast);
   });
 
   it.each(cases.map((c) => [c.argv.join(' '), c] as const))('dmpush %s', async (_, c) => {

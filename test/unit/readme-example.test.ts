@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 // Imported through the package entries, as a user would (`from 'dmpush'`, `'dmpush/testing'`).
 import { decideRenewal, SeededRandom, DAY, HOUR } from '../../src/index.js';
 import { renewalInputArb } from '../../src/testing/index.js';
+import { fixture } from '../helpers/run-scenario.js';
 
 it('README example: unless waiting for the 15-day mark, a device tries again within 28 h', () => {
   fc.assert(
@@ -21,4 +23,18 @@ it('README example: the 28 h bound is tight (an expired channel can wait the who
     new SeededRandom(1),
   ).latest;
   expect(latest - now).toBe(28 * HOUR);
+});
+
+/** The trimmed lines of the `fc.property(renewalInputArb, …)` call in a text, up to its `}),`. */
+function propertyLines(text: string): string[] {
+  const lines = text.split('\n').map((line) => line.trim());
+  const start = lines.findIndex((line) => line.startsWith('fc.property(renewalInputArb'));
+  return start < 0 ? [] : lines.slice(start, lines.indexOf('}),', start) + 1);
+}
+
+it('the README shows the property this file checks', () => {
+  const readme = propertyLines(readFileSync(fixture('README.md'), 'utf8'));
+  const here = propertyLines(readFileSync(fixture('test/unit/readme-example.test.ts'), 'utf8'));
+  expect(here.length).toBeGreaterThan(2);
+  expect(readme).toEqual(here);
 });
