@@ -8,8 +8,8 @@ import { show } from '../core/validation.js';
 export { formatIssues } from '../core/validation.js';
 
 /**
- * The scenario file schema (YAML or JSON). Field names here are a contract; see the README's
- * "Scenario files" section. Leaf validators write their own messages so that every error reads
+ * The scenario file schema (YAML or JSON). Field names here are a contract; see
+ * docs/scenarios.md. Leaf validators write their own messages so that every error reads
  * `path: expected …, got …`.
  */
 

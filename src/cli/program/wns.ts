@@ -43,7 +43,7 @@ export function addWnsCommand(program: Command, io: CliIo): void {
       '--apps <file>',
       'apps file: a YAML or JSON list of {pfn, sid, secret} (default: the built-in demo app)',
     )
-    .option('--tls', 'serve HTTPS with a local CA (see the README, "TLS mode")', false)
+    .option('--tls', 'serve HTTPS with a local CA (see docs/wns-emulator.md, "TLS mode")', false)
     .option('--cert-dir <dir>', 'where the TLS CA and certificate are kept', '.dmpush/tls')
     .option(
       '--public-host <name>',
