@@ -116,6 +116,10 @@ export class StateFile {
         );
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
+      // With NORMAL, only checkpoints sync to disk: checkpoint every 10,000 WAL pages (about
+      // 40 MB) rather than SQLite's 1,000, so a busy fleet syncs a tenth as often. Closing the
+      // file checkpoints it whole.
+      db.pragma('wal_autocheckpoint = 10000');
       db.exec(SCHEMA);
       let format: { value: string } | undefined;
       try {
