@@ -252,27 +252,31 @@ describe.each(targets)('$name goes through the HTTP service base', (target) => {
     running = null;
   });
 
-  it.skipIf(!target.body)('a Content-Type the route does not take → 415 naming it', async () => {
-    const r = await start();
-    const { call, wrongType } = target.body!;
-    const res = await send(r, call, {
-      headers: { 'content-type': wrongType },
-      body: bodyOf(call) ?? '{}',
+  // Not every server has such a route: the case applies where it does.
+  if (target.body)
+    it('a Content-Type the route does not take → 415 naming it', async () => {
+      const r = await start();
+      const { call, wrongType } = target.body!;
+      const res = await send(r, call, {
+        headers: { 'content-type': wrongType },
+        body: bodyOf(call) ?? '{}',
+      });
+      expect(res.status).toBe(415);
+      const error = await errorText(res);
+      expect(error).toMatch(/^Content-Type: expected /);
+      expect(error).toContain(`got ${wrongType}`);
     });
-    expect(res.status).toBe(415);
-    const error = await errorText(res);
-    expect(error).toMatch(/^Content-Type: expected /);
-    expect(error).toContain(`got ${wrongType}`);
-  });
 
-  it.skipIf(!target.body)('a body over the limit → 413, and the server goes on', async () => {
-    const r = await start();
-    const { call, limit } = target.body!;
-    const res = await send(r, call, { body: 'x'.repeat(limit + 1) });
-    expect(res.status).toBe(413);
-    expect(await errorText(res)).toContain(String(limit));
-    expect((await send(r, target.ok)).status).toBe(200);
-  });
+  // Not every server has such a route: the case applies where it does.
+  if (target.body)
+    it('a body over the limit → 413, and the server goes on', async () => {
+      const r = await start();
+      const { call, limit } = target.body!;
+      const res = await send(r, call, { body: 'x'.repeat(limit + 1) });
+      expect(res.status).toBe(413);
+      expect(await errorText(res)).toContain(String(limit));
+      expect((await send(r, target.ok)).status).toBe(200);
+    });
 
   it('an unexpected exception → 500, reported to onError with the request (no query)', async () => {
     const r = await start();
@@ -300,21 +304,25 @@ describe.each(targets)('$name goes through the HTTP service base', (target) => {
     expect((await send(r, target.ok)).status).toBe(200);
   });
 
-  it.skipIf(!target.notFound)('an unknown route → 404', async () => {
-    const r = await start();
-    const res = await fetch(`${r.url}${target.notFound}`);
-    expect(res.status).toBe(404);
-    expect(await errorText(res)).toMatch(/no (admin )?route/);
-  });
+  // Not every server has such a route: the case applies where it does.
+  if (target.notFound)
+    it('an unknown route → 404', async () => {
+      const r = await start();
+      const res = await fetch(`${r.url}${target.notFound}`);
+      expect(res.status).toBe(404);
+      expect(await errorText(res)).toMatch(/no (admin )?route/);
+    });
 
-  it.skipIf(!target.wrongMethod)('a wrong method → 405 with Allow', async () => {
-    const r = await start();
-    const { call, allow } = target.wrongMethod!;
-    const res = await send(r, call);
-    expect(res.status).toBe(405);
-    expect(res.headers.get('allow')).toBe(allow);
-    expect(await errorText(res)).toContain(call.method);
-  });
+  // Not every server has such a route: the case applies where it does.
+  if (target.wrongMethod)
+    it('a wrong method → 405 with Allow', async () => {
+      const r = await start();
+      const { call, allow } = target.wrongMethod!;
+      const res = await send(r, call);
+      expect(res.status).toBe(405);
+      expect(res.headers.get('allow')).toBe(allow);
+      expect(await errorText(res)).toContain(call.method);
+    });
 
   it('an HTTP/1.1 request without Host → 400 from the admission step', async () => {
     const r = await start();
