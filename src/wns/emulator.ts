@@ -58,18 +58,24 @@ export interface WnsEmulatorOptions {
   readonly misuse?: MisusePolicy | null;
   /**
    * Where the emulator keeps its state (default: in memory): per device (channels, cache, inbox)
-   * the table `wns`, the journal the log `journal`, everything else the document `wns`.
+   * the table `wns`, apps the table `wns-app`, tokens the table `wns-token`, the journal the log
+   * `journal`, the rest (the cloud's blocks and availability, the service's id streams and
+   * faults) the document `wns`.
    */
   readonly store?: StateStore;
 }
 
-/** The emulator's state apart from its devices and journal (one row of durable state). */
-export interface WnsEmulatorGlobals {
+/** The emulator's document: its state apart from devices, apps, tokens and the journal. */
+export interface WnsEmulatorDocument {
   readonly cloud: Pick<WnsCloudState, 'baseUrl' | 'available' | 'blocked'>;
+  readonly service: WnsServiceState;
+}
+
+/** The emulator's state apart from its devices and journal, as a restart takes it back. */
+export interface WnsEmulatorGlobals extends WnsEmulatorDocument {
   /** Every app, with its secret (the file holds what the emulator needs to check senders). */
   readonly apps: readonly WnsApp[];
   readonly tokens: readonly IssuedToken[];
-  readonly service: WnsServiceState;
 }
 
 /** What the emulator keeps for one device: WNS's part and, for an inbox device, its inbox. */
@@ -93,7 +99,11 @@ export class WnsEmulator {
 
   constructor(readonly options: WnsEmulatorOptions) {
     this.clock = options.clock;
-    this.apps = new AppRegistry(options.apps ?? []);
+    const store = options.store;
+    this.apps = new AppRegistry(
+      options.apps ?? [],
+      store?.table<WnsApp>('wns-app', (app) => ({ ...app })),
+    );
     const tokenRandom = streamFor(options.seed, 'wns:tokens');
     const source: TokenSource =
       options.tokenSource ??
@@ -105,7 +115,14 @@ export class WnsEmulator {
           ];
         return `${t}=`;
       });
-    this.tokens = new TokenService(source, options.tokenLifetimeMs ?? DEFAULT_TOKEN_LIFETIME);
+    this.tokens = new TokenService(
+      source,
+      options.tokenLifetimeMs ?? DEFAULT_TOKEN_LIFETIME,
+      store?.table<{ pfn: string; expiresAt: number }>('wns-token', (t) => ({
+        pfn: t.pfn,
+        expiresAt: t.expiresAt,
+      })),
+    );
     this.cloud = new WnsCloud(options.clock, options.sink, {
       seed: options.seed,
       baseUrl: options.baseUrl,
@@ -123,10 +140,10 @@ export class WnsEmulator {
       misuse: options.misuse,
       journal: options.store?.log<JournalEntry>('journal'),
     });
-    options.store?.document(
+    store?.document(
       'wns',
-      () => this.saveGlobals(),
-      () => this.globalsRevision(),
+      () => this.saveDocument(),
+      () => this.documentRevision(),
     );
   }
 
@@ -205,22 +222,22 @@ export class WnsEmulator {
 
   /** Everything but the devices and the journal (see {@link WnsEmulatorGlobals}). */
   saveGlobals(): WnsEmulatorGlobals {
-    return {
-      cloud: this.cloud.saveGlobals(),
-      apps: this.apps.all(),
-      tokens: this.tokens.save(),
-      service: this.service.saveState(),
-    };
+    return { ...this.saveDocument(), apps: this.apps.all(), tokens: this.tokens.save() };
+  }
+
+  /** The document `wns` of a state store (apps and tokens are tables of their own). */
+  private saveDocument(): WnsEmulatorDocument {
+    return { cloud: this.cloud.saveGlobals(), service: this.service.saveState() };
   }
 
   /**
-   * A cheap value that changes whenever {@link saveGlobals} may: every request that draws an id,
-   * issues a token or changes faults or apps is journalled, so the journal's newest seq moves with
-   * them; the cloud's own globals, the apps and the tokens are counted besides.
+   * A cheap value that changes whenever {@link saveDocument} may: every request that draws an id
+   * from the service's streams is journalled, so the journal's newest seq moves with them; the
+   * cloud's own globals and the faults are counted besides.
    */
-  private globalsRevision(): string {
+  private documentRevision(): string {
     const { service } = this;
-    return `${service.journal.lastSeq}:${this.cloud.globalsRevision()}:${this.apps.size}:${this.tokens.size}:${service.listFaults().length}`;
+    return `${service.journal.lastSeq}:${this.cloud.globalsRevision()}:${service.listFaults().length}`;
   }
 
   /** Devices with state: those WNS has seen, and inboxes. */

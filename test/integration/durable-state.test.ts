@@ -154,7 +154,7 @@ describe('StateFile (SQLite, WAL)', () => {
     );
     db.close();
     expect(() => StateFile.open(other)).toThrow(
-      /other\.db: state format 99, this dmpush reads format 1/,
+      /other\.db: state format 99, this dmpush reads format 2/,
     );
   });
 });

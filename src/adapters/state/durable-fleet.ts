@@ -9,7 +9,8 @@
  * - meta `ports`: the ports the servers listened on (a restart with port 0 takes them again, so
  *   channel URIs stay valid);
  * - meta `simulation`: the clock's instant and next timer rank, the scenario's pending actions;
- * - meta `wns`: the emulator's apps, tokens, blocks and random streams;
+ * - meta `wns`: the emulator's blocks, availability, id streams and faults;
+ * - rows `wns-app` (by PFN) and `wns-token` (by token): the emulator's apps and access tokens;
  * - rows `device`: each device's state (conditions, channel, Push/Status, timers with their ranks,
  *   poll cursor, random stream, the channel request or session in progress, its DM tree's
  *   stored nodes);
@@ -92,13 +93,11 @@ const appSchema = z
   })
   .strict();
 
-const globalsSchema = z
+const tokenSchema = z.object({ pfn: z.string(), expiresAt: z.number() }).strict();
+
+const documentSchema = z
   .object({
     cloud: wnsCloudGlobalsSchema,
-    apps: z.array(appSchema),
-    tokens: z.array(
-      z.object({ token: z.string(), pfn: z.string(), expiresAt: z.number() }).strict(),
-    ),
     service: z
       .object({
         random: randomStateSchema,
@@ -261,7 +260,16 @@ export function readSavedFleet(
       wnsText === undefined
         ? null
         : {
-            globals: parseStored(file, 'meta "wns"', wnsText, globalsSchema),
+            globals: {
+              ...parseStored(file, 'meta "wns"', wnsText, documentSchema),
+              apps: [...rows('wns-app')].map(([pfn, text]) =>
+                parseStored(file, `WNS app ${pfn}`, text, appSchema),
+              ),
+              tokens: [...rows('wns-token')].map(([token, text]) => ({
+                token,
+                ...parseStored(file, 'a WNS access token', text, tokenSchema),
+              })),
+            },
             devices: [...rows('wns')].map(([id, text]) =>
               parseStored(file, `WNS state of ${id}`, text, wnsDeviceSchema),
             ),

@@ -5,7 +5,7 @@
  * Tables:
  * - `meta(key, value)`: one JSON document per key (the fleet's identity, the simulation's clock
  *   and actions, the emulator's apps, tokens and service state);
- * - `rows(kind, id, value)`: one JSON document per device and part (`device`, `wns`, `mdm`);
+ * - `rows(kind, id, value)`: one JSON document per device and part (`device`, `wns`, `mdm`), and the emulator's apps and tokens (`wns-app`, `wns-token`);
  * - `events(seq, value)`: the timeline, oldest first;
  * - `journal(seq, value)`: the WNS emulator's request journal.
  *
@@ -22,7 +22,9 @@ import Database from 'better-sqlite3';
 import { DmpushError } from '../../core/errors.js';
 
 /** The schema this build writes and reads (`meta.format`). */
-const STATE_FORMAT = 1;
+// 2: apps and access tokens are rows of their own (`wns-app`, `wns-token`), not part of meta
+// `wns`; journal entries are appended with the file's own sequence.
+const STATE_FORMAT = 2;
 
 /** Why a state file cannot be used; the message names the file and what is wrong. */
 export class StateFileError extends DmpushError {

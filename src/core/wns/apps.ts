@@ -1,5 +1,6 @@
 import { ValidationError } from '../errors.js';
 import { isWellFormedPfn, PFN_FORM } from '../dmclient/pfn.js';
+import { MapTable, type RecordTable } from '../state/state-store.js';
 
 /**
  * An app registered with WNS: its Package Family Name, Package SID and client secret (the
@@ -44,11 +45,14 @@ export function appProblems(app: Partial<Record<keyof WnsApp, unknown>>, path = 
 
 /** The apps WNS knows, looked up by PFN, SID or Entra application id. */
 export class AppRegistry {
-  private readonly byPfn = new Map<string, WnsApp>();
   private readonly bySid = new Map<string, WnsApp>();
   private readonly byEntraId = new Map<string, WnsApp>();
 
-  constructor(apps: Iterable<WnsApp> = []) {
+  constructor(
+    apps: Iterable<WnsApp> = [],
+    /** Where the apps are kept, by PFN (a state store's `wns-app` table); the rest are indexes. */
+    private readonly byPfn: RecordTable<WnsApp> = new MapTable('wns-app'),
+  ) {
     for (const app of apps) this.add(app);
   }
 

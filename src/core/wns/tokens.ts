@@ -1,3 +1,4 @@
+import { MapTable, type RecordTable } from '../state/state-store.js';
 import { HOUR } from '../time/iso.js';
 import type { WnsApp } from './apps.js';
 
@@ -26,11 +27,11 @@ export type TokenCheck =
  * cached access token expires after 24 hours"). Values are opaque and come from a {@link TokenSource}.
  */
 export class TokenService {
-  private readonly issued = new Map<string, Issued>();
-
   constructor(
     private readonly source: TokenSource,
     readonly lifetimeMs: number = DEFAULT_TOKEN_LIFETIME,
+    /** Where issued tokens are kept, by value (a state store's `wns-token` table). */
+    private readonly issued: RecordTable<Issued> = new MapTable('wns-token'),
   ) {}
 
   /** Issues a token for `app` at `now`. */
@@ -55,7 +56,7 @@ export class TokenService {
   /** Forgets tokens that expired more than a lifetime ago (they answer `invalid` after that). */
   private sweep(now: number): void {
     if (this.issued.size < 1024) return;
-    for (const [token, t] of this.issued)
+    for (const [token, t] of [...this.issued.entries()])
       if (t.expiresAt + this.lifetimeMs < now) this.issued.delete(token);
   }
 
@@ -63,14 +64,18 @@ export class TokenService {
     this.issued.clear();
   }
 
-  /** Every token still known, for durable state. */
   /** Tokens still known. */
   get size(): number {
     return this.issued.size;
   }
 
+  /** Every token still known, for durable state. */
   save(): IssuedToken[] {
-    return [...this.issued].map(([token, t]) => ({ token, pfn: t.pfn, expiresAt: t.expiresAt }));
+    return [...this.issued.entries()].map(([token, t]) => ({
+      token,
+      pfn: t.pfn,
+      expiresAt: t.expiresAt,
+    }));
   }
 
   /** Takes back what {@link save} returned (tokens issued before a restart stay valid). */
