@@ -3,7 +3,7 @@
  * (in process, virtual clock), timers that came due while stopped, and the built CLI killed with
  * SIGKILL and started again. Real sockets on 127.0.0.1, a real SQLite file; nothing sleeps.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -70,6 +70,20 @@ describe('StateFile (SQLite, WAL)', () => {
     const db = new Database(file, { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.close();
+  });
+
+  it('is readable by its owner only (it holds app secrets and tokens), WAL included', () => {
+    const file = join(tempDir(), 'private', 'state.db');
+    const store = StateFile.open(file);
+    store.commit({ meta: [['k', '"v"']], rows: [], events: ['{}'], journal: [] });
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(`${file}-wal`).mode & 0o777).toBe(0o600);
+    expect(statSync(join(file, '..')).mode & 0o777).toBe(0o700);
+    store.close();
+    // A state file left readable by others (an older build) is closed to them on open.
+    chmodSync(file, 0o644);
+    StateFile.open(file).close();
+    expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 
   it('writes a commit all or nothing', () => {

@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { DmpushError } from '../../core/errors.js';
@@ -103,7 +103,7 @@ export class StateFile {
   ) {
     let db: Database.Database | null = null;
     try {
-      if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+      if (file !== ':memory:') ownerOnly(file);
       db = new Database(file, { timeout: 0 });
       db.pragma('locking_mode = EXCLUSIVE');
       // Somebody else's database is left as it was (no WAL switch, no tables added).
@@ -137,6 +137,8 @@ export class StateFile {
           `${file}: state format ${format.value}, this dmpush reads format ${STATE_FORMAT}: ` +
             'use another --state file or delete this one',
         );
+      // A state file from an older build may be readable by others: it is ours, so close it.
+      if (file !== ':memory:') chmodSync(file, 0o600);
     } catch (e) {
       db?.close();
       throw e instanceof StateFileError ? e : new StateFileError(describeOpenError(file, e));
@@ -243,6 +245,16 @@ export class StateFile {
       .prepare('DELETE FROM journal WHERE seq <= (SELECT max(seq) FROM journal) - ?')
       .run(this.limits.journal);
   }
+}
+
+/**
+ * Creates `file` (and its folder) readable by its owner only: the file holds the emulator's app
+ * secrets and access tokens. SQLite gives its WAL and shared-memory files the same permissions.
+ * An existing file is made so once it is known to be a dmpush state file (see the constructor).
+ */
+function ownerOnly(file: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  closeSync(openSync(file, 'a', 0o600));
 }
 
 function describeOpenError(file: string, e: unknown): string {
