@@ -85,9 +85,6 @@ export class SqliteStateStore implements StateStore {
     return this.file.file;
   }
 
-  /** Saved states are read back with {@link read} (the parts check them when they restore). */
-  readonly saved = null;
-
   /** What the file held when it was opened, as JSON texts (newest events within `limits`). */
   read(limits: { readonly events?: number } = {}): StoredState {
     return this.file.read(limits);

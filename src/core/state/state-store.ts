@@ -48,16 +48,6 @@ export interface AppendLog<T> {
   clear(): void;
 }
 
-/** What a durable store held when it was opened: saved forms, for the parts to restore from. */
-interface SavedState {
-  /** Saved documents by key. */
-  readonly documents: ReadonlyMap<string, unknown>;
-  /** Saved records by kind, then id (ids in sorted order). */
-  readonly records: ReadonlyMap<string, ReadonlyMap<string, unknown>>;
-  /** The newest saved entries of each log, oldest first. */
-  readonly logs: ReadonlyMap<string, readonly unknown[]>;
-}
-
 /** The store a part keeps its records in. */
 export interface StateStore {
   /**
@@ -74,8 +64,6 @@ export interface StateStore {
   document(key: string, encode: () => unknown, revision?: () => unknown): void;
   /** The log of `kind`; `encode` gives an entry's saved form. */
   log<T>(kind: string, encode?: (entry: T) => unknown): AppendLog<T>;
-  /** What was saved before this process started, or null (a memory store, a new file). */
-  readonly saved: SavedState | null;
   /**
    * Writes everything changed since the last commit, all or nothing. Throws when it could not
    * (what was pending is tried again at the next commit).
@@ -142,7 +130,6 @@ export class MapTable<T> implements RecordTable<T> {
 /** A store that keeps records in memory only: `commit` writes nothing. */
 export class MemoryStateStore implements StateStore {
   private readonly kinds = new Set<string>();
-  readonly saved = null;
 
   table<T>(kind: string): RecordTable<T> {
     this.claim(kind);
