@@ -113,7 +113,11 @@ function perform(w: ReturnType<typeof world>, op: Op): void {
     case 'app': {
       const pfn = `Extra${op.n}.App_8wekyb3d8bbwe`;
       if (!emulator.apps.has(pfn))
-        emulator.apps.add({ pfn, sid: `ms-app://S-1-15-2-${op.n}-1-2-3-4-5-6`, secret: `secret-${op.n}` });
+        emulator.apps.add({
+          pfn,
+          sid: `ms-app://S-1-15-2-${op.n}-1-2-3-4-5-6`,
+          secret: `secret-${op.n}`,
+        });
       return;
     }
     case 'channel': {
