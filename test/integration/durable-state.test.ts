@@ -3,7 +3,17 @@
  * (in process, virtual clock), timers that came due while stopped, and the built CLI killed with
  * SIGKILL and started again. Real sockets on 127.0.0.1, a real SQLite file; nothing sleeps.
  */
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -84,6 +94,31 @@ describe('StateFile (SQLite, WAL)', () => {
     chmodSync(file, 0o644);
     StateFile.open(file).close();
     expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('refuses a damaged file with a clear error naming it, not a stack trace', () => {
+    const file = join(tempDir(), 'state.db');
+    const store = StateFile.open(file);
+    store.commit({
+      meta: [['k', '"v"']],
+      rows: Array.from({ length: 300 }, (_, i) => ({
+        kind: 'device',
+        id: `d${i}`,
+        value: JSON.stringify({ i, pad: 'x'.repeat(2000) }),
+      })),
+      events: [],
+      journal: [],
+    });
+    store.close();
+    // Garbage over a page in the middle of the rows.
+    const fd = openSync(file, 'r+');
+    writeSync(fd, Buffer.alloc(4096, 0x5a), 0, 4096, 4096 * 5);
+    closeSync(fd);
+    expect(() => StateFile.open(file).read()).toThrow(
+      new StateFileError(
+        `${file} is damaged (database disk image is malformed): start afresh with another --state file or --memory, or delete it`,
+      ),
+    );
   });
 
   it('writes a commit all or nothing', () => {

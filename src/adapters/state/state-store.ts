@@ -172,8 +172,14 @@ export class StateFile {
     });
     // Takes the exclusive lock now (a second process fails at open, not at its first write), and
     // keeps the tables within their limits however short the runs that filled them.
-    this.write({ meta: [['format', String(STATE_FORMAT)]], rows: [], events: [], journal: [] });
-    this.trim();
+    damagedAs(
+      file,
+      () => {
+        this.write({ meta: [['format', String(STATE_FORMAT)]], rows: [], events: [], journal: [] });
+        this.trim();
+      },
+      () => this.db.close(),
+    );
   }
 
   /**
@@ -195,6 +201,10 @@ export class StateFile {
    * or within `limits` when smaller (a reader that keeps fewer need not load more).
    */
   read(limits: Partial<StoreLimits> = {}): StoredState {
+    return damagedAs(this.file, () => this.readAll(limits));
+  }
+
+  private readAll(limits: Partial<StoreLimits>): StoredState {
     const meta = new Map<string, string>();
     for (const r of this.db.prepare('SELECT key, value FROM meta').all() as {
       key: string;
@@ -255,6 +265,23 @@ export class StateFile {
 function ownerOnly(file: string): void {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   closeSync(openSync(file, 'a', 0o600));
+}
+
+/**
+ * Runs `work` on the file; SQLite's "malformed" or "not a database" found on the way becomes a
+ * {@link StateFileError} saying the file is damaged (after `cleanup`), not a stack trace.
+ */
+function damagedAs<T>(file: string, work: () => T, cleanup: () => void = () => undefined): T {
+  try {
+    return work();
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code !== 'SQLITE_CORRUPT' && code !== 'SQLITE_NOTADB') throw e;
+    cleanup();
+    throw new StateFileError(
+      `${file} is damaged (${(e as Error).message}): start afresh with another --state file or --memory, or delete it`,
+    );
+  }
 }
 
 function describeOpenError(file: string, e: unknown): string {
