@@ -108,6 +108,12 @@ export function toDevicePatch(input: DevicePatchInput): DevicePatch {
   return patch;
 }
 
+/** The last instant a JavaScript date (and so a clock) can hold. */
+const LAST_INSTANT = '+275760-09-13T00:00:00.000Z';
+
+/** True for an instant a clock can hold (calendar arithmetic past the range gives NaN). */
+const isInstant = (ms: number): boolean => Number.isFinite(ms) && Math.abs(ms) <= 8.64e15;
+
 /**
  * Resolves a validated scenario into a {@link SimulationSpec}: fleets expanded (`count: N` gives
  * `<id>-1` … `<id>-N`), distributions drawn from the seed, times resolved. Cross-field problems
@@ -119,11 +125,19 @@ export function resolveScenario(file: ScenarioFile, options: ResolveOptions = {}
   const start = parseInstant(file.start ?? SCENARIO_DEFAULTS.start) as number;
   const runLength = parseDuration(file.duration ?? SCENARIO_DEFAULTS.duration);
   let end = runLength ? addDuration(start, runLength) : start;
+  if (!isInstant(end))
+    problems.push(
+      `duration: ${file.duration} ends after the last instant a clock can hold (${LAST_INSTANT})`,
+    );
   if (options.until !== undefined) {
     const until = resolveInstant(options.until, start);
     if (until === null)
       problems.push(
         `--until: expected an ISO time or an ISO duration after start, got ${JSON.stringify(options.until)}`,
+      );
+    else if (!isInstant(until))
+      problems.push(
+        `--until: ${options.until} is after the last instant a clock can hold (${LAST_INSTANT})`,
       );
     else if (until < start) problems.push(`--until: ${options.until} is before the scenario start`);
     else end = until;
@@ -166,7 +180,11 @@ export function resolveScenario(file: ScenarioFile, options: ResolveOptions = {}
   (file.events ?? []).forEach((e, i) => {
     const path = `events[${i}]`;
     let at = e.at === undefined ? start : (resolveInstant(e.at, start) as number);
-    if (at < start) problems.push(`${path}.at: ${e.at} is before the scenario start`);
+    if (!isInstant(at))
+      problems.push(
+        `${path}.at: ${e.at} is after the last instant a clock can hold (${LAST_INSTANT})`,
+      );
+    else if (at < start) problems.push(`${path}.at: ${e.at} is before the scenario start`);
     let repeat: ((previous: number) => number | null) | undefined;
     if (e.every) {
       // The schema guarantees a positive duration.
@@ -204,6 +222,10 @@ export function resolveScenario(file: ScenarioFile, options: ResolveOptions = {}
       };
     }
     const until = e.until !== undefined ? (resolveInstant(e.until, start) ?? undefined) : undefined;
+    if (until !== undefined && !isInstant(until))
+      problems.push(
+        `${path}.until: ${e.until} is after the last instant a clock can hold (${LAST_INSTANT})`,
+      );
     actions.push({ at, repeat, until, action });
   });
 

@@ -537,3 +537,35 @@ describe('regressions', () => {
     ]);
   });
 });
+
+describe('times past what a clock can hold', () => {
+  const base = (extra: string): string =>
+    [
+      'name: far',
+      'start: 2026-01-01T00:00:00Z',
+      'duration: P10D',
+      'devices:',
+      '  - id: a',
+      extra,
+    ].join('\n');
+
+  it('are refused naming the field, not with a RangeError', () => {
+    const issues = (text: string): string[] => {
+      try {
+        loadScenario(text, {}, 'far.yaml');
+      } catch (e) {
+        if (e instanceof ValidationError) return [...e.issues];
+        throw e;
+      }
+      return [];
+    };
+    expect(issues(base('events:\n  - at: P99999999999D\n    device: a\n    reboot: true'))).toEqual(
+      [
+        'events[0].at: P99999999999D is after the last instant a clock can hold (+275760-09-13T00:00:00.000Z)',
+      ],
+    );
+    expect(issues(base('').replace('P10D', 'P300000Y'))).toEqual([
+      'duration: P300000Y ends after the last instant a clock can hold (+275760-09-13T00:00:00.000Z)',
+    ]);
+  });
+});
