@@ -1,4 +1,4 @@
-import { pino, type BaseLogger } from 'pino';
+import { pino, type Logger } from 'pino';
 import { SystemClock } from '../../adapters/clock/system-clock.js';
 import { EVENT_LOG_CAPACITY, inSpecOrder } from '../../adapters/state/durable-fleet.js';
 import type { SqliteStateStore } from '../../adapters/state/sqlite-state-store.js';
@@ -188,7 +188,7 @@ async function startEmulator(
   state: FleetState,
   clock: Clock,
   timers: TimerRestore,
-  logger: BaseLogger,
+  logger: Logger,
 ): Promise<RunningWns> {
   const wns = await startWns(
     { ...io, stdout: () => undefined },
@@ -202,7 +202,7 @@ async function startEmulator(
       seed: o.seed ?? 1,
       logLevel: o.logLevel,
     },
-    (logger as pino.Logger).child({ part: 'wns' }),
+    logger.child({ part: 'wns' }),
     clock,
     { store: state.store, beforeReply: state.commitOrRefuse },
   ).catch((e: unknown) => {
