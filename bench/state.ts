@@ -87,6 +87,7 @@ async function runSide(side: Side, o: Options): Promise<Sample> {
     const t1 = performance.now();
     const res = await fetch(`${s.controlUrl}/api/clock/advance`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ duration: `P${o.days}D` }),
     });
     if (res.status !== 200) throw new Error(`advance answered ${res.status}: ${await res.text()}`);

@@ -70,7 +70,9 @@ export function api(s: RunningServe): Api {
   const json = async <T>(method: string, path: string, body?: unknown): Promise<Reply<T>> => {
     const res = await fresh(`${s.controlUrl}${path}`, {
       method,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      ...(body === undefined
+        ? {}
+        : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
     });
     return { status: res.status, body: (await res.json()) as T };
   };

@@ -80,6 +80,7 @@ describe('dmpush wns (in process)', () => {
     const access = await token(wns.url);
     const created = await fetch(`${wns.url}/_sim/channels`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ pfn: demoField('pfn'), deviceId: 'inbox-1', connected: true }),
     });
     expect(created.status).toBe(201);
@@ -119,6 +120,7 @@ describe('dmpush wns (in process)', () => {
     const access = await token(wns.url);
     const created = await fetch(`${wns.url}/_sim/channels`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ pfn: demoField('pfn'), deviceId: 'd', connected: true }),
     });
     const { channelUri } = (await created.json()) as { channelUri: string };
@@ -136,6 +138,7 @@ describe('dmpush wns (in process)', () => {
     expect((await push()).status).toBe(406);
     await fetch(`${wns.url}/_sim/clock/advance`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ duration: 'PT1H' }),
     });
     const expired = await push();

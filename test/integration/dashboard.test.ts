@@ -63,7 +63,11 @@ describe('DmTree.list', () => {
 describe('the dashboard routes of dmpush serve', () => {
   let s: RunningServe;
   const post = (path: string, body: unknown): Promise<Response> =>
-    fetch(`${s.controlUrl}${path}`, { method: 'POST', body: JSON.stringify(body) });
+    fetch(`${s.controlUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
 
   beforeAll(async () => {
     const banner: string[] = [];
@@ -149,6 +153,7 @@ describe('the dashboard routes of dmpush serve', () => {
       expect(hello.devices.map((d) => d.id).sort()).toEqual(['laptop', 'tablet']);
       const res = await fetch(`${s.controlUrl}/api/devices/laptop`, {
         method: 'PATCH',
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ battery: { level: 5, charging: false } }),
       });
       expect(res.status).toBe(200);

@@ -631,6 +631,7 @@ describe('dmpush serve killed with SIGKILL and started again (system clock, buil
     // Acknowledged, then killed at once.
     const patched = await fresh(`${control}/api/devices/pc-2`, {
       method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ battery: { level: 42, charging: true } }),
     });
     expect(patched.status).toBe(200);

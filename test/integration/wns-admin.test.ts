@@ -112,6 +112,7 @@ describe('admin API', () => {
         expect(((await clock.json()) as { mode: string }).mode).toBe('system');
         const r = await fetch(`${url}/_sim/clock/advance`, {
           method: 'POST',
+          headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ duration: 'PT25H' }),
         });
         expect(r.status).toBe(409);

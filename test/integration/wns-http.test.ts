@@ -516,7 +516,12 @@ describe('WNS over HTTP: POST <ChannelURI>', () => {
         };
       },
     });
-    const pending = fetch(`${h.url}/_sim/channels`, { method: 'POST', body, duplex: 'half' });
+    const pending = fetch(`${h.url}/_sim/channels`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+      duplex: 'half',
+    });
     await h.until(() => h.clock.busy, 'the request to be in flight');
     // Other requests come and go; the unfinished one still holds the clock.
     await (await fetch(`${h.url}/_sim/health`)).text();

@@ -5,7 +5,7 @@ import type { Fault } from '../../core/wns/wns-service.js';
 import type { VirtualClock } from '../../core/time/virtual-clock.js';
 import { formatInstant } from '../../core/time/iso.js';
 import type { WnsEmulator } from '../../wns/emulator.js';
-import { JSON_BODY } from './body-policy.js';
+import { JSON_BODY, NO_BODY } from './body-policy.js';
 import type { Exchange } from './exchange.js';
 import { HttpError } from './http-util.js';
 import { durationField, onlyFields, show, type JsonObject } from './json-body.js';
@@ -353,7 +353,7 @@ export function adminRoutes(emulator: WnsEmulator): Route[] {
   return routes.map((r): Route => ({
     method: r.method,
     path: r.path,
-    ...(r.json ? { body: JSON_BODY } : {}),
+    ...(r.json ? { body: JSON_BODY } : r.method === 'GET' ? {} : { body: NO_BODY }),
     handle: (x) => {
       const answer = r.handle(emulator, x);
       x.sendJson(answer.status, answer.body);

@@ -6,8 +6,9 @@ import { HttpError, type RequestTarget } from './http-util.js';
  * routed. A check throws an {@link HttpError} to refuse the request (answered in the service's
  * error format, through the one error path).
  *
- * This is where Host and Origin checks belong (which names a server answers to; which pages may
- * drive it), so that every route of every server gets them.
+ * Every service runs these, then the access checks of its policy (`access.ts`: which names it
+ * answers to, which pages may drive it, which routes need a token), so that every route of every
+ * server gets them.
  */
 export type AdmissionCheck = (req: IncomingMessage, target: RequestTarget) => void;
 

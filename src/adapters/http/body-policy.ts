@@ -27,14 +27,26 @@ export interface BodyPolicy {
 const JSON_BODY_LIMIT = 1024 * 1024;
 
 /**
- * A JSON body. Besides `application/json` (and `+json` types) it takes the types clients put on a
- * JSON text they did not label: `text/plain` (what `fetch(url, {body: string})` sends) and
- * `application/x-www-form-urlencoded` (what `curl -d` sends). Cross-site pages are kept out by
- * the admission step (Host and Origin), not by the Content-Type.
+ * A JSON body: `application/json` (or a `+json` type), which a request must name. A page on
+ * another site can send `text/plain`, `application/x-www-form-urlencoded` or `multipart/form-data`
+ * without asking the server first (the CORS-safelisted types); requiring the JSON type makes the
+ * browser ask, and the server never answers yes. `curl -d` needs `-H 'content-type:
+ * application/json'`.
  */
 export const JSON_BODY: BodyPolicy = {
   limit: JSON_BODY_LIMIT,
-  accepts: ['application/json', '+json', 'text/plain', 'application/x-www-form-urlencoded'],
+  accepts: ['application/json', '+json'],
+  requireContentType: true,
+};
+
+/**
+ * The body of a state-changing route that reads none (`POST /_sim/reset`): it may come without a
+ * body and Content-Type (`curl -X POST`), but a body of a type a page on another site could send
+ * without asking (`text/plain`, a form) is refused like on a JSON route.
+ */
+export const NO_BODY: BodyPolicy = {
+  limit: JSON_BODY_LIMIT,
+  accepts: ['application/json', '+json'],
 };
 
 /** The media type of a Content-Type value: lowercase, without parameters; null when absent. */

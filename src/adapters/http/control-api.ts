@@ -1,18 +1,23 @@
-import type { Server } from 'node:http';
-import type { DeviceSnapshot } from '../../core/device/device.js';
-import type { Simulation } from '../../core/simulation.js';
-import type { EventLog } from '../../core/timeline/event-log.js';
-import { formatInstant } from '../../core/time/iso.js';
-import { LiveUpdates } from './control-live.js';
-import { controlRoutes } from './control-routes.js';
-import { createHttpService, type ErrorLogger, type RequestSummary } from './service.js';
+import type { Server } from "node:http";
+import type { DeviceSnapshot } from "../../core/device/device.js";
+import type { Simulation } from "../../core/simulation.js";
+import type { EventLog } from "../../core/timeline/event-log.js";
+import { formatInstant } from "../../core/time/iso.js";
+import type { AccessPolicy, AccessScope } from "./access.js";
+import { LiveUpdates } from "./control-live.js";
+import { controlRoutes } from "./control-routes.js";
+import {
+  createHttpService,
+  type ErrorLogger,
+  type RequestSummary,
+} from "./service.js";
 
 /** What `POST /api/devices/{id}/push` answers: the MDM server's account of the push. */
 export type PushOutcome = object;
 
 /** The body of `POST /api/devices/{id}/push`. */
 export interface ControlPushOptions {
-  readonly cachePolicy?: 'cache' | 'no-cache';
+  readonly cachePolicy?: "cache" | "no-cache";
   readonly ttlSeconds?: number;
 }
 
@@ -23,9 +28,15 @@ export interface ControlApiOptions {
    * Asks the MDM server to push to a device (the reference server only: a user's own server
    * decides its pushes itself). Absent, the push route answers 409.
    */
-  readonly push?: (deviceId: string, options: ControlPushOptions) => Promise<PushOutcome>;
+  readonly push?: (
+    deviceId: string,
+    options: ControlPushOptions,
+  ) => Promise<PushOutcome>;
   /** Served at `GET /metrics` (Prometheus text format). */
-  readonly metrics?: { readonly contentType: string; render(): Promise<string> };
+  readonly metrics?: {
+    readonly contentType: string;
+    render(): Promise<string>;
+  };
   /** Where device timelines start (epoch ms; default: when the API was created). */
   readonly start?: number;
   /** Called just before any answer is written (durable state commits there). */
@@ -34,6 +45,8 @@ export interface ControlApiOptions {
   readonly onError?: (error: unknown, request: RequestSummary) => void;
   /** Where unexpected exceptions are logged when there is no `onError` (default: stderr). */
   readonly logger?: ErrorLogger;
+  /** Host names served besides local ones, and the API token (`--allow-host`, `--api-token`). */
+  readonly access?: AccessPolicy;
 }
 
 export interface ControlApi {
@@ -63,6 +76,20 @@ export function deviceJson(s: DeviceSnapshot): Record<string, unknown> {
   };
 }
 
+/** The routes open without the API token: the dashboard's page (it asks for the token) and health. */
+const isOpenRoute = (method: string | undefined, path: string): boolean =>
+  (method === "GET" || method === "HEAD") &&
+  (path === "/" || path === "/api/health");
+
+/**
+ * Every state-changing request refuses a foreign Origin; every route but {@link isOpenRoute}
+ * needs the API token when there is one.
+ */
+const CONTROL_SCOPE: AccessScope = {
+  origin: () => true,
+  token: (req, target) => !isOpenRoute(req.method, target.path),
+};
+
 /**
  * The live fleet's control API (`dmpush serve --port`), JSON over HTTP; its routes are a contract:
  * `GET /api/devices`, `GET|PATCH /api/devices/{id}`, `POST /api/devices/{id}/push`,
@@ -75,14 +102,14 @@ export function deviceJson(s: DeviceSnapshot): Record<string, unknown> {
  * (the report's timeline data for the device), and the WebSocket `/api/live` (see
  * {@link LiveUpdates}).
  *
- * Built on the HTTP service base (`service.ts`): routes in a table, one error path, commit
- * before reply.
+ * Built on the HTTP service base (`service.ts`): local callers only (Host, Origin, the optional
+ * API token: `access.ts`), routes in a table, one error path, commit before reply.
  */
 export function createControlApi(options: ControlApiOptions): ControlApi {
   const { simulation, events } = options;
   const live = new LiveUpdates(simulation, events, deviceJson);
   const service = createHttpService({
-    name: 'control',
+    name: "control",
     routes: controlRoutes({
       simulation,
       events,
@@ -96,8 +123,10 @@ export function createControlApi(options: ControlApiOptions): ControlApi {
     beforeReply: options.beforeReply,
     onError: options.onError,
     logger: options.logger,
+    access: options.access,
+    accessScope: CONTROL_SCOPE,
   });
-  live.attach(service.server);
+  live.attach(service.server, options.access ?? {});
   return {
     server: service.server,
     listen: (port, host) => service.listen(port, host),

@@ -7,7 +7,8 @@ import type { EventLog } from '../../core/timeline/event-log.js';
 import type { TimelineEvent } from '../../core/timeline/events.js';
 import { describe, toJson } from '../../core/timeline/format.js';
 import { formatInstant } from '../../core/time/iso.js';
-import { requestTarget } from './http-util.js';
+import { upgradeRefusal, type AccessPolicy } from './access.js';
+import { refuseUpgrade, requestTarget } from './http-util.js';
 
 /** The path of the live-updates WebSocket. */
 const LIVE_PATH = '/api/live';
@@ -56,12 +57,25 @@ export class LiveUpdates {
     this.wss.on('connection', (ws) => this.hello(ws));
   }
 
-  /** Serves upgrades to {@link LIVE_PATH} on `server`; any other upgrade is answered 404. */
-  attach(server: Server): void {
+  /**
+   * Serves upgrades to {@link LIVE_PATH} on `server` to callers `access` admits (Host, Origin, the
+   * API token: a refusal is answered with its status and reason); any other upgrade is a 404.
+   */
+  attach(server: Server, access: AccessPolicy): void {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       socket.on('error', () => undefined);
-      if (requestTarget(req.url).path !== LIVE_PATH) {
-        socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      const target = requestTarget(req.url);
+      if (target.path !== LIVE_PATH) {
+        refuseUpgrade(
+          socket,
+          404,
+          `no WebSocket at ${target.path}: the live updates are at ${LIVE_PATH}`,
+        );
+        return;
+      }
+      const refusal = upgradeRefusal(access, req, target, { token: true });
+      if (refusal) {
+        refuseUpgrade(socket, refusal.status, refusal.message);
         return;
       }
       this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));

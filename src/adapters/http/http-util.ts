@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { DmpushError } from '../../core/errors.js';
 
 /**
@@ -121,4 +122,17 @@ export function sendJson(
   const base: Record<string, string> =
     body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' };
   send(res, status, { ...base, 'cache-control': 'no-store', ...headers }, text, options);
+}
+
+/** Answers an upgrade request with `status` and a JSON `{"error"}` naming why, and closes. */
+export function refuseUpgrade(socket: Duplex, status: number, message: string): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = JSON.stringify({ error: message });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nconnection: close\r\n` +
+      `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
 }

@@ -3,7 +3,8 @@
  * API, reference MDM server). A request goes through the same steps on each:
  *
  * 1. **admission**: the service's {@link AdmissionCheck}s (a missing HTTP/1.1 Host header is a
- *    400; Host and Origin checks go here);
+ *    400), then its access checks (`access.ts`): a Host it does not serve is a 421, a foreign
+ *    Origin on a state-changing route its scope names a 403, a missing API token a 401;
  * 2. **routing**: `claim` (routes found by something other than the path, e.g. WNS channel URIs by
  *    their `token` query parameter), then the route table (find-my-way): 404, or 405 with `Allow`;
  * 3. **body**: the route's {@link BodyPolicy}: a Content-Type it does not accept is a 415 naming
@@ -27,6 +28,7 @@ import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Clock } from '../../core/time/clock.js';
+import { accessChecks, type AccessPolicy, type AccessScope } from './access.js';
 import { DEFAULT_ADMISSION, type AdmissionCheck } from './admission.js';
 import { checkContentType } from './body-policy.js';
 import { answers, Exchange, type Answers, type ErrorFormat } from './exchange.js';
@@ -73,8 +75,12 @@ export interface HttpServiceOptions {
   readonly errorFormat?: ErrorFormat;
   /** Whether a 500 names the error (default true; false answers `internal error` only). */
   readonly exposeErrors?: boolean;
-  /** The admission step (default {@link DEFAULT_ADMISSION}). */
+  /** The admission step's own checks (default {@link DEFAULT_ADMISSION}). */
   readonly admission?: readonly AdmissionCheck[];
+  /** Who may call (default: local callers only, no token); its checks follow `admission`. */
+  readonly access?: AccessPolicy | undefined;
+  /** Which routes the Origin and token checks of `access` apply to (default: none). */
+  readonly accessScope?: AccessScope;
   /** Run just before any answer is written (see the module comment). */
   readonly beforeReply?: () => void;
   /** Told of an unexpected exception of a request (its client got a 500). */
@@ -112,7 +118,10 @@ class Pipeline {
 
   constructor(private readonly options: HttpServiceOptions) {
     this.table = new RouteTable(options.routes, options.notFound);
-    this.admission = options.admission ?? DEFAULT_ADMISSION;
+    this.admission = [
+      ...(options.admission ?? DEFAULT_ADMISSION),
+      ...accessChecks(options.access ?? {}, options.accessScope),
+    ];
     this.out = answers(options.errorFormat ?? 'json', options.beforeReply);
     const logger = options.logger ?? stderrLogger;
     this.reportError =

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { MAX_RAW_BYTES, type WnsResponse, type WnsService } from '../../core/wns/wns-service.js';
 import type { WnsEmulator } from '../../wns/emulator.js';
+import type { AccessPolicy, AccessScope } from './access.js';
 import { ADMIN_PREFIX, adminRoutes, isAdminPath } from './admin-api.js';
 import type { BodyPolicy } from './body-policy.js';
 import type { Exchange, ReadBody } from './exchange.js';
@@ -36,6 +37,11 @@ export interface WnsHttpServerOptions {
    * was told happened is lost if the process dies right after.
    */
   readonly beforeReply?: () => void;
+  /**
+   * Host names served besides local ones (`--allow-host`; the public host of channel URIs), and
+   * the API token that protects the admin API (`--api-token`).
+   */
+  readonly access?: AccessPolicy;
 }
 
 export interface WnsHttpServer {
@@ -202,6 +208,16 @@ class WnsEndpoints {
   };
 }
 
+/**
+ * The admin API refuses a foreign Origin on state-changing requests and needs the API token when
+ * there is one (but for its health check); the sender endpoints (token, notify) take what real
+ * senders send, and the devices' WebSocket checks its own callers.
+ */
+const WNS_SCOPE: AccessScope = {
+  origin: (_req, target) => isAdminPath(target.path),
+  token: (_req, target) => isAdminPath(target.path) && target.path !== '/_sim/health',
+};
+
 /** The 404 message: where each kind of request goes. */
 function notFound(path: string): string {
   if (isAdminPath(path))
@@ -246,6 +262,8 @@ export function createWnsHttpServer(
     onRequest: options.onRequest,
     onError: options.onError,
     logger: options.logger,
+    access: options.access,
+    accessScope: WNS_SCOPE,
   });
   return {
     server: service.server,

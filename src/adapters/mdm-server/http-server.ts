@@ -7,6 +7,7 @@ import type { Server } from 'node:http';
 import type { BodyPolicy } from '../http/body-policy.js';
 import type { Exchange } from '../http/exchange.js';
 import { HttpError } from '../http/http-util.js';
+import type { AccessPolicy } from '../http/access.js';
 import { createHttpService, type ErrorLogger, type RequestSummary } from '../http/service.js';
 import {
   parseSyncML,
@@ -39,6 +40,8 @@ export interface ReferenceMdmServerOptions {
   readonly logger?: ErrorLogger;
   /** Runs before any answer is written (durable state commits there; a throw answers 503). */
   readonly beforeReply?: () => void;
+  /** Host names served besides local ones (`--allow-host`). */
+  readonly access?: AccessPolicy;
 }
 
 /** The reference MDM server over HTTP. */
@@ -118,6 +121,7 @@ export function createReferenceMdmServer(options: ReferenceMdmServerOptions): Re
     beforeReply: options.beforeReply,
     onError: options.onError,
     logger: options.logger,
+    access: options.access,
   });
   return {
     mdm,

@@ -3,6 +3,7 @@
  * sender and its HTTP endpoint, on one clock, listening. Used by `dmpush serve`, the tests and
  * the benchmarks.
  */
+import type { AccessPolicy } from '../http/access.js';
 import type { StateStore } from '../../core/state/state-store.js';
 import type { Clock } from '../../core/time/clock.js';
 import { createReferenceMdmServer, type ReferenceMdmServer } from './http-server.js';
@@ -28,6 +29,8 @@ export interface StartReferenceMdmOptions {
   readonly store?: StateStore;
   /** Runs before any answer is written (the store's commit; a throw answers 503). */
   readonly beforeReply?: () => void;
+  /** Host names served besides local ones (`--allow-host`). */
+  readonly access?: AccessPolicy;
 }
 
 /** A listening reference MDM server. */
@@ -54,7 +57,12 @@ export async function startReferenceMdm(
     store: options.store,
   });
   const wns = new WnsSender({ ...options.wns, now });
-  const server = createReferenceMdmServer({ mdm, wns, beforeReply: options.beforeReply });
+  const server = createReferenceMdmServer({
+    mdm,
+    wns,
+    beforeReply: options.beforeReply,
+    access: options.access,
+  });
   const { url } = await server.listen(options.port, options.host ?? '127.0.0.1');
   return {
     url,

@@ -2,14 +2,15 @@
  * Requests to the control API the page was served by: JSON in and out; an error answer becomes
  * an `Error` with the API's message (it names the field that was wrong).
  */
+import { authHeaders } from './api-token.js';
 import type { ErrorJson } from './wire.js';
 
 /** Sends a request and reads its JSON answer (typed by the caller, from `wire.ts`). */
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const init: RequestInit = { method };
+  const init: RequestInit = { method, headers: authHeaders() };
   if (body !== undefined) {
     init.body = JSON.stringify(body);
-    init.headers = { 'content-type': 'application/json' };
+    init.headers = { ...authHeaders(), 'content-type': 'application/json' };
   }
   const res = await fetch(path, init);
   const json = (await res.json()) as unknown;

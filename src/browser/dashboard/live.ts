@@ -3,6 +3,7 @@
  * events logged since the last; the page redraws what they touch (the selected device's
  * timeline soon after). A closed socket reconnects after a second.
  */
+import { apiToken } from './api-token.js';
 import { later } from '../shared/timers.js';
 import { renderDeviceHead } from './device-panel.js';
 import { renderFleet } from './fleet.js';
@@ -43,7 +44,10 @@ function onMessage(msg: LiveMessage): void {
 /** Opens the live socket (and keeps it open). */
 export function connect(): void {
   const scheme = location.protocol === 'https:' ? 'wss://' : 'ws://';
-  const ws = new WebSocket(`${scheme}${location.host}${LIVE_PATH}`);
+  const token = apiToken();
+  // Browsers cannot set headers on a WebSocket: the token goes in the query (RFC 6750 §2.3).
+  const query = token ? `?access_token=${encodeURIComponent(token)}` : '';
+  const ws = new WebSocket(`${scheme}${location.host}${LIVE_PATH}${query}`);
   ws.onopen = () => showLive(true, 'live');
   ws.onmessage = (ev: MessageEvent<string>) => onMessage(JSON.parse(ev.data) as LiveMessage);
   ws.onclose = () => {

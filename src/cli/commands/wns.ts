@@ -16,6 +16,8 @@ import { toJson } from '../../core/timeline/format.js';
 import type { WnsApp } from '../../core/wns/apps.js';
 import { parseAppsFile } from '../../wns/apps-file.js';
 import { WnsEmulator } from '../../wns/emulator.js';
+import type { AccessPolicy } from '../../adapters/http/access.js';
+import { exposureWarning } from '../exposure.js';
 import { UsageError, type CliIo } from '../io.js';
 import { runUntilStopped } from '../signals.js';
 
@@ -37,6 +39,10 @@ export interface WnsCommandOptions {
   readonly appRate?: string;
   /** Block a PFN after this many rejected pushes within an hour. */
   readonly blockAfter?: number;
+  /** Host names served besides local ones (`--allow-host`). */
+  readonly allowHost?: readonly string[];
+  /** The admin API requires `Authorization: Bearer <apiToken>` (`--api-token`). */
+  readonly apiToken?: string;
 }
 
 const rate = (text: string | undefined): RateLimit | undefined => {
@@ -46,6 +52,12 @@ const rate = (text: string | undefined): RateLimit | undefined => {
 };
 const millis = (iso: string | undefined): number | undefined =>
   iso ? parseDuration(iso)?.toMillis() : undefined;
+
+/** Who may call the emulator: local callers, `--allow-host` names, the public host. */
+const accessOf = (o: WnsCommandOptions): AccessPolicy => ({
+  allowHosts: [...(o.allowHost ?? []), ...(o.publicHost ? [o.publicHost] : [])],
+  apiToken: o.apiToken,
+});
 
 /** A running emulator, as `dmpush wns` starts it. */
 export interface RunningWns {
@@ -140,6 +152,7 @@ export async function startWns(
       ])
     : null;
   const http = createWnsHttpServer(emulator, {
+    access: accessOf(o),
     tls: tls ? { cert: tls.certPem, key: tls.keyPem } : undefined,
     onRequest: (entry) => log.info(entry, 'request'),
     beforeReply: hooks.beforeReply,
@@ -201,5 +214,7 @@ export async function startWns(
 
 /** `dmpush wns`: runs until SIGINT or SIGTERM. */
 export async function wnsCommand(io: CliIo, o: WnsCommandOptions): Promise<void> {
+  const warning = exposureWarning(o.host, o.apiToken, 'the admin API (/_sim/)');
+  if (warning) io.stderr(warning);
   await runUntilStopped(() => startWns(io, o));
 }

@@ -2,10 +2,11 @@
 import { Option, type Command } from 'commander';
 import { wnsCommand } from '../commands/wns.js';
 import type { CliIo } from '../io.js';
+import { addAccessOptions, type AccessFlags } from './access.js';
 import { countArg, durationArg, portArg, rateArg, seedArg } from './arguments.js';
 
 /** The options of `wns`, as Commander hands them over. */
-interface WnsFlags {
+interface WnsFlags extends AccessFlags {
   tokenLifetime: string;
   channelLifetime: string;
   channelRate: string;
@@ -24,12 +25,13 @@ interface WnsFlags {
 
 /** Adds `dmpush wns` to `program`; it runs with `io`. */
 export function addWnsCommand(program: Command, io: CliIo): void {
-  program
+  const command = program
     .command('wns')
     .description(
       "run the WNS emulator: token and notify endpoints, the admin API (/_sim/) and the devices' WebSocket endpoint",
     )
-    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--host <host>', 'address to bind', '127.0.0.1');
+  addAccessOptions(command, 'the admin API (/_sim/)')
     .option('--port <n>', 'port (0 = any free port)', portArg, 8080)
     .addOption(
       new Option(

@@ -21,7 +21,12 @@ export interface RunningControl {
 
 /** Starts the control API on `--port` (or the saved port when `--port 0`). */
 export async function startControl(x: {
-  readonly o: { readonly host: string; readonly port: number };
+  readonly o: {
+    readonly host: string;
+    readonly port: number;
+    readonly allowHost?: readonly string[];
+    readonly apiToken?: string;
+  };
   readonly spec: SimulationSpec;
   readonly state: FleetState;
   readonly simulation: Simulation;
@@ -38,6 +43,7 @@ export async function startControl(x: {
     start: x.spec.start,
     beforeReply: x.state.commitOrRefuse,
     logger: x.logger,
+    access: { allowHosts: x.o.allowHost, apiToken: x.o.apiToken },
   });
   const saved = x.state.saved?.ports?.control;
   const wanted = x.o.port === 0 && saved !== undefined ? saved : x.o.port;
