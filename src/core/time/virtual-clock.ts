@@ -52,6 +52,39 @@ export interface VirtualClockOptions {
   loopLimit?: number;
 }
 
+/**
+ * What stops a run: an `AbortSignal` fits (the core only reads it; it needs no timers or I/O).
+ */
+export interface StopSignal {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
+/** What may stop or pause a {@link VirtualClock.runIdleAware} run. */
+export interface IdleAwareRunOptions {
+  /**
+   * Stops the run once aborted. It is read before each event and wakes a wait for I/O; time then
+   * stays at the last event run (events due later, up to `until`, stay queued).
+   */
+  readonly signal?: StopSignal;
+  /**
+   * Asked once before each event. When it returns a promise, the run waits for it, then looks at
+   * the signal and the I/O in flight again before running the event: an adapter yields to its event
+   * loop there, so other work gets a turn. Pausing changes no order: events run as they would
+   * without it (I/O that lands meanwhile lands before the next event, as in any wait for I/O).
+   */
+  readonly pause?: () => Promise<void> | undefined;
+}
+
+/** How a {@link VirtualClock.runIdleAware} run ended. */
+export interface IdleAwareRunResult {
+  /** Events run. */
+  readonly events: number;
+  /** True when its signal stopped it before it reached `until`. */
+  readonly stopped: boolean;
+}
+
 /** Fixed delays beyond this many share the heap (each lane costs a comparison per event). */
 const MAX_LANES = 8;
 
@@ -246,20 +279,58 @@ export class VirtualClock implements OrderedClock {
    * waits until no tracked I/O is in flight, so replies from real sockets land before time moves.
    */
   async runUntilIdleAware(until: number): Promise<number> {
+    return (await this.runIdleAware(until)).events;
+  }
+
+  /**
+   * {@link runUntilIdleAware} that may be stopped and paused (see {@link IdleAwareRunOptions}).
+   * Without options it runs the same events in the same order; so does a run with a `pause` that
+   * only yields. A stopped run leaves the clock at its last event, not at `until`.
+   */
+  async runIdleAware(
+    until: number,
+    options: IdleAwareRunOptions = {},
+  ): Promise<IdleAwareRunResult> {
+    const { signal, pause } = options;
     let count = 0;
+    let rested = false;
     for (;;) {
-      await this.whenIdle();
+      await this.idleOrStopped(signal);
       // Let already-resolved I/O callbacks run before time moves.
       await Promise.resolve();
+      if (signal?.aborted) return { events: count, stopped: true };
       if (this.inFlight > 0) continue;
       const at = this.nextEventAt();
       if (at === null || at > until) break;
+      const paused = rested ? undefined : pause?.();
+      if (paused) {
+        await paused;
+        // What landed meanwhile (I/O, a stop) is looked at before the event runs.
+        rested = true;
+        continue;
+      }
+      rested = false;
       if (++count > this.loopLimit) this.loopLimitReached();
       this.runNext();
     }
-    await this.whenIdle();
+    await this.idleOrStopped(signal);
+    if (signal?.aborted) return { events: count, stopped: true };
     if (until > this.current) this.current = until;
-    return count;
+    return { events: count, stopped: false };
+  }
+
+  /** Resolves once no tracked I/O is in flight, or `signal` is aborted. */
+  private idleOrStopped(signal: StopSignal | undefined): Promise<void> {
+    if (this.inFlight === 0 || signal === undefined) return this.whenIdle();
+    if (signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const stop = (): void => resolve();
+      signal.addEventListener('abort', stop, { once: true });
+      this.idleWaiters.push(() => {
+        signal.removeEventListener('abort', stop);
+        resolve();
+      });
+    });
   }
 
   /** Where the entry {@link peekNext} returned sits: a lane, or the heap (null). */
