@@ -18,10 +18,14 @@
  * 3. Memory per connected device: RSS and heap (after a full GC) of the emulator process and of
  *    the device process before and after the N devices connect and get their channels, over N.
  *
+ * 4. Access tokens (`wns-tokens.ts`): issue rate over HTTP of an emulator holding none against
+ *    one holding `--tokens N` (default 50,000), the heap they take, and their eviction at expiry.
+ *
  * Usage: `npm run bench`, or `node dist/bench/wns.js --devices 2000 --seconds 3 --runs 1`.
  * Options: `--devices N` `--rate N` (pushes/s) `--seconds N` (latency window) `--runs N`
  * (throughput runs per side) `--duration N` (seconds per throughput run) `--connections N`
- * (autocannon) `--channels N` (inbox channels under load) `--seed N` `--only throughput|latency`.
+ * (autocannon) `--channels N` (inbox channels under load) `--tokens N` (tokens held) `--seed N`
+ * `--only throughput|latency|tokens`.
  * Nothing exits non-zero on a missed target: this is a report.
  */
 import { benchArgs, runBench } from './args.js';
@@ -44,6 +48,7 @@ import {
   type ToDevices,
 } from './wns-common.js';
 import { median } from './stats.js';
+import { measureTokens, reportTokens, type TokenBenchResult } from './wns-tokens.js';
 
 // ---- options ------------------------------------------------------------------------------------
 
@@ -55,14 +60,15 @@ interface Options {
   readonly duration: number;
   readonly connections: number;
   readonly channels: number;
+  readonly tokens: number;
   readonly seed: number;
-  readonly only: 'throughput' | 'latency' | null;
+  readonly only: 'throughput' | 'latency' | 'tokens' | null;
 }
 
 const USAGE =
   'usage: node dist/bench/wns.js [--devices N] [--rate N] [--seconds N] [--runs N]\n' +
-  '                              [--duration N] [--connections N] [--channels N] [--seed N]\n' +
-  '                              [--only throughput|latency]';
+  '                              [--duration N] [--connections N] [--channels N] [--tokens N]\n' +
+  '                              [--seed N] [--only throughput|latency|tokens]';
 
 function parseOptions(argv: readonly string[]): Options {
   return benchArgs(argv, USAGE, {
@@ -74,9 +80,10 @@ function parseOptions(argv: readonly string[]): Options {
       duration: { default: 5, min: 1 },
       connections: { default: 32, min: 1 },
       channels: { default: 8, min: 1 },
+      tokens: { default: 50_000, min: 1 },
       seed: { default: 7, min: 0 },
     },
-    only: ['throughput', 'latency'],
+    only: ['throughput', 'latency', 'tokens'],
   });
 }
 
@@ -501,10 +508,13 @@ async function main(): Promise<void> {
   const results: string[] = [];
 
   // Devices first: the memory figures want a process that has not been under load yet.
+  const part = (name: NonNullable<Options['only']>): boolean => o.only === null || o.only === name;
   let dev: DevicesResult | null = null;
-  if (o.only !== 'throughput') dev = await measureDevices(o);
+  if (part('latency')) dev = await measureDevices(o);
   let tp: ThroughputResult | null = null;
-  if (o.only !== 'latency') tp = await measureThroughput(o);
+  if (part('throughput')) tp = await measureThroughput(o);
+  let tokens: TokenBenchResult | null = null;
+  if (part('tokens')) tokens = await measureTokens(o, load);
 
   if (tp) {
     const row = table([4, 9, 9, 8, 8, 8, 8, 10, 9], 2);
@@ -673,6 +683,12 @@ async function main(): Promise<void> {
     results.push(
       `memory ${kb(ps.rss)} / ${kb(pc.rss)} KB per device (emulator / devices) ${verdict(worst <= 16 * 1024)}`,
     );
+  }
+
+  if (tokens) {
+    const report = reportTokens(tokens, o);
+    lines.push(...report.lines);
+    results.push(`${report.result} ${verdict(report.ok)}`);
   }
 
   lines.push('', `RESULT: ${results.join('; ')}  (bench took ${elapsed().toFixed(0)} s)`);

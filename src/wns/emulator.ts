@@ -3,6 +3,7 @@ import {
   TokenService,
   DEFAULT_TOKEN_LIFETIME,
   type IssuedToken,
+  type TokenServiceState,
   type TokenSource,
 } from '../core/wns/tokens.js';
 import { WnsCloud } from '../core/wns/wns-cloud.js';
@@ -69,6 +70,8 @@ export interface WnsEmulatorOptions {
 export interface WnsEmulatorDocument {
   readonly cloud: Pick<WnsCloudState, 'baseUrl' | 'available' | 'blocked'>;
   readonly service: WnsServiceState;
+  /** The access tokens' signing key (absent in files written before tokens were signed). */
+  readonly tokenService?: TokenServiceState;
 }
 
 /** The emulator's state apart from its devices and journal, as a restart takes it back. */
@@ -227,7 +230,11 @@ export class WnsEmulator {
 
   /** The document `wns` of a state store (apps and tokens are tables of their own). */
   private saveDocument(): WnsEmulatorDocument {
-    return { cloud: this.cloud.saveGlobals(), service: this.service.saveState() };
+    return {
+      cloud: this.cloud.saveGlobals(),
+      service: this.service.saveState(),
+      tokenService: this.tokens.saveState(),
+    };
   }
 
   /**
@@ -288,7 +295,7 @@ export class WnsEmulator {
         );
       }
     }
-    this.tokens.load(globals.tokens);
+    this.tokens.load(globals.tokens, globals.tokenService);
     this.service.loadState(globals.service);
     this.service.journal.load(journal);
     this.cloud.loadState(

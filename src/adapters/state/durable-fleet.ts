@@ -118,6 +118,10 @@ const documentSchema = z
         traces: int.nonnegative(),
       })
       .strict(),
+    tokenService: z
+      .object({ key: z.string().min(1) })
+      .strict()
+      .optional(),
   })
   .strict();
 

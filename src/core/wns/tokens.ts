@@ -1,6 +1,8 @@
 import { MapTable, type RecordTable } from '../state/state-store.js';
+import { hmacSha256 } from '../util/hmac-sha256.js';
 import { HOUR } from '../time/iso.js';
 import type { WnsApp } from './apps.js';
+import { ExpiryIndex } from './expiry-index.js';
 
 /** Where token values come from: a seeded stream in virtual runs, `crypto` in live servers. */
 export type TokenSource = () => string;
@@ -17,28 +19,77 @@ export interface IssuedToken extends Issued {
   readonly token: string;
 }
 
+/** What the token service keeps besides its tokens (in the emulator's document). */
+export interface TokenServiceState {
+  /** The signing key of the tokens' expiry stamp (a secret: state files are private). */
+  readonly key: string;
+}
+
 /** The outcome of checking a bearer token. */
 export type TokenCheck =
   | { readonly ok: true; readonly pfn: string }
   | { readonly ok: false; readonly reason: 'missing' | 'invalid' | 'expired' };
 
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/** Bytes as unpadded base64url (RFC 4648 §5). */
+function base64url(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 3) {
+    const n = (bytes[i]! << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
+    const chars = Math.min(4, Math.ceil(((bytes.length - i) * 8) / 6));
+    for (let c = 0; c < chars; c++) out += BASE64URL[(n >>> (18 - 6 * c)) & 63];
+  }
+  return out;
+}
+
+/** Compares in time independent of where the strings differ (equal lengths). */
+function sameText(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
 /**
  * Access tokens: each valid for one app only, for `lifetimeMs` (24 h by default, as WNS: "your
- * cached access token expires after 24 hours"). Values are opaque and come from a {@link TokenSource}.
+ * cached access token expires after 24 hours").
+ *
+ * A token is `<value>.<expiry>.<signature>`: an opaque value from a {@link TokenSource}, its
+ * expiry (epoch ms, base 36) and an HMAC-SHA-256 of both under the service's key (base64url), a
+ * valid RFC 6750 `b64token`. Tokens are kept by value until they expire and are evicted then:
+ * an index ordered by expiry is swept from its soonest end at each issue and check, so a sweep
+ * costs only the tokens it evicts. A token no longer kept still answers `expired`, not `invalid`,
+ * when its signature shows that this service issued it and its stamp has passed: the stamp is
+ * trusted only for that distinction, validity always needs the kept token. See
+ * docs/decisions/0012-token-expiry-index.md.
  */
 export class TokenService {
+  private readonly index = new ExpiryIndex();
+  private sign: (message: string) => Uint8Array;
+  private key: string;
+
   constructor(
     private readonly source: TokenSource,
     readonly lifetimeMs: number = DEFAULT_TOKEN_LIFETIME,
     /** Where issued tokens are kept, by value (a state store's `wns-token` table). */
     private readonly issued: RecordTable<Issued> = new MapTable('wns-token'),
-  ) {}
+    /** The signing key (default: a value drawn from `source`). */
+    key: string = source(),
+  ) {
+    this.key = key;
+    this.sign = hmacSha256(key);
+    for (const [token, t] of issued.entries()) this.index.add(t.expiresAt, token);
+  }
 
   /** Issues a token for `app` at `now`. */
   issue(app: WnsApp, now: number): { token: string; expiresIn: number } {
-    this.sweep(now);
-    const token = this.source();
-    this.issued.set(token, { pfn: app.pfn, expiresAt: now + this.lifetimeMs });
+    this.evict(now);
+    const expiresAt = now + this.lifetimeMs;
+    const body = `${this.source().replace(/=+$/, '')}.${Math.ceil(expiresAt).toString(36)}`;
+    const token = `${body}.${this.signature(body)}`;
+    this.issued.set(token, { pfn: app.pfn, expiresAt });
+    this.index.add(expiresAt, token);
     return { token, expiresIn: Math.round(this.lifetimeMs / 1000) };
   }
 
@@ -47,29 +98,51 @@ export class TokenService {
     if (!authorization) return { ok: false, reason: 'missing' };
     const match = /^bearer\s+(\S+)\s*$/i.exec(authorization);
     if (!match) return { ok: false, reason: 'invalid' };
-    const found = this.issued.get(match[1] as string);
-    if (!found) return { ok: false, reason: 'invalid' };
-    if (found.expiresAt <= now) return { ok: false, reason: 'expired' };
-    return { ok: true, pfn: found.pfn };
+    this.evict(now);
+    const token = match[1] as string;
+    const found = this.issued.get(token);
+    if (found && found.expiresAt > now) return { ok: true, pfn: found.pfn };
+    const stamp = this.stampOf(token);
+    return { ok: false, reason: stamp !== null && stamp <= now ? 'expired' : 'invalid' };
   }
 
-  /** Forgets tokens that expired more than a lifetime ago (they answer `invalid` after that). */
-  private sweep(now: number): void {
-    if (this.issued.size < 1024) return;
-    for (const [token, t] of [...this.issued.entries()])
-      if (t.expiresAt + this.lifetimeMs < now) this.issued.delete(token);
+  /** The expiry a token of this service carries, or null when it is not one (bad signature). */
+  private stampOf(token: string): number | null {
+    // From the right: a token value of a custom source may hold dots.
+    const last = token.lastIndexOf('.');
+    const expiry = token.slice(token.lastIndexOf('.', last - 1) + 1, last);
+    if (last < 0 || !/^-?[0-9a-z]{1,11}$/.test(expiry)) return null;
+    if (!sameText(token.slice(last + 1), this.signature(token.slice(0, last)))) return null;
+    return parseInt(expiry, 36);
+  }
+
+  private signature(body: string): string {
+    return base64url(this.sign(body));
+  }
+
+  /** Deletes the tokens whose expiry has come (the soonest first; stops at the first alive). */
+  private evict(now: number): void {
+    const { index, issued } = this;
+    for (let soonest = index.peek(); soonest !== undefined && soonest <= now;) {
+      const token = index.pop() as string;
+      // A token issued again with a later expiry (a value drawn twice) stays.
+      const t = issued.get(token);
+      if (t && t.expiresAt <= now) issued.delete(token);
+      soonest = index.peek();
+    }
   }
 
   clear(): void {
     this.issued.clear();
+    this.index.clear();
   }
 
-  /** Tokens still known. */
+  /** Tokens kept (issued and not yet evicted). */
   get size(): number {
     return this.issued.size;
   }
 
-  /** Every token still known, for durable state. */
+  /** Every token still kept, for durable state. */
   save(): IssuedToken[] {
     return [...this.issued.entries()].map(([token, t]) => ({
       token,
@@ -78,9 +151,25 @@ export class TokenService {
     }));
   }
 
-  /** Takes back what {@link save} returned (tokens issued before a restart stay valid). */
-  load(tokens: readonly IssuedToken[]): void {
-    this.issued.clear();
-    for (const t of tokens) this.issued.set(t.token, { pfn: t.pfn, expiresAt: t.expiresAt });
+  /** The signing key, for durable state. */
+  saveState(): TokenServiceState {
+    return { key: this.key };
+  }
+
+  /**
+   * Takes back what {@link save} and {@link saveState} returned (tokens issued before a restart
+   * stay valid, and expired ones still answer `expired`), and rebuilds the expiry index. Without
+   * a saved key (a file written before tokens were signed) the current key is kept.
+   */
+  load(tokens: readonly IssuedToken[], state?: TokenServiceState): void {
+    if (state) {
+      this.key = state.key;
+      this.sign = hmacSha256(state.key);
+    }
+    this.clear();
+    for (const t of tokens) {
+      this.issued.set(t.token, { pfn: t.pfn, expiresAt: t.expiresAt });
+      this.index.add(t.expiresAt, t.token);
+    }
   }
 }
