@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { startServe, type RunningServe } from '../../src/cli/commands/serve.js';
 import { TEST_SERVE } from '../helpers/serve.js';
-import { capture } from '../helpers/cli.js';
+import { capture, cli } from '../helpers/cli.js';
 
 interface Answer {
   readonly status: number;
@@ -265,5 +265,19 @@ describe('--api-token protects the control and admin APIs', () => {
     expect(await upgrade(`${live}?access_token=wrong-token-0123456`)).toBe(401);
     expect(await upgrade(`${live}?access_token=${TOKEN}`)).toBe(101);
     expect(await upgrade(live, bearer)).toBe(101);
+  });
+});
+
+describe('the access flags on the command line', () => {
+  it.each([
+    [['serve', '--api-token', 'short'], /--api-token.*at least 16 characters/],
+    [['wns', '--api-token', 'has spaces in it, sadly'], /--api-token.*without spaces/],
+    [['serve', '--allow-host', 'dmpush.test:8080'], /--allow-host.*expected a host name/],
+    [['wns', '--allow-host', 'http://evil.example'], /--allow-host.*expected a host name/],
+  ])('%j exits 2 naming the flag', async (argv, message) => {
+    const r = await cli(argv);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+    expect(r.err).not.toMatch(/\n\s+at /);
   });
 });
