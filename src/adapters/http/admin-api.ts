@@ -9,6 +9,7 @@ import { JSON_BODY, NO_BODY } from './body-policy.js';
 import type { Exchange } from './exchange.js';
 import { HttpError } from './http-util.js';
 import { durationField, onlyFields, show, type JsonObject } from './json-body.js';
+import { clockAdvance } from './admin-clock.js';
 import type { HttpMethod, Route } from './route-table.js';
 
 /** The admin API's prefix. Every route below it answers JSON. */
@@ -139,7 +140,7 @@ const routes: readonly AdminRoute[] = [
           'the emulator runs on the system clock: only a virtual clock can be advanced',
         );
       }
-      const ms = durationField(body, 'duration', clock.now());
+      const ms = clockAdvance(emulator, body, clock.now());
       (clock as VirtualClock).advance(ms);
       emulator.service.recordAdmin(200, `clock advanced by ${show(body['duration'])}`);
       return ok({ now: formatInstant(clock.now()) });

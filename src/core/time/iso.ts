@@ -6,6 +6,12 @@ export const MINUTE = 60 * SECOND;
 export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
 
+/**
+ * The last instant a `Date` can hold, +275760-09-13T00:00:00.000Z: ECMAScript's time values span
+ * ±8.64e15 ms (ECMA-262, "Time Values and Time Range"). Later instants cannot be formatted.
+ */
+export const LAST_INSTANT = 8.64e15;
+
 /** Formats an instant as ISO 8601 UTC with milliseconds, e.g. `2026-01-16T00:00:00.000Z`. */
 export function formatInstant(ms: number): string {
   return new Date(ms).toISOString();

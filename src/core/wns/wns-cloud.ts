@@ -10,7 +10,7 @@ import {
 } from '../snapshot.js';
 import { MemoryStateStore, type RecordTable, type StateStore } from '../state/state-store.js';
 import { isOrdered, type Clock, type Timer } from '../time/clock.js';
-import { SECOND } from '../time/iso.js';
+import { LAST_INSTANT, SECOND } from '../time/iso.js';
 import type { CachePolicy, EventSink } from '../timeline/events.js';
 
 /** Options of the in-process WNS cloud. */
@@ -257,7 +257,8 @@ export class WnsCloud implements WnsLink {
         msgId,
       };
     }
-    this.cache(channel, msgId, ttl === null ? null : now + ttl * SECOND, options.bodyBase64);
+    const ttlEnds = ttl === null ? null : Math.min(now + ttl * SECOND, LAST_INSTANT);
+    this.cache(channel, msgId, ttlEnds, options.bodyBase64);
     return {
       status: 200,
       notificationStatus: 'received',
@@ -502,7 +503,8 @@ export class WnsCloud implements WnsLink {
       token,
       deviceId,
       pfn,
-      expiresAt: now + this.lifetime,
+      // At the end of time a channel expires with it (an instant past it could not be formatted).
+      expiresAt: Math.min(now + this.lifetime, LAST_INSTANT),
       cached: null,
     };
     // Expired channels are kept: a push to one is answered 410, not 404.
