@@ -8,6 +8,7 @@
 import type { Timeline } from 'vis-timeline';
 import { byId } from '../shared/dom.js';
 import { api } from './api-client.js';
+import { apiToken } from './api-token.js';
 import { bindControls } from './controls.js';
 import { bindFleet, renderFleet } from './fleet.js';
 import { renderClock } from './header.js';
@@ -32,6 +33,8 @@ declare global {
 }
 
 window.dmpushDashboard = { timelines: () => state.timelines, view: () => state.view };
+// First: `#token=…` leaves the address before the address names a device.
+apiToken();
 bindFleet(select);
 bindControls();
 
