@@ -15,16 +15,22 @@ import {
   MapTable,
   type AppendLog,
   type Encode,
+  type LogEntry,
+  type LogPage,
+  type LogRead,
   type RecordTable,
   type StateStore,
 } from '../../core/state/state-store.js';
-import type { RowChange, StateFile, StoredState } from './state-store.js';
+import type { LogTable, RowChange, StateFile, StoredState } from './state-store.js';
 
 /** A revision no document has yet. */
 const NOT_SEEN = Symbol('not seen');
 
 /** How often a failing file is reported (once, then every this many failed commits). */
 const REPORT_EVERY = 100;
+
+/** Most rows a log page reads from the file at a time (a page with a filter may read several). */
+const PAGE_CHUNK = 1_000;
 
 interface TrackedTable {
   readonly kind: string;
@@ -52,6 +58,7 @@ interface ChangedDocument {
 
 interface TrackedLog {
   readonly encode: (entry: unknown) => unknown;
+  readonly decode: (saved: unknown) => unknown;
   pending: string[];
   cleared: boolean;
 }
@@ -115,12 +122,17 @@ export class SqliteStateStore implements StateStore {
     this.schedule();
   }
 
-  log<T>(kind: string, encode: (entry: T) => unknown = (e) => e): AppendLog<T> {
+  log<T>(
+    kind: string,
+    encode: (entry: T) => unknown = (e) => e,
+    decode: (saved: unknown) => T = (saved) => saved as T,
+  ): AppendLog<T> {
     if (kind !== 'events' && kind !== 'journal')
       throw new Error(`state store: the state file keeps the logs events and journal, not ${kind}`);
     if (this.logs.has(kind)) throw new Error(`state store: log ${kind} is already in use`);
     const log: TrackedLog = {
       encode: encode as (entry: unknown) => unknown,
+      decode,
       pending: [],
       cleared: false,
     };
@@ -135,7 +147,40 @@ export class SqliteStateStore implements StateStore {
         log.cleared = true;
         this.schedule();
       },
+      read: (request) => this.readLog(kind, log, request),
     };
+  }
+
+  /**
+   * A page of log `kind` from the file, after committing what is pending (so the page holds every
+   * entry appended, with the position the file gave it). Rows are read a chunk at a time from
+   * the position on (`WHERE seq > ? ORDER BY seq LIMIT ?`), never the whole log.
+   */
+  private readLog<T>(kind: LogTable, log: TrackedLog, request: LogRead<T>): LogPage<T> {
+    try {
+      this.commit();
+    } catch {
+      // Reported through onError; the page holds what the file has.
+    }
+    const { limit, keep } = request;
+    const scan = request.scan ?? Infinity;
+    const entries: LogEntry<T>[] = [];
+    let next = request.after;
+    let examined = 0;
+    while (entries.length < limit && examined < scan) {
+      const want = Math.min(PAGE_CHUNK, scan - examined, Math.max(limit - entries.length, 64));
+      const rows = this.file.page(kind, next, want);
+      for (const row of rows) {
+        if (entries.length >= limit) break;
+        examined++;
+        next = row.seq;
+        const value = log.decode(JSON.parse(row.value)) as T;
+        if (!keep || keep(value)) entries.push({ seq: row.seq, value });
+      }
+      if (rows.length < want) break;
+    }
+    const last = this.file.lastSeq(kind);
+    return { entries, next, more: next < last, last };
   }
 
   /**

@@ -64,6 +64,15 @@ export interface StoredState {
   readonly journal: readonly string[];
 }
 
+/** The logs a state file keeps. */
+export type LogTable = 'events' | 'journal';
+
+/** An entry of a log as stored: its position and its JSON text. */
+export interface StoredEntry {
+  readonly seq: number;
+  readonly value: string;
+}
+
 /** How many of the newest events and journal entries a store keeps. */
 export interface StoreLimits {
   readonly events: number;
@@ -95,6 +104,8 @@ export class StateFile {
   private readonly addJournal: Database.Statement<[string]>;
   private readonly clearJournal: Database.Statement<[]>;
   private readonly write: (changes: StateChanges) => void;
+  private readonly pages: Record<LogTable, Database.Statement<[number, number]>>;
+  private readonly newest: Record<LogTable, Database.Statement<[]>>;
   private appended = 0;
 
   private constructor(
@@ -155,6 +166,12 @@ export class StateFile {
     this.addEvent = this.db.prepare('INSERT INTO events (value) VALUES (?)');
     this.clearJournal = this.db.prepare('DELETE FROM journal');
     this.addJournal = this.db.prepare('INSERT INTO journal (value) VALUES (?)');
+    const page = (t: LogTable): Database.Statement<[number, number]> =>
+      this.db.prepare(`SELECT seq, value FROM ${t} WHERE seq > ? ORDER BY seq LIMIT ?`);
+    const newest = (t: LogTable): Database.Statement<[]> =>
+      this.db.prepare(`SELECT max(seq) AS seq FROM ${t}`);
+    this.pages = { events: page('events'), journal: page('journal') };
+    this.newest = { events: newest('events'), journal: newest('journal') };
     this.write = this.db.transaction((c: StateChanges) => {
       for (const [key, value] of c.meta) this.putMeta.run(key, value);
       for (const kind of c.clearKinds ?? []) this.clearKind.run(kind);
@@ -235,6 +252,19 @@ export class StateFile {
       events: newest('events', Math.min(limits.events ?? Infinity, this.limits.events)),
       journal: newest('journal', Math.min(limits.journal ?? Infinity, this.limits.journal)),
     };
+  }
+
+  /**
+   * Up to `limit` entries of `log` after position `after`, oldest first: a range of its primary
+   * key (`WHERE seq > ? ORDER BY seq LIMIT ?`), however long the log.
+   */
+  page(log: LogTable, after: number, limit: number): StoredEntry[] {
+    return damagedAs(this.file, () => this.pages[log].all(after, limit) as StoredEntry[]);
+  }
+
+  /** The position of the newest entry of `log` (0 when it is empty). */
+  lastSeq(log: LogTable): number {
+    return damagedAs(this.file, () => (this.newest[log].get() as { seq: number | null }).seq ?? 0);
   }
 
   /** Number of events stored. */

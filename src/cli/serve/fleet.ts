@@ -60,8 +60,9 @@ export function buildFleet(x: FleetInputs): Fleet {
     channelsExpiringWithin15Days: () =>
       channelsExpiring(simulation?.snapshots() ?? [], x.clock.now()),
   });
-  const stored = x.state.store.log<TimelineEvent>('events');
-  const sinks: EventSink[] = [x.events, metrics, { emit: (e) => stored.append(e) }];
+  // The event log appends to the store's log too, and `GET /api/events` pages it from there.
+  x.events.keepIn(x.state.store.log<TimelineEvent>('events'));
+  const sinks: EventSink[] = [x.events, metrics];
   if (x.o.timeline !== false) sinks.push(new TimelineWriter((t) => x.io.stdout(t), 'text', {}, 1));
   const link = new WebSocketWnsLink({
     url: `${x.wns.url.replace(/^http/, 'ws')}/_device`,
@@ -72,7 +73,7 @@ export function buildFleet(x: FleetInputs): Fleet {
   const client = new OmaDmHttpClient({
     url: x.mdmUrl,
     clock: x.clock,
-    timeoutMs: x.o.sessionTimeoutMs,
+    sessionTimeoutMs: x.o.sessionTimeoutMs,
     pushAlert: x.o.pushAlert,
     beforeSend: x.state.tryCommit,
   });

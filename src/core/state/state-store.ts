@@ -8,10 +8,13 @@
  * Two implementations: {@link MemoryStateStore} (here; nothing is written, `commit` is free) and
  * the SQLite store of `dmpush serve --state FILE` (`src/adapters/state/sqlite-state-store.ts`).
  * Records are the parts' live objects; a table's `encode` turns one into its saved form (plain,
- * JSON-serialisable data) when a durable store commits it.
+ * JSON-serialisable data) when a durable store commits it. A log is read a page at a time from
+ * a position ({@link AppendLog.read}): its newest entries in memory ({@link MemoryLog}), the
+ * file's rows from a primary-key range in SQLite.
  *
  * @module
  */
+import { Ring } from '../util/ring.js';
 
 /** A record's saved form: plain data that survives `JSON.stringify`. */
 export type Encode<T> = (record: T, id: string) => unknown;
@@ -41,11 +44,49 @@ export interface RecordTable<T> {
   clear(): void;
 }
 
+/** An entry of a log and its position: `seq` grows by one with every entry appended. */
+export interface LogEntry<T> {
+  readonly seq: number;
+  readonly value: T;
+}
+
+/** What {@link AppendLog.read} reads: from where, how many, which. */
+export interface LogRead<T> {
+  /** Entries after this position (a `seq`; 0 for the oldest kept). */
+  readonly after: number;
+  /** At most this many entries (whole, at least 1). */
+  readonly limit: number;
+  /** Only entries it accepts are returned (default: all). */
+  readonly keep?: (value: T) => boolean;
+  /**
+   * Examines at most this many entries (default: no bound), so that a `keep` few entries pass
+   * costs a bounded time: the page may then hold fewer than `limit` entries with `more` set.
+   */
+  readonly scan?: number;
+}
+
+/** A page of a log, read from a position without reading the whole log. */
+export interface LogPage<T> {
+  /** The entries read, oldest first. */
+  readonly entries: readonly LogEntry<T>[];
+  /** Where the next page starts (its `after`): the last entry examined, else the `after` given. */
+  readonly next: number;
+  /** Whether the log holds entries after `next`. */
+  readonly more: boolean;
+  /** The position of the newest entry appended (0 before the first). */
+  readonly last: number;
+}
+
 /** Entries appended in order (the timeline, the WNS journal); the newest are kept. */
 export interface AppendLog<T> {
   append(entry: T): void;
   /** Forgets every entry (a durable store empties its copy too). */
   clear(): void;
+  /**
+   * A page of the entries kept, from a position (an index range, never the whole log): what a
+   * paged query reads (`GET /api/events`).
+   */
+  read(request: LogRead<T>): LogPage<T>;
 }
 
 /** The store a part keeps its records in. */
@@ -62,8 +103,15 @@ export interface StateStore {
    * Without it the document is encoded at every commit.
    */
   document(key: string, encode: () => unknown, revision?: () => unknown): void;
-  /** The log of `kind`; `encode` gives an entry's saved form. */
-  log<T>(kind: string, encode?: (entry: T) => unknown): AppendLog<T>;
+  /**
+   * The log of `kind`; `encode` gives an entry's saved form, `decode` takes it back when a page
+   * is read from a durable store (default: the saved form as it is).
+   */
+  log<T>(
+    kind: string,
+    encode?: (entry: T) => unknown,
+    decode?: (saved: unknown) => T,
+  ): AppendLog<T>;
   /**
    * Writes everything changed since the last commit, all or nothing. Throws when it could not
    * (what was pending is tried again at the next commit).
@@ -127,9 +175,64 @@ export class MapTable<T> implements RecordTable<T> {
   }
 }
 
-/** A store that keeps records in memory only: `commit` writes nothing. */
+/** Entries a {@link MemoryLog} keeps unless told otherwise (the newest). */
+export const MEMORY_LOG_CAPACITY = 100_000;
+
+/**
+ * The memory implementation of {@link AppendLog}: the newest `capacity` entries in a ring. A page
+ * starts at its position by arithmetic on `seq` (the ring is never copied whole to read one).
+ */
+export class MemoryLog<T> implements AppendLog<T> {
+  private readonly ring: Ring<T>;
+  /** The seq of the newest entry (0 before the first); positions go on across `clear`. */
+  private newest = 0;
+
+  constructor(capacity = MEMORY_LOG_CAPACITY) {
+    this.ring = new Ring(capacity);
+  }
+
+  append(entry: T): void {
+    this.ring.push(entry);
+    this.newest++;
+  }
+
+  clear(): void {
+    this.ring.clear();
+  }
+
+  /** Every entry kept that `keep` accepts, oldest first (for a reader that needs them all). */
+  list(keep?: (value: T) => boolean): T[] {
+    return this.ring.toArray(keep);
+  }
+
+  read(request: LogRead<T>): LogPage<T> {
+    const { after, limit, keep } = request;
+    const scan = request.scan ?? Infinity;
+    const n = this.ring.length;
+    /** The seq of the oldest entry kept. */
+    const first = this.newest - n + 1;
+    const entries: LogEntry<T>[] = [];
+    let next = after;
+    let examined = 0;
+    for (let i = Math.max(0, after - first + 1); i < n; i++) {
+      if (entries.length >= limit || examined >= scan) break;
+      const value = this.ring.at(i) as T;
+      examined++;
+      next = first + i;
+      if (!keep || keep(value)) entries.push({ seq: next, value });
+    }
+    return { entries, next, more: next < this.newest, last: this.newest };
+  }
+}
+
+/** A store that keeps records in memory only: `commit` writes nothing; logs keep their newest entries. */
 export class MemoryStateStore implements StateStore {
   private readonly kinds = new Set<string>();
+
+  constructor(
+    /** Entries each log keeps (the newest). */
+    private readonly logCapacity = MEMORY_LOG_CAPACITY,
+  ) {}
 
   table<T>(kind: string): RecordTable<T> {
     this.claim(kind);
@@ -142,7 +245,7 @@ export class MemoryStateStore implements StateStore {
 
   log<T>(kind: string): AppendLog<T> {
     this.claim(`log:${kind}`);
-    return NO_LOG;
+    return new MemoryLog<T>(this.logCapacity);
   }
 
   commit(): void {}
@@ -152,5 +255,3 @@ export class MemoryStateStore implements StateStore {
     this.kinds.add(name);
   }
 }
-
-const NO_LOG: AppendLog<unknown> = { append: () => undefined, clear: () => undefined };

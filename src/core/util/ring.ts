@@ -24,6 +24,13 @@ export class Ring<T> {
     }
   }
 
+  /** The `index`-th oldest item (0 the oldest), or undefined past the newest. */
+  at(index: number): T | undefined {
+    const n = this.items.length;
+    if (index < 0 || index >= n) return undefined;
+    return this.items[(this.head + index) % n];
+  }
+
   /** The items (those matching `keep`, when given), oldest first. */
   toArray(keep?: (item: T) => boolean): T[] {
     const out: T[] = [];
