@@ -1,23 +1,20 @@
-import type { Server } from "node:http";
-import type { DeviceSnapshot } from "../../core/device/device.js";
-import type { Simulation } from "../../core/simulation.js";
-import type { EventLog } from "../../core/timeline/event-log.js";
-import { formatInstant } from "../../core/time/iso.js";
-import type { AccessPolicy, AccessScope } from "./access.js";
-import { LiveUpdates } from "./control-live.js";
-import { controlRoutes } from "./control-routes.js";
-import {
-  createHttpService,
-  type ErrorLogger,
-  type RequestSummary,
-} from "./service.js";
+import type { Server } from 'node:http';
+import type { DeviceSnapshot } from '../../core/device/device.js';
+import type { Simulation } from '../../core/simulation.js';
+import type { EventLog } from '../../core/timeline/event-log.js';
+import { formatInstant } from '../../core/time/iso.js';
+import type { AccessPolicy, AccessScope } from './access.js';
+import { ClockAdvance } from './control-advance.js';
+import { LiveUpdates } from './control-live.js';
+import { controlRoutes } from './control-routes.js';
+import { createHttpService, type ErrorLogger, type RequestSummary } from './service.js';
 
 /** What `POST /api/devices/{id}/push` answers: the MDM server's account of the push. */
 export type PushOutcome = object;
 
 /** The body of `POST /api/devices/{id}/push`. */
 export interface ControlPushOptions {
-  readonly cachePolicy?: "cache" | "no-cache";
+  readonly cachePolicy?: 'cache' | 'no-cache';
   readonly ttlSeconds?: number;
 }
 
@@ -28,17 +25,16 @@ export interface ControlApiOptions {
    * Asks the MDM server to push to a device (the reference server only: a user's own server
    * decides its pushes itself). Absent, the push route answers 409.
    */
-  readonly push?: (
-    deviceId: string,
-    options: ControlPushOptions,
-  ) => Promise<PushOutcome>;
+  readonly push?: (deviceId: string, options: ControlPushOptions) => Promise<PushOutcome>;
   /** Served at `GET /metrics` (Prometheus text format). */
-  readonly metrics?: {
-    readonly contentType: string;
-    render(): Promise<string>;
-  };
+  readonly metrics?: { readonly contentType: string; render(): Promise<string> };
   /** Where device timelines start (epoch ms; default: when the API was created). */
   readonly start?: number;
+  /**
+   * The longest one `POST /api/clock/advance` may skip, an ISO 8601 duration (default
+   * `DEFAULT_MAX_ADVANCE` of `control-advance.ts`).
+   */
+  readonly maxAdvance?: string;
   /** Called just before any answer is written (durable state commits there). */
   readonly beforeReply?: () => void;
   /** Told of an unexpected exception of a request (the client got a 500); default: logged. */
@@ -78,8 +74,7 @@ export function deviceJson(s: DeviceSnapshot): Record<string, unknown> {
 
 /** The routes open without the API token: the dashboard's page (it asks for the token) and health. */
 const isOpenRoute = (method: string | undefined, path: string): boolean =>
-  (method === "GET" || method === "HEAD") &&
-  (path === "/" || path === "/api/health");
+  (method === 'GET' || method === 'HEAD') && (path === '/' || path === '/api/health');
 
 /**
  * Every state-changing request refuses a foreign Origin; every route but {@link isOpenRoute}
@@ -93,7 +88,8 @@ const CONTROL_SCOPE: AccessScope = {
 /**
  * The live fleet's control API (`dmpush serve --port`), JSON over HTTP; its routes are a contract:
  * `GET /api/devices`, `GET|PATCH /api/devices/{id}`, `POST /api/devices/{id}/push`,
- * `GET /api/events?device=&type=&since=`, `GET /api/clock`, `POST /api/clock/advance`,
+ * `GET /api/events?device=&type=&since=`, `GET /api/clock`, `POST|DELETE /api/clock/advance`
+ * (bounded and cancellable: `control-advance.ts`),
  * `GET /api/health`, and `GET /metrics` (Prometheus). Bad requests get 4xx with `{"error"}` naming
  * what was wrong; request bodies are JSON (a zod schema each, see `control-bodies.ts`).
  *
@@ -108,14 +104,19 @@ const CONTROL_SCOPE: AccessScope = {
 export function createControlApi(options: ControlApiOptions): ControlApi {
   const { simulation, events } = options;
   const live = new LiveUpdates(simulation, events, deviceJson);
+  const advance = new ClockAdvance(simulation.clock, {
+    maxAdvance: options.maxAdvance,
+    touched: () => live.notify(),
+  });
   const service = createHttpService({
-    name: "control",
+    name: 'control',
     routes: controlRoutes({
       simulation,
       events,
       start: options.start ?? simulation.clock.now(),
       deviceJson,
       touched: (deviceId) => live.notify(deviceId),
+      advance,
       ...(options.push ? { push: options.push } : {}),
       ...(options.metrics ? { metrics: options.metrics } : {}),
     }),
@@ -130,9 +131,11 @@ export function createControlApi(options: ControlApiOptions): ControlApi {
   return {
     server: service.server,
     listen: (port, host) => service.listen(port, host),
-    close() {
+    async close() {
+      // A running advance stops first (its client gets its answer), then the servers close.
+      await advance.close();
       live.close();
-      return service.close();
+      await service.close();
     },
   };
 }

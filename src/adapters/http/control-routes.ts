@@ -2,16 +2,15 @@ import type { Simulation } from '../../core/simulation.js';
 import type { EventLog } from '../../core/timeline/event-log.js';
 import { toJson } from '../../core/timeline/format.js';
 import { formatInstant, parseInstant } from '../../core/time/iso.js';
-import type { VirtualClock } from '../../core/time/virtual-clock.js';
 import { renderDashboardPage } from '../../dashboard/dashboard-page.js';
 import type { ReportData } from '../../report/html-report.js';
 import { buildTimelineModel, LANES, LEGEND } from '../../report/timeline-model.js';
 import { toDevicePatch } from '../../scenario/resolve.js';
 import { JSON_BODY } from './body-policy.js';
-import { clockAdvanceBody, devicePatchBody, parseBody, pushBody } from './control-bodies.js';
+import type { ClockAdvance } from './control-advance.js';
+import { devicePatchBody, parseBody, pushBody } from './control-bodies.js';
 import type { Exchange } from './exchange.js';
 import { HttpError } from './http-util.js';
-import { durationField } from './json-body.js';
 import type { Route } from './route-table.js';
 
 /** What the control API's routes work on. */
@@ -31,6 +30,8 @@ export interface ControlContext {
   ) => Promise<object>;
   /** Served at `GET /metrics`, when given. */
   readonly metrics?: { readonly contentType: string; render(): Promise<string> };
+  /** `POST` and `DELETE /api/clock/advance`. */
+  readonly advance: ClockAdvance;
 }
 
 type Device = NonNullable<ReturnType<Simulation['device']>>;
@@ -98,21 +99,6 @@ function events(ctx: ControlContext, x: Exchange): void {
   x.sendJson(200, list.map(toJson));
 }
 
-async function advance(ctx: ControlContext, x: Exchange): Promise<void> {
-  const body = parseBody(clockAdvanceBody, x.json());
-  const clock = ctx.simulation.clock;
-  if (clock.mode !== 'virtual')
-    throw new HttpError(
-      409,
-      'the fleet runs on the system clock: only a virtual clock can be advanced',
-    );
-  const ms = durationField(body, 'duration', clock.now());
-  // Time skips from event to event, waiting for the devices' I/O in flight at each one.
-  await (clock as VirtualClock).runUntilIdleAware(clock.now() + ms);
-  ctx.touched();
-  x.sendJson(200, { now: formatInstant(clock.now()) });
-}
-
 /** The control API's route table (see `createControlApi` for the contract). */
 export function controlRoutes(ctx: ControlContext): Route[] {
   const { simulation, metrics } = ctx;
@@ -178,6 +164,6 @@ export function controlRoutes(ctx: ControlContext): Route[] {
       path: '/api/clock',
       handle: (x) => x.sendJson(200, { now: formatInstant(clock.now()), mode: clock.mode }),
     },
-    { method: 'POST', path: '/api/clock/advance', body: JSON_BODY, handle: (x) => advance(ctx, x) },
+    ...ctx.advance.routes(),
   ];
 }

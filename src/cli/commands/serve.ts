@@ -1,33 +1,28 @@
-import { pino, type Logger } from "pino";
-import { SystemClock } from "../../adapters/clock/system-clock.js";
-import {
-  EVENT_LOG_CAPACITY,
-  inSpecOrder,
-} from "../../adapters/state/durable-fleet.js";
-import type { SqliteStateStore } from "../../adapters/state/sqlite-state-store.js";
-import { ValidationError } from "../../core/errors.js";
-import { Simulation, type SimulationSpec } from "../../core/simulation.js";
-import { TimerRestore } from "../../core/snapshot.js";
-import { EventLog } from "../../core/timeline/event-log.js";
-import type { Clock, OrderedClock } from "../../core/time/clock.js";
-import { formatInstant } from "../../core/time/iso.js";
-import { VirtualClock } from "../../core/time/virtual-clock.js";
-import type { WnsApp } from "../../core/wns/apps.js";
-import {
-  startReferenceMdm,
-  type RunningReferenceMdm,
-} from "../../adapters/mdm-server/start.js";
-import { exposureWarning } from "../exposure.js";
-import { UsageError, type CliIo } from "../io.js";
-import { startControl } from "../serve/control.js";
-import { readFleetScenario, resolveFleet } from "../serve/fleet-scenario.js";
-import { openFleetState, type FleetState } from "../serve/fleet-state.js";
-import { buildFleet } from "../serve/fleet.js";
-import { runUntilStopped } from "../signals.js";
-import { REDACT, startWns, type RunningWns } from "./wns.js";
+import { pino, type Logger } from 'pino';
+import { SystemClock } from '../../adapters/clock/system-clock.js';
+import { EVENT_LOG_CAPACITY, inSpecOrder } from '../../adapters/state/durable-fleet.js';
+import type { SqliteStateStore } from '../../adapters/state/sqlite-state-store.js';
+import { ValidationError } from '../../core/errors.js';
+import { Simulation, type SimulationSpec } from '../../core/simulation.js';
+import { TimerRestore } from '../../core/snapshot.js';
+import { EventLog } from '../../core/timeline/event-log.js';
+import type { Clock, OrderedClock } from '../../core/time/clock.js';
+import { formatInstant } from '../../core/time/iso.js';
+import { VirtualClock } from '../../core/time/virtual-clock.js';
+import type { WnsApp } from '../../core/wns/apps.js';
+import { startReferenceMdm, type RunningReferenceMdm } from '../../adapters/mdm-server/start.js';
+import { exposureWarning } from '../exposure.js';
+import { UsageError, type CliIo } from '../io.js';
+import { startControl } from '../serve/control.js';
+import { readFleetScenario, resolveFleet } from '../serve/fleet-scenario.js';
+import { openFleetState, type FleetState } from '../serve/fleet-state.js';
+import { buildFleet } from '../serve/fleet.js';
+import { runUntilStopped } from '../signals.js';
+import { REDACT, startWns, type RunningWns } from './wns.js';
 
-export { DEFAULT_FLEET_SIZE } from "../serve/fleet-scenario.js";
-export { DEFAULT_STATE_FILE } from "../serve/fleet-state.js";
+export { DEFAULT_FLEET_SIZE } from '../serve/fleet-scenario.js';
+export { DEFAULT_STATE_FILE } from '../serve/fleet-state.js';
+export { DEFAULT_MAX_ADVANCE } from '../../adapters/http/control-advance.js';
 
 export interface ServeOptions {
   /** The user's management server; without it the reference MDM server runs. */
@@ -35,7 +30,7 @@ export interface ServeOptions {
   /** Size of the built-in fleet (not with a scenario). */
   readonly devices?: number;
   readonly scenario?: string;
-  readonly clock: "system" | "virtual";
+  readonly clock: 'system' | 'virtual';
   readonly host: string;
   /** The control API's port. */
   readonly port: number;
@@ -57,11 +52,13 @@ export interface ServeOptions {
    */
   readonly staleChannelUri?: boolean;
   /** Alert of package 1 in push-triggered sessions (default 1201; the sources disagree). */
-  readonly pushAlert?: "1201" | "1200";
+  readonly pushAlert?: '1201' | '1200';
   /** The state file (default `.dmpush/state.db`); not with `memory`. */
   readonly state?: string;
   /** Keep no state: the fleet starts afresh every time. */
   readonly memory?: boolean;
+  /** The longest one `POST /api/clock/advance` may skip (`--max-advance`, ISO 8601 duration). */
+  readonly maxAdvance?: string;
   /** Host names every server answers to besides local ones (`--allow-host`). */
   readonly allowHost?: readonly string[];
   /** The control and admin APIs require `Authorization: Bearer <apiToken>` (`--api-token`). */
@@ -112,17 +109,12 @@ const portOf = (given: number, previous: number | undefined): number =>
  * `--mdm-url` names the user's, and the control API. Times in the scenario count from now. Every
  * part keeps its records in one store: the state file, or memory with `--memory`.
  */
-export async function startServe(
-  io: CliIo,
-  o: ServeOptions,
-): Promise<RunningServe> {
+export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningServe> {
   if (o.mdmUrl !== undefined && !/^https?:\/\/[^/]/i.test(o.mdmUrl))
-    throw new UsageError(
-      `--mdm-url: expected an http(s) URL, got ${JSON.stringify(o.mdmUrl)}`,
-    );
+    throw new UsageError(`--mdm-url: expected an http(s) URL, got ${JSON.stringify(o.mdmUrl)}`);
   const scenario = readFleetScenario(io, o);
   const logger = pino(
-    { level: o.logLevel, redact: { paths: REDACT, censor: "[redacted]" } },
+    { level: o.logLevel, redact: { paths: REDACT, censor: '[redacted]' } },
     pino.destination(2),
   );
   // Seed and size before times are rebased: a state file names the fleet it holds by them.
@@ -135,15 +127,11 @@ export async function startServe(
   const systemClock = new SystemClock();
   const saved = state.saved;
   const clock: Clock =
-    o.clock === "virtual"
+    o.clock === 'virtual'
       ? new VirtualClock({ start: saved?.simulation?.now ?? systemClock.now() })
       : systemClock;
   const startAt = saved?.start ?? clock.now();
-  state.store.document(
-    "fleet",
-    () => ({ ...state.identity, start: startAt }),
-    constant,
-  );
+  state.store.document('fleet', () => ({ ...state.identity, start: startAt }), constant);
   const closers = new Closers();
   closers.add(() => state.durable?.close());
   const closeAll = async (): Promise<void> => {
@@ -164,50 +152,18 @@ export async function startServe(
     });
     const events = new EventLog(EVENT_LOG_CAPACITY);
     for (const event of saved?.events ?? []) events.emit(event);
-    const fleet = buildFleet({
-      o,
-      spec,
-      clock,
-      state,
-      wns,
-      reference,
-      mdmUrl,
-      events,
-      io,
-      logger,
-    });
+    const fleet = buildFleet({ o, spec, clock, state, wns, reference, mdmUrl, events, io, logger });
     for (const close of fleet.closers) closers.add(close);
     const simulation = restoreOrCreate(spec, state, fleet, timers);
-    const control = await startControl({
-      o,
-      spec,
-      state,
-      simulation,
-      events,
-      fleet,
-      logger,
-    });
+    const control = await startControl({ o, spec, state, simulation, events, fleet, logger });
     closers.add(() => control.close());
-    io.stdout(
-      banner(
-        o,
-        spec,
-        { control: control.url, wns: wns.url, mdm: mdmUrl },
-        pfn,
-        state,
-      ),
-    );
+    io.stdout(banner(o, spec, { control: control.url, wns: wns.url, mdm: mdmUrl }, pfn, state));
     logger.info(
-      {
-        devices: spec.devices.length,
-        source: scenario.source,
-        clock: o.clock,
-        state: state.file,
-      },
-      "serve started",
+      { devices: spec.devices.length, source: scenario.source, clock: o.clock, state: state.file },
+      'serve started',
     );
     const ports = { control: control.port, wns: Number(new URL(wns.url).port) };
-    state.store.document("ports", () => ports, constant);
+    state.store.document('ports', () => ports, constant);
     if (saved?.simulation) {
       // Every saved timer (devices, actions, cached notifications) in its saved order; on the
       // system clock those due while dmpush was stopped run at once, after the devices resume.
@@ -250,17 +206,17 @@ async function startEmulator(
       clock: o.clock,
       apps: o.apps,
       tls: false,
-      certDir: ".dmpush/tls",
+      certDir: '.dmpush/tls',
       seed: o.seed ?? 1,
       logLevel: o.logLevel,
       allowHost: o.allowHost,
       apiToken: o.apiToken,
     },
-    logger.child({ part: "wns" }),
+    logger.child({ part: 'wns' }),
     clock,
     { store: state.store, beforeReply: state.commitOrRefuse },
   ).catch((e: unknown) => {
-    throw state.savedPortHint(e, o.wnsPort, "--wns-port");
+    throw state.savedPortHint(e, o.wnsPort, '--wns-port');
   });
   const e = state.saved?.emulator;
   if (e) {
@@ -283,11 +239,11 @@ async function startReference(
   clock: Clock,
 ): Promise<{ reference: RunningReferenceMdm | null; pfn: string }> {
   const apps = wns.emulator.apps;
-  const pfn = o.pfn ?? (apps.list()[0] as Omit<WnsApp, "secret">).pfn;
+  const pfn = o.pfn ?? (apps.list()[0] as Omit<WnsApp, 'secret'>).pfn;
   const app = apps.byPackageFamilyName(pfn);
   if (o.mdmUrl !== undefined) {
     // The user's server runs: records of a reference server that ran before are dropped.
-    state.store.table("mdm", (r) => r).clear();
+    state.store.table('mdm', (r) => r).clear();
     return { reference: null, pfn };
   }
   if (!app)
@@ -296,17 +252,13 @@ async function startReference(
         `${apps
           .list()
           .map((a) => a.pfn)
-          .join(", ")} (add yours with --apps)`,
+          .join(', ')} (add yours with --apps)`,
     );
   const reference = await startReferenceMdm({
     host: o.host,
     port: o.mdmPort,
     pfn,
-    wns: {
-      tokenUrl: `${wns.url}/accesstoken.srf`,
-      sid: app.sid,
-      secret: app.secret,
-    },
+    wns: { tokenUrl: `${wns.url}/accesstoken.srf`, sid: app.sid, secret: app.secret },
     clock,
     rereadChannelUri: !o.staleChannelUri,
     store: state.store,
@@ -343,38 +295,30 @@ function restoreOrCreate(
 function banner(
   o: ServeOptions,
   spec: SimulationSpec,
-  urls: {
-    readonly control: string;
-    readonly wns: string;
-    readonly mdm: string;
-  },
+  urls: { readonly control: string; readonly wns: string; readonly mdm: string },
   pfn: string,
   state: FleetState,
 ): string {
   const { control, wns, mdm } = urls;
   return [
-    `dmpush serve: ${spec.devices.length} devices from ${o.scenario ?? "the built-in fleet"} (${o.clock} clock, seed ${spec.seed})`,
+    `dmpush serve: ${spec.devices.length} devices from ${o.scenario ?? 'the built-in fleet'} (${o.clock} clock, seed ${spec.seed})`,
     `  control API:  ${control}/api/devices  (events: ${control}/api/events, metrics: ${control}/metrics)`,
     `  WNS emulator: ${wns}  (admin: ${wns}/_sim/health)`,
     o.mdmUrl === undefined
-      ? `  MDM server:   ${mdm}  (reference server; PFN ${pfn}${o.staleChannelUri ? "; never re-reads Push/ChannelURI" : ""})`
-      : `  MDM server:   ${mdm}  (yours${o.pfn ? `; PFN preset ${o.pfn}` : ""})`,
-    `  dashboard:    ${control}/  (live over WebSocket: ${control.replace(/^http/, "ws")}/api/live)`,
+      ? `  MDM server:   ${mdm}  (reference server; PFN ${pfn}${o.staleChannelUri ? '; never re-reads Push/ChannelURI' : ''})`
+      : `  MDM server:   ${mdm}  (yours${o.pfn ? `; PFN preset ${o.pfn}` : ''})`,
+    `  dashboard:    ${control}/  (live over WebSocket: ${control.replace(/^http/, 'ws')}/api/live)`,
     state.file === null
-      ? "  state:        none (--memory)"
-      : `  state:        ${state.file}  (${state.saved ? `restored: ${state.saved.events.length} events` : "new"})`,
+      ? '  state:        none (--memory)'
+      : `  state:        ${state.file}  (${state.saved ? `restored: ${state.saved.events.length} events` : 'new'})`,
     `  stop with Ctrl-C`,
-    "",
-  ].join("\n");
+    '',
+  ].join('\n');
 }
 
 /** `dmpush serve`: runs until SIGINT or SIGTERM. */
 export async function serveCommand(io: CliIo, o: ServeOptions): Promise<void> {
-  const warning = exposureWarning(
-    o.host,
-    o.apiToken,
-    "the control API and the WNS admin API",
-  );
+  const warning = exposureWarning(o.host, o.apiToken, 'the control API and the WNS admin API');
   if (warning) io.stderr(warning);
   await runUntilStopped(() => startServe(io, o));
 }

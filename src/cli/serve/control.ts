@@ -1,6 +1,7 @@
 /**
  * The control API of `dmpush serve` (`--port`): devices, events, pushes, the clock, metrics and
- * the dashboard, answering only after what it changed is saved.
+ * the dashboard, answering only after what it changed is saved. Closing it stops a running advance
+ * of the clock first (`SIGTERM` mid-advance).
  *
  * @module
  */
@@ -26,6 +27,8 @@ export async function startControl(x: {
     readonly port: number;
     readonly allowHost?: readonly string[];
     readonly apiToken?: string;
+    /** `--max-advance`: the longest one `POST /api/clock/advance` may skip. */
+    readonly maxAdvance?: string;
   };
   readonly spec: SimulationSpec;
   readonly state: FleetState;
@@ -43,6 +46,7 @@ export async function startControl(x: {
     start: x.spec.start,
     beforeReply: x.state.commitOrRefuse,
     logger: x.logger,
+    ...(x.o.maxAdvance !== undefined ? { maxAdvance: x.o.maxAdvance } : {}),
     access: { allowHosts: x.o.allowHost, apiToken: x.o.apiToken },
   });
   const saved = x.state.saved?.ports?.control;
