@@ -135,7 +135,8 @@ export class ChannelLanes {
           start: t,
           end: null,
           label: `Status ${e.status}`,
-          explanation: `Push/Status = ${e.status} at ${formatTime(t)}: ${PUSH_STATUS_TEXT[e.status]}.`,
+          explanation: () =>
+            `Push/Status = ${e.status} at ${formatTime(t)}: ${PUSH_STATUS_TEXT[e.status]}.`,
         });
         break;
     }
@@ -169,7 +170,8 @@ export class ChannelLanes {
           start: b.since,
           end: t,
           label: 'no valid ChannelURI',
-          explanation: `No valid ChannelURI ${period(b.since, t)}: the server cannot push to this device (a push to an old URI gets 410).`,
+          explanation: () =>
+            `No valid ChannelURI ${period(b.since, t)}: the server cannot push to this device (a push to an old URI gets 410).`,
         });
       return;
     }
@@ -187,7 +189,8 @@ export class ChannelLanes {
       start: issuedAt,
       end,
       label: `…${uri.slice(-8)} until ${shortDay(expiresAt)}`,
-      explanation: `ChannelURI ${uri} issued ${formatTime(issuedAt)}, valid 30 days to ${formatTime(expiresAt)}; ${ending}.`,
+      explanation: () =>
+        `ChannelURI ${uri} issued ${formatTime(issuedAt)}, valid 30 days to ${formatTime(expiresAt)}; ${ending}.`,
     });
   }
 
@@ -204,7 +207,8 @@ export class ChannelLanes {
         start: e.time,
         end: e.at,
         label: `renew at 15 days left (${shortDay(e.at)})`,
-        explanation: `${e.os}: ${explainRule(e.rule)} (${after}). Next attempt exactly at ${formatTime(e.at)}, in ${humanSpan(e.at - e.time)}.`,
+        explanation: () =>
+          `${e.os}: ${explainRule(e.rule)} (${after}). Next attempt exactly at ${formatTime(e.at)}, in ${humanSpan(e.at - e.time)}.`,
       });
       return;
     }
@@ -215,33 +219,12 @@ export class ChannelLanes {
       start: e.earliest,
       end: e.latest,
       label: RULE_SHORT[e.rule],
-      explanation: `${e.os}, rule ${e.rule}: ${explainRule(e.rule)} (${after}, ${formatTime(e.time)}). Window ${formatTime(e.earliest)} – ${formatTime(e.latest, e.earliest)}; drawn: ${formatTime(e.at, e.earliest, true)}.`,
+      explanation: () =>
+        `${e.os}, rule ${e.rule}: ${explainRule(e.rule)} (${after}, ${formatTime(e.time)}). Window ${formatTime(e.earliest)} – ${formatTime(e.latest, e.earliest)}; drawn: ${formatTime(e.at, e.earliest, true)}.`,
     });
   }
 
   private attemptItem(a: Attempt, device: OsVersion | null): void {
-    const os = device ?? 'Windows 10';
-    const at = formatTime(a.time);
-    const left =
-      a.channelExpiry === null
-        ? 'no channel yet'
-        : a.channelExpiry > a.time
-          ? `${humanSpan(a.channelExpiry - a.time)} left on the channel`
-          : `channel expired ${humanSpan(a.time - a.channelExpiry)} ago`;
-    const what = a.reason === 'renewal' ? 'renewal attempt' : `channel request (${a.reason})`;
-    let text: string;
-    if (a.outcome === 'skipped') text = `${os}: no network at ${at}, attempt skipped (${left})`;
-    else if (a.outcome === 'failed')
-      text = `${os}: ${what} at ${at} failed: ${CHANNEL_FAILURE_TEXT[a.failure ?? 'no-network']} (${left})`;
-    else if (a.outcome === 'succeeded')
-      text = `${os}: ${what} at ${at} succeeded: new ChannelURI valid until ${formatTime(a.issuedUntil ?? a.time)}${a.reason === 'renewal' ? '; a session follows (trigger renewal)' : ''}`;
-    else text = `${os}: ${what} at ${at}, no answer by the end of the run`;
-    const n = a.next;
-    if (n)
-      text +=
-        n.rule === 'fifteen-day-mark'
-          ? `; next ${RULE_SHORT[n.rule]}, ${formatTime(n.at, a.time)}`
-          : `; next ${RULE_SHORT[n.rule]} (rule ${n.rule}): window ${formatTime(n.earliest, a.time)} – ${formatTime(n.latest, n.earliest)}, drawn ${formatTime(n.at, n.earliest, true)}`;
     this.out.add('renewal', {
       row: 'attempt',
       kind: 'renewal-attempt',
@@ -249,7 +232,34 @@ export class ChannelLanes {
       start: a.time,
       end: null,
       label: '',
-      explanation: `${text}.`,
+      explanation: () => `${attemptText(a, device)}.`,
     });
   }
+}
+
+/** What a channel request (or a skipped renewal attempt) did and what follows it, in words. */
+function attemptText(a: Attempt, device: OsVersion | null): string {
+  const os = device ?? 'Windows 10';
+  const at = formatTime(a.time);
+  const left =
+    a.channelExpiry === null
+      ? 'no channel yet'
+      : a.channelExpiry > a.time
+        ? `${humanSpan(a.channelExpiry - a.time)} left on the channel`
+        : `channel expired ${humanSpan(a.time - a.channelExpiry)} ago`;
+  const what = a.reason === 'renewal' ? 'renewal attempt' : `channel request (${a.reason})`;
+  let text: string;
+  if (a.outcome === 'skipped') text = `${os}: no network at ${at}, attempt skipped (${left})`;
+  else if (a.outcome === 'failed')
+    text = `${os}: ${what} at ${at} failed: ${CHANNEL_FAILURE_TEXT[a.failure ?? 'no-network']} (${left})`;
+  else if (a.outcome === 'succeeded')
+    text = `${os}: ${what} at ${at} succeeded: new ChannelURI valid until ${formatTime(a.issuedUntil ?? a.time)}${a.reason === 'renewal' ? '; a session follows (trigger renewal)' : ''}`;
+  else text = `${os}: ${what} at ${at}, no answer by the end of the run`;
+  const n = a.next;
+  if (n)
+    text +=
+      n.rule === 'fifteen-day-mark'
+        ? `; next ${RULE_SHORT[n.rule]}, ${formatTime(n.at, a.time)}`
+        : `; next ${RULE_SHORT[n.rule]} (rule ${n.rule}): window ${formatTime(n.earliest, a.time)} – ${formatTime(n.latest, n.earliest)}, drawn ${formatTime(n.at, n.earliest, true)}`;
+  return text;
 }

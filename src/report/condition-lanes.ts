@@ -122,7 +122,8 @@ export class ConditionLanes {
         start: b.since,
         end: t,
         label: 'connected',
-        explanation: `WNS persistent connection up ${period(b.since, t)}: pushes reach the device at once.`,
+        explanation: () =>
+          `WNS persistent connection up ${period(b.since, t)}: pushes reach the device at once.`,
       });
     else
       this.out.add('wns', {
@@ -131,7 +132,8 @@ export class ConditionLanes {
         start: b.since,
         end: t,
         label: `down: ${b.state.reason}`,
-        explanation: `WNS persistent connection down ${period(b.since, t)}: ${DISCONNECT_TEXT[b.state.reason]}. Pushes are cached (cache policy "cache") or dropped meanwhile.`,
+        explanation: () =>
+          `WNS persistent connection down ${period(b.since, t)}: ${DISCONNECT_TEXT[b.state.reason]}. Pushes are cached (cache policy "cache") or dropped meanwhile.`,
       });
   }
 
@@ -159,7 +161,8 @@ export class ConditionLanes {
       start: b.since,
       end: t,
       label: `${span(Math.round)}${charging ? ' ⚡' : ''}`,
-      explanation: `Battery ${range} ${period(b.since, t)}, ${charging ? 'charging' : 'on battery'} (the level is known at power events and drifts in between).`,
+      explanation: () =>
+        `Battery ${range} ${period(b.since, t)}, ${charging ? 'charging' : 'on battery'} (the level is known at power events and drifts in between).`,
     });
   }
 
@@ -181,7 +184,8 @@ export class ConditionLanes {
       start: b.since,
       end: t,
       label: 'Battery Saver',
-      explanation: `Battery Saver on ${period(b.since, t)}: the WNS connection is cut and no session starts unless pushes are allowed in Battery Saver.`,
+      explanation: () =>
+        `Battery Saver on ${period(b.since, t)}: the WNS connection is cut and no session starts unless pushes are allowed in Battery Saver.`,
     });
   }
 
@@ -196,7 +200,8 @@ export class ConditionLanes {
       start: b.since,
       end: t,
       label: `limit reached (${b.state.usedMB} MB)`,
-      explanation: `Data Sense monthly limit reached (${b.state.usedMB} MB used) ${period(b.since, t)}: on a metered network WNS and sessions stop until usage falls under the limit${usedAfter !== undefined ? ` (${usedAfter} MB after the monthly reset)` : ''}.`,
+      explanation: () =>
+        `Data Sense monthly limit reached (${b.state.usedMB} MB used) ${period(b.since, t)}: on a metered network WNS and sessions stop until usage falls under the limit${usedAfter !== undefined ? ` (${usedAfter} MB after the monthly reset)` : ''}.`,
     });
   }
 
@@ -213,7 +218,8 @@ export class ConditionLanes {
         start: b.since,
         end: t,
         label: 'no network',
-        explanation: `No network ${period(b.since, t)}: no WNS connection, no sessions; 1511 renewal attempts fail, 1607+ attempts are skipped.`,
+        explanation: () =>
+          `No network ${period(b.since, t)}: no WNS connection, no sessions; 1511 renewal attempts fail, 1607+ attempts are skipped.`,
       });
     else if (!s.internet)
       this.out.add('network', {
@@ -222,7 +228,8 @@ export class ConditionLanes {
         start: b.since,
         end: t,
         label: `${type}, no internet${metered}`,
-        explanation: `Connected to ${type}${metered} without internet (e.g. a captive portal) ${period(b.since, t)}: renewal attempts go ahead and fail; no WNS connection.`,
+        explanation: () =>
+          `Connected to ${type}${metered} without internet (e.g. a captive portal) ${period(b.since, t)}: renewal attempts go ahead and fail; no WNS connection.`,
       });
     else
       this.out.add('network', {
@@ -231,7 +238,7 @@ export class ConditionLanes {
         start: b.since,
         end: t,
         label: `${type === 'network' ? 'online' : type}${metered}`,
-        explanation: `Online (${type}${metered}) ${period(b.since, t)}.`,
+        explanation: () => `Online (${type}${metered}) ${period(b.since, t)}.`,
       });
   }
 

@@ -21,9 +21,13 @@ export class DeviceBuilder {
   readonly pushes: PushLane;
   readonly sessions: SessionLane;
 
-  constructor(readonly id: string) {
+  constructor(
+    readonly id: string,
+    /** Items that end before this instant are left out (the lanes still follow every event). */
+    from?: number,
+  ) {
     // One item list for all lanes: item ids count up across lanes in the order items are made.
-    this.out = new LaneItems(id);
+    this.out = new LaneItems(id, from);
     this.conditions = new ConditionLanes(this.out);
     this.channel = new ChannelLanes(this.out);
     this.pushes = new PushLane(this.out);

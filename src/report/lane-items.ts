@@ -1,14 +1,20 @@
 /**
  * The items of one device's lanes as the lane builders make them: each gets an id unique in the
  * device (numbered in the order items are made, which keeps the model deterministic), and the
- * lanes come out in {@link LANES} order with their items by time.
+ * lanes come out in {@link LANES} order with their items by time. Given a window start, items that
+ * end before it are counted (ids stay the same whatever the window) but not kept.
  */
 import { LANE_ROWS, LANES } from './timeline-legend.js';
 import type { Lane, LaneKind, TimelineItem } from './timeline-types.js';
 
-/** An item as a lane builder describes it; `row` defaults to the lane's own row. */
-export type NewItem = Omit<TimelineItem, 'id' | 'device' | 'lane' | 'row'> & {
+/**
+ * An item as a lane builder describes it; `row` defaults to the lane's own row. The explanation
+ * may be a function: it is then worded only for an item that is kept (a window of a long
+ * timeline leaves most out).
+ */
+export type NewItem = Omit<TimelineItem, 'id' | 'device' | 'lane' | 'row' | 'explanation'> & {
   readonly row?: string;
+  readonly explanation: string | (() => string);
 };
 
 export class LaneItems {
@@ -24,11 +30,17 @@ export class LaneItems {
   };
   private seq = 0;
 
-  constructor(readonly device: string) {}
+  constructor(
+    readonly device: string,
+    /** Items that end (points: start) before this instant are left out. */
+    private readonly from = -Infinity,
+  ) {}
 
   add(lane: LaneKind, item: NewItem): void {
+    const id = this.seq++;
+    if ((item.end ?? item.start) < this.from) return;
     this.items[lane].push({
-      id: `${this.device}/${lane}/${this.seq++}`,
+      id: `${this.device}/${lane}/${id}`,
       device: this.device,
       lane,
       row: item.row ?? lane,
@@ -37,7 +49,7 @@ export class LaneItems {
       start: item.start,
       end: item.end,
       label: item.label,
-      explanation: item.explanation,
+      explanation: typeof item.explanation === 'string' ? item.explanation : item.explanation(),
     });
   }
 

@@ -98,41 +98,12 @@ export class PushLane {
     const name = p.msgId.startsWith(`${this.out.device}#`)
       ? p.msgId.slice(this.out.device.length)
       : p.msgId;
-    const sent = `Push ${p.msgId} sent ${formatTime(p.sentAt)}${p.cachePolicy ? ` (${p.cachePolicy}${p.ttlSeconds != null ? `, TTL ${p.ttlSeconds} s` : ''})` : ''}`;
     const outcome: PushOutcome = p.outcome ?? 'cached';
     const at = p.outcomeAt ?? end;
-    const cached =
-      p.cachedAt !== undefined
-        ? `: the device was offline, WNS cached it${p.cacheUntil != null ? ` until ${formatTime(p.cacheUntil, p.cachedAt)}` : ''}`
-        : '';
-    let text: string;
-    let label: string;
-    switch (outcome) {
-      case 'delivered':
-        text = `${sent}: delivered at once over the WNS connection; a session follows (trigger push).`;
-        label = `${name} delivered`;
-        break;
-      case 'delivered-from-cache':
-        text = `${sent}${cached}; delivered from the cache at ${formatTime(at, p.sentAt)} when the connection came back (after ${humanSpan(at - p.sentAt)}).`;
-        label = `${name} cached → delivered`;
-        break;
-      case 'cached':
-        text = `${sent}${cached}; still waiting in the cache at the end of the run.`;
-        label = `${name} cached`;
-        break;
-      case 'expired':
-        text = `${sent}${cached}; dropped at ${formatTime(at, p.sentAt)}: ${DROP_TEXT['ttl-expired']}.`;
-        label = `${name} expired`;
-        break;
-      case 'dropped':
-        text = `${sent}${cached}; WNS dropped it${at !== p.sentAt ? ` at ${formatTime(at, p.sentAt)}` : ''}: ${DROP_TEXT[p.dropReason ?? 'offline']}.`;
-        label = `${name} dropped`;
-        break;
-      case 'rejected':
-        text = `Push at ${formatTime(p.sentAt)} rejected: ${p.status ? `WNS answered ${p.status}` : 'not sent (the server had no ChannelURI)'} (${p.rejectReason ?? 'unknown'}).`;
-        label = `rejected ${p.status || ''}`.trim();
-        break;
-    }
+    const label =
+      outcome === 'rejected'
+        ? `rejected ${p.status || ''}`.trim()
+        : `${name} ${OUTCOME_LABEL[outcome]}`;
     const range = p.cachedAt !== undefined && at > p.sentAt;
     this.out.add('push', {
       kind: 'push',
@@ -140,7 +111,39 @@ export class PushLane {
       start: p.sentAt,
       end: range ? at : null,
       label,
-      explanation: text,
+      explanation: () => pushText(p, outcome, at),
     });
+  }
+}
+
+/** The label of a push by its outcome (after its name). */
+const OUTCOME_LABEL: Readonly<Record<Exclude<PushOutcome, 'rejected'>, string>> = {
+  delivered: 'delivered',
+  'delivered-from-cache': 'cached → delivered',
+  cached: 'cached',
+  expired: 'expired',
+  dropped: 'dropped',
+};
+
+/** What happened to a push (its `outcome` at `at`), in words. */
+function pushText(p: PushRecord, outcome: PushOutcome, at: number): string {
+  const sent = `Push ${p.msgId} sent ${formatTime(p.sentAt)}${p.cachePolicy ? ` (${p.cachePolicy}${p.ttlSeconds != null ? `, TTL ${p.ttlSeconds} s` : ''})` : ''}`;
+  const cached =
+    p.cachedAt !== undefined
+      ? `: the device was offline, WNS cached it${p.cacheUntil != null ? ` until ${formatTime(p.cacheUntil, p.cachedAt)}` : ''}`
+      : '';
+  switch (outcome) {
+    case 'delivered':
+      return `${sent}: delivered at once over the WNS connection; a session follows (trigger push).`;
+    case 'delivered-from-cache':
+      return `${sent}${cached}; delivered from the cache at ${formatTime(at, p.sentAt)} when the connection came back (after ${humanSpan(at - p.sentAt)}).`;
+    case 'cached':
+      return `${sent}${cached}; still waiting in the cache at the end of the run.`;
+    case 'expired':
+      return `${sent}${cached}; dropped at ${formatTime(at, p.sentAt)}: ${DROP_TEXT['ttl-expired']}.`;
+    case 'dropped':
+      return `${sent}${cached}; WNS dropped it${at !== p.sentAt ? ` at ${formatTime(at, p.sentAt)}` : ''}: ${DROP_TEXT[p.dropReason ?? 'offline']}.`;
+    case 'rejected':
+      return `Push at ${formatTime(p.sentAt)} rejected: ${p.status ? `WNS answered ${p.status}` : 'not sent (the server had no ChannelURI)'} (${p.rejectReason ?? 'unknown'}).`;
   }
 }

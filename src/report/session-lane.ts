@@ -59,7 +59,8 @@ export class SessionLane {
           start: t,
           end: null,
           label: '',
-          explanation: `${e.trigger === 'poll' ? 'Poll' : `Session (trigger ${e.trigger})`} due at ${formatTime(t)}: no session possible, ${SESSION_BLOCKER_TEXT[e.reason]}.`,
+          explanation: () =>
+            `${e.trigger === 'poll' ? 'Poll' : `Session (trigger ${e.trigger})`} due at ${formatTime(t)}: no session possible, ${SESSION_BLOCKER_TEXT[e.reason]}.`,
         });
         break;
     }
@@ -89,7 +90,8 @@ export class SessionLane {
       start: s.start,
       end: null,
       label: '',
-      explanation: `OMA-DM session (trigger ${s.trigger}) ${formatTime(s.start, undefined, true)}: ${outcome === 'completed' ? `completed after ${humanSpan(t - s.start)}` : outcome === 'open' ? 'still running at the end of the run' : `failed after ${humanSpan(t - s.start)}: ${outcome}`}${queued}.`,
+      explanation: () =>
+        `OMA-DM session (trigger ${s.trigger}) ${formatTime(s.start, undefined, true)}: ${outcome === 'completed' ? `completed after ${humanSpan(t - s.start)}` : outcome === 'open' ? 'still running at the end of the run' : `failed after ${humanSpan(t - s.start)}: ${outcome}`}${queued}.`,
     });
   }
 }

@@ -40,10 +40,12 @@ export function buildTimelineModel(
   const end = Math.max(options.end ?? events.at(-1)?.time ?? start, start);
   const now = options.now ?? end;
   const builders = new Map<string, DeviceBuilder>();
-  for (const id of options.devices ?? []) builders.set(id, new DeviceBuilder(id));
+  const from = options.itemsFrom;
+  for (const id of options.devices ?? []) builders.set(id, new DeviceBuilder(id, from));
   const cloud: TimelineItem[] = [];
   const blocked = new Map<string, number>();
-  const blockedItem = (pfn: string, from: number, to: number, open: boolean): void => {
+  const blockedItem = (pfn: string, since: number, to: number, open: boolean): void => {
+    if (from !== undefined && to < from) return;
     cloud.push({
       id: `cloud/${cloud.length}`,
       device: null,
@@ -51,10 +53,10 @@ export function buildTimelineModel(
       row: 'cloud',
       kind: 'pfn-blocked',
       variant: 'blocked',
-      start: from,
+      start: since,
       end: to,
       label: `PFN ${pfn} blocked`,
-      explanation: `WNS blocks PFN ${pfn} ${open ? `from ${formatTime(from)} to the end of the run` : period(from, to)}: pushes get 410 and channel requests fail (Push/Status 3).`,
+      explanation: `WNS blocks PFN ${pfn} ${open ? `from ${formatTime(since)} to the end of the run` : period(since, to)}: pushes get 410 and channel requests fail (Push/Status 3).`,
     });
   };
   for (const e of events) {
@@ -68,7 +70,7 @@ export function buildTimelineModel(
       continue;
     }
     let b = builders.get(e.device);
-    if (!b) builders.set(e.device, (b = new DeviceBuilder(e.device)));
+    if (!b) builders.set(e.device, (b = new DeviceBuilder(e.device, from)));
     b.apply(e);
   }
   for (const [pfn, from] of blocked) blockedItem(pfn, from, Math.max(end, from), true);

@@ -127,4 +127,9 @@ export interface TimelineModelOptions {
   readonly devices?: readonly string[];
   /** At most this many devices get lanes (default 50); the summary counts all. */
   readonly maxDevices?: number;
+  /**
+   * Items that end before this instant are left out: a window of a long timeline. The lanes still
+   * follow every event, so what was in force at the window's start is drawn from there on.
+   */
+  readonly itemsFrom?: number;
 }
