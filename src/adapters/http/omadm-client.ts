@@ -1,10 +1,12 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { performance } from 'node:perf_hooks';
 import { ClientSession, type SessionStep } from '../../core/dm/client-session.js';
 import type { MdmTransport, SessionRequest, SessionResult } from '../../core/ports.js';
 import { parseSyncML, serializeSyncML, SyncMLError } from '../../core/syncml/codec.js';
 import { SYNCML_CONTENT_TYPE, type SyncMLMessage } from '../../core/syncml/message.js';
 import type { Clock } from '../../core/time/clock.js';
+import { SystemClock } from '../clock/system-clock.js';
 import { retryAfterMs } from './retry-after.js';
 
 /** Options of {@link OmaDmHttpClient}. */
@@ -14,8 +16,16 @@ export interface OmaDmHttpClientOptions {
   /** Retry-After waits run on it; requests are tracked on it as I/O in flight. */
   readonly clock: Clock;
   /**
-   * How long a request may wait for its answer, in real milliseconds (default 30,000). It is
-   * wall time even on a virtual clock: a virtual clock holds still while a request is in flight.
+   * How long a session may wait on the server in all, in real milliseconds (default 30,000): from
+   * each request sent to the last byte of its reply, however slowly the server sends it (a server
+   * dripping one byte a second cannot hold a session open). Waits the server asks for (429
+   * `Retry-After`, on `clock`) do not count. It is wall time even on a virtual clock: a virtual
+   * clock holds still while a request is in flight.
+   */
+  readonly sessionTimeoutMs?: number;
+  /**
+   * How long one request may wait for its whole reply, in real milliseconds (default: the
+   * session's {@link sessionTimeoutMs}; a request never outlives its session's time).
    */
   readonly timeoutMs?: number;
   /** Alert of package 1 for push-triggered sessions (default `1201`; see docs/model.md). */
@@ -38,6 +48,12 @@ const DEFAULT_RETRY_AFTER_SECONDS = 30;
 /** Longest `Retry-After` honoured (seconds): beyond it the session fails instead of waiting. */
 const MAX_RETRY_AFTER_SECONDS = 24 * 3600;
 
+/** When a request is given up: after `ms` real milliseconds, for `reason`. */
+interface Deadline {
+  readonly ms: number;
+  readonly reason: string;
+}
+
 type Reply =
   | { readonly kind: 'ok'; readonly body: string }
   | { readonly kind: 'throttled'; readonly retryAfterMs: number }
@@ -55,6 +71,9 @@ export { retryAfterMs };
 export class OmaDmHttpClient implements MdmTransport {
   private readonly target: URL;
   private readonly agent: HttpAgent;
+  /** Real time, for the deadlines (the session's clock may be virtual). */
+  private readonly wall = new SystemClock();
+  private readonly sessionTimeoutMs: number;
   private readonly timeoutMs: number;
   private readonly maxThrottleRetries: number;
   private readonly maxReplyBytes: number;
@@ -70,7 +89,14 @@ export class OmaDmHttpClient implements MdmTransport {
       this.target.protocol === 'https:'
         ? new HttpsAgent(agentOptions)
         : new HttpAgent(agentOptions);
-    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.sessionTimeoutMs = options.sessionTimeoutMs ?? 30_000;
+    this.timeoutMs = options.timeoutMs ?? this.sessionTimeoutMs;
+    for (const [name, ms] of [
+      ['sessionTimeoutMs', this.sessionTimeoutMs],
+      ['timeoutMs', this.timeoutMs],
+    ] as const)
+      if (!(ms > 0 && ms < 2 ** 31))
+        throw new Error(`${name} must be a number of milliseconds from 1 to 2^31 - 1, got ${ms}`);
     this.maxThrottleRetries = options.maxThrottleRetries ?? 3;
     this.maxReplyBytes = options.maxReplyBytes ?? 1024 * 1024;
   }
@@ -94,12 +120,18 @@ export class OmaDmHttpClient implements MdmTransport {
       return;
     }
     let throttled = 0;
+    /** Real milliseconds spent waiting on the server so far. */
+    let waited = 0;
     const exchange = (message: SyncMLMessage, answers: boolean): void => {
+      const deadline = this.deadline(waited);
+      if (deadline.ms <= 0) return done({ ok: false, reason: deadline.reason });
       // Only a message that answers the server's commands acknowledges changes; package 1 goes
       // out from inside the device's own step (requestSession), where a commit would catch it
       // half done.
       if (answers) this.options.beforeSend?.();
-      void this.post(serializeSyncML(message)).then((reply) => {
+      const sent = performance.now();
+      void this.post(serializeSyncML(message), deadline).then((reply) => {
+        waited += performance.now() - sent;
         if (reply.kind === 'error') return done({ ok: false, reason: reply.reason });
         if (reply.kind === 'throttled') {
           if (++throttled > this.maxThrottleRetries)
@@ -130,21 +162,32 @@ export class OmaDmHttpClient implements MdmTransport {
     this.agent.destroy();
   }
 
-  /** POSTs one message; never rejects. Tracked on the clock as I/O in flight. */
-  private post(body: string): Promise<Reply> {
+  /** The deadline of the next request of a session that has waited `waited` ms on the server. */
+  private deadline(waited: number): Deadline {
+    const left = this.sessionTimeoutMs - waited;
+    return left <= this.timeoutMs
+      ? { ms: left, reason: `timeout: the session took longer than ${this.sessionTimeoutMs} ms` }
+      : { ms: this.timeoutMs, reason: `timeout: no answer within ${this.timeoutMs} ms` };
+  }
+
+  /**
+   * POSTs one message and reads its reply, giving up at `deadline` (real time, whatever pace the
+   * server keeps); never rejects. Tracked on the clock as I/O in flight.
+   */
+  private post(body: string, deadline: Deadline): Promise<Reply> {
     const work = new Promise<Reply>((resolve) => {
       const send = this.target.protocol === 'https:' ? httpsRequest : httpRequest;
       let settled = false;
       const finish = (reply: Reply): void => {
         if (settled) return;
         settled = true;
+        this.wall.cancel(timer);
         resolve(reply);
       };
       const req = send(this.target, {
         method: 'POST',
         agent: this.agent,
         signal: this.options.signal?.(),
-        timeout: this.timeoutMs,
         headers: {
           'content-type': SYNCML_CONTENT_TYPE,
           accept: SYNCML_CONTENT_TYPE,
@@ -152,8 +195,8 @@ export class OmaDmHttpClient implements MdmTransport {
           'user-agent': 'MSFT OMA DM Client/1.2.0.1',
         },
       });
-      req.on('timeout', () => {
-        finish({ kind: 'error', reason: `timeout: no answer within ${this.timeoutMs} ms` });
+      const timer = this.wall.after(deadline.ms, () => {
+        finish({ kind: 'error', reason: deadline.reason });
         req.destroy();
       });
       req.on('error', (error: NodeJS.ErrnoException) => {

@@ -44,7 +44,10 @@ export interface ServeOptions {
   readonly logLevel: string;
   /** Print the timeline to standard output as it happens (default true). */
   readonly timeline?: boolean;
-  /** Real milliseconds a device waits for its management server's answer. */
+  /**
+   * Real milliseconds a session may spend waiting on the management server in all (a total
+   * deadline, however slowly the server sends its answers).
+   */
   readonly sessionTimeoutMs?: number;
   /**
    * The reference server reads Push/ChannelURI only while it holds none (the stale-channel

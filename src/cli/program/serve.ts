@@ -87,7 +87,7 @@ export function addServeCommand(program: Command, io: CliIo): void {
     )
     .option(
       '--session-timeout <ms>',
-      'real milliseconds a device waits for the server',
+      'real milliseconds a session may take in all talking to the server, however slowly it answers',
       countArg,
       30000,
     )
