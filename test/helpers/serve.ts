@@ -65,6 +65,24 @@ export function fresh(url: string, init: RequestInit = {}): Promise<Response> {
   return fetch(url, { ...init, headers: { ...(init.headers as object), connection: 'close' } });
 }
 
+/**
+ * Every event of `GET /api/events` with `query` (e.g. `?device=pc-1`), page after page, oldest
+ * first, from the control API at `base`.
+ */
+export async function allEvents<T = EventJson>(base: string, query = ''): Promise<T[]> {
+  const out: T[] = [];
+  const sep = query === '' ? '?' : '&';
+  let after = '0';
+  for (;;) {
+    const res = await fresh(`${base}/api/events${query}${sep}limit=10000&after=${after}`);
+    expect(res.status).toBe(200);
+    const page = (await res.json()) as { events: T[]; next: string; more: boolean };
+    out.push(...page.events);
+    if (!page.more) return out;
+    after = page.next;
+  }
+}
+
 /** fetch helpers for a running serve's control API. */
 export function api(s: RunningServe): Api {
   const json = async <T>(method: string, path: string, body?: unknown): Promise<Reply<T>> => {
@@ -84,6 +102,6 @@ export function api(s: RunningServe): Api {
       const res = await json('POST', '/api/clock/advance', { duration });
       expect(res.status).toBe(200);
     },
-    events: async (query = '') => (await json<EventJson[]>('GET', `/api/events${query}`)).body,
+    events: (query = '') => allEvents(s.controlUrl, query),
   };
 }

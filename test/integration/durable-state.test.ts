@@ -32,7 +32,7 @@ import { VirtualClock } from '../../src/core/time/virtual-clock.js';
 import { loadScenario } from '../../src/scenario/load.js';
 import { cli, startProcess } from '../helpers/cli.js';
 import { fixture } from '../helpers/run-scenario.js';
-import { api, fresh, TEST_SERVE, type Api, type DeviceJson } from '../helpers/serve.js';
+import { allEvents, api, fresh, TEST_SERVE, type Api, type DeviceJson } from '../helpers/serve.js';
 
 const io: CliIo = {
   stdout: () => undefined,
@@ -444,7 +444,7 @@ describe('dmpush serve --state: stop and start again (virtual clock)', () => {
     });
     token = ((await res.json()) as { access_token: string }).access_token;
     before = (await a.json<DeviceJson[]>('GET', '/api/devices')).body;
-    eventsBefore = (await a.json<unknown[]>('GET', '/api/events')).body;
+    eventsBefore = await a.events();
     journalBefore = (await (await fresh(`${wnsUrl}/_sim/journal`)).json()) as Journal;
     const sim = a.s.simulation;
     live = {
@@ -494,7 +494,7 @@ describe('dmpush serve --state: stop and start again (virtual clock)', () => {
   });
 
   it('keeps the timeline and the WNS journal', async () => {
-    const events = (await a.json<unknown[]>('GET', '/api/events')).body;
+    const events = await a.events();
     expect(events.slice(0, eventsBefore.length)).toEqual(eventsBefore);
     const journal = (await (await fresh(`${wnsUrl}/_sim/journal`)).json()) as Journal;
     expect(journal.slice(0, journalBefore.length)).toEqual(journalBefore);
@@ -626,7 +626,7 @@ describe('dmpush serve killed with SIGKILL and started again (system clock, buil
       (await (await fresh(`${control}/api/devices`)).json()) as DeviceJson[];
     const before = await devices();
     expect(before.every((d) => d.channelUri !== null)).toBe(true);
-    const events = (await (await fresh(`${control}/api/events`)).json()) as unknown[];
+    const events = await allEvents<unknown>(control);
     const journal = (await (await fresh(`${wns}/_sim/journal`)).json()) as Journal;
     // Acknowledged, then killed at once.
     const patched = await fresh(`${control}/api/devices/pc-2`, {
@@ -651,7 +651,7 @@ describe('dmpush serve killed with SIGKILL and started again (system clock, buil
       const pc2 = after.find((d) => d.id === 'pc-2') as DeviceJson;
       expect(pc2.battery).toMatchObject({ charging: true });
       expect(pc2.battery.level).toBeGreaterThanOrEqual(42);
-      const eventsAfter = (await (await fresh(`${control}/api/events`)).json()) as unknown[];
+      const eventsAfter = await allEvents<unknown>(control);
       expect(eventsAfter.slice(0, events.length)).toEqual(events);
       expect(eventsAfter).toContainEqual(
         expect.objectContaining({ device: 'pc-2', type: 'power.changed', level: 42 }),

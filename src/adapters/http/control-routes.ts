@@ -1,14 +1,12 @@
 import type { Simulation } from '../../core/simulation.js';
 import type { EventLog } from '../../core/timeline/event-log.js';
-import { toJson } from '../../core/timeline/format.js';
-import { formatInstant, parseInstant } from '../../core/time/iso.js';
+import { formatInstant } from '../../core/time/iso.js';
 import { renderDashboardPage } from '../../dashboard/dashboard-page.js';
-import type { ReportData } from '../../report/html-report.js';
-import { buildTimelineModel, LANES, LEGEND } from '../../report/timeline-model.js';
 import { toDevicePatch } from '../../scenario/resolve.js';
 import { JSON_BODY } from './body-policy.js';
 import type { ClockAdvance } from './control-advance.js';
 import { devicePatchBody, parseBody, pushBody } from './control-bodies.js';
+import { sendDeviceTimeline, sendEvents } from './control-events.js';
 import type { Exchange } from './exchange.js';
 import { HttpError } from './http-util.js';
 import type { Route } from './route-table.js';
@@ -44,28 +42,6 @@ function device(ctx: ControlContext, x: Exchange): Device {
   return found;
 }
 
-/**
- * The report's data for one device, from the start to now. Open periods run a little past now
- * (2% of the span, at least 30 s), so that what just changed shows as a band, not a sliver.
- */
-function deviceTimeline(ctx: ControlContext, id: string): ReportData {
-  const now = ctx.simulation.clock.now();
-  const start = ctx.start;
-  const end = now + Math.max(30_000, (now - start) * 0.02);
-  const model = buildTimelineModel(ctx.events.list({ device: id }), {
-    start,
-    end,
-    now,
-    devices: [id],
-  });
-  return {
-    title: id,
-    lanes: LANES,
-    legend: LEGEND,
-    sections: [{ title: id, description: null, seed: null, model }],
-  };
-}
-
 async function push(ctx: ControlContext, x: Exchange): Promise<void> {
   const d = device(ctx, x);
   const body = parseBody(pushBody, x.json());
@@ -83,20 +59,6 @@ async function push(ctx: ControlContext, x: Exchange): Promise<void> {
       ...(ttlSeconds !== undefined ? { ttlSeconds } : {}),
     }),
   );
-}
-
-function events(ctx: ControlContext, x: Exchange): void {
-  const query = x.target.query;
-  const since = query.get('since');
-  const sinceMs = since === null ? undefined : parseInstant(since);
-  if (sinceMs === null)
-    throw new HttpError(400, `since: expected an ISO 8601 time with an offset, got ${since}`);
-  const list = ctx.events.list({
-    device: query.get('device') ?? undefined,
-    type: query.get('type') ?? undefined,
-    since: sinceMs,
-  });
-  x.sendJson(200, list.map(toJson));
 }
 
 /** The control API's route table (see `createControlApi` for the contract). */
@@ -155,10 +117,15 @@ export function controlRoutes(ctx: ControlContext): Route[] {
     {
       method: 'GET',
       path: '/api/devices/:id/timeline',
-      handle: (x) => x.sendJson(200, deviceTimeline(ctx, device(ctx, x).id)),
+      handle: (x) =>
+        sendDeviceTimeline(
+          { events: ctx.events, start: ctx.start, now: () => clock.now() },
+          device(ctx, x).id,
+          x,
+        ),
     },
     { method: 'POST', path: '/api/devices/:id/push', body: JSON_BODY, handle: (x) => push(ctx, x) },
-    { method: 'GET', path: '/api/events', handle: (x) => events(ctx, x) },
+    { method: 'GET', path: '/api/events', handle: (x) => sendEvents(ctx.events, x) },
     {
       method: 'GET',
       path: '/api/clock',
