@@ -16,6 +16,7 @@ import type {
   SyncHdr,
   SyncMLMessage,
 } from '../core/syncml/message.js';
+import { checkChannelHost } from './channel-host.js';
 import type { PushResult } from './push-result.js';
 
 /** The three poll sets the server writes (the maintenance time is the device's own). */
@@ -48,6 +49,13 @@ export interface ReferenceMdmOptions {
    * it only while the server holds none, the stale-channel mistake (see {@link ReferenceMdm}).
    */
   readonly rereadChannelUri?: boolean;
+  /**
+   * Origins (or URLs) of the WNS emulators whose ChannelURIs the server takes, besides WNS's own
+   * `https://*.notify.windows.com` (default none). A ChannelURI on any other host is ignored and
+   * reported as `mdm.channel-refused`: the server's pushes carry its access token
+   * ({@link checkChannelHost}).
+   */
+  readonly wnsOrigins?: readonly string[];
   /** The clock, epoch ms. */
   readonly now: () => number;
   readonly onEvent?: (event: MdmServerEvent) => void;
@@ -98,6 +106,15 @@ export type MdmServerEvent =
       readonly type: 'mdm.pfn-set';
       readonly pfn: string;
       readonly via: 'Add' | 'Replace';
+    })
+  /**
+   * A device reported a ChannelURI that is not on a WNS host: ignored (the held one is kept).
+   * `origin` is the URI's (null when it is not a URL), never the whole URI.
+   */
+  | (EventBase & {
+      readonly type: 'mdm.channel-refused';
+      readonly origin: string | null;
+      readonly reason: string;
     })
   /** Push nodes were read; `channelUri` is what the server now holds. */
   | (EventBase & {
@@ -181,7 +198,8 @@ const isSuccess = (status: string): boolean => /^2\d\d$/.test(status);
  *    holds a Status for the SyncHdr and for each device command (all 200), then: while the PFN
  *    is not confirmed, Add `Push/PFN` and Replace the six Poll nodes; in every session Get
  *    `Push/ChannelURI` (unless `rereadChannelUri` is off and a URI is held) and `Push/Status`.
- * 2. Package 3 (Statuses and Results) records the ChannelURI (empty Data: none) and Status. A
+ * 2. Package 3 (Statuses and Results) records the ChannelURI (empty Data: none; one that is not
+ *    on a WNS host, see {@link ReferenceMdmOptions.wnsOrigins}, is ignored) and Status. A
  *    418 on Add PFN (the node exists, e.g. set by an earlier server) is followed by a Replace
  *    of it; otherwise the server ends the session with only the SyncHdr Status and Final
  *    [MDM 2.2.6.1].
@@ -398,11 +416,24 @@ export class ReferenceMdm {
     if (!sent) return false;
     session.sent.delete(key);
     const data = results.items[0]?.data?.trim() ?? '';
-    if (sent.purpose === 'channel-uri') s.channelUri = data === '' ? null : data;
+    if (sent.purpose === 'channel-uri') this.takeChannelUri(s, data);
     else if (sent.purpose === 'push-status')
       s.pushStatus = /^\d+$/.test(data) ? Number(data) : null;
     else return false;
     return true;
+  }
+
+  /**
+   * Holds the ChannelURI a device reported (empty: none), unless it is not on a WNS host: then
+   * it is ignored, the held one kept, and `mdm.channel-refused` reported.
+   */
+  private takeChannelUri(s: DeviceState, data: string): void {
+    const check = data === '' ? null : checkChannelHost(data, this.options.wnsOrigins ?? []);
+    if (!check || check.ok) s.channelUri = data === '' ? null : data;
+    else {
+      const { origin, reason } = check;
+      this.emit({ type: 'mdm.channel-refused', deviceId: s.deviceId, origin, reason });
+    }
   }
 
   /** The session's next management commands, if any. */

@@ -153,6 +153,7 @@ function setup(options: Partial<ReferenceMdmOptions> = {}): {
     pfn: PFN,
     now: () => clock.now,
     onEvent: (e) => events.push(e),
+    wnsOrigins: ['http://127.0.0.1:8080'],
     ...options,
   });
   return { mdm, events, clock };
@@ -550,7 +551,13 @@ describe('reference MDM over HTTP, pushing through the WNS emulator', () => {
     events = [];
     const now = (): number => wns.clock.now();
     server = createReferenceMdmServer({
-      mdm: new ReferenceMdm({ pfn: APP.pfn, now, onEvent: (e) => events.push(e), ...options }),
+      mdm: new ReferenceMdm({
+        pfn: APP.pfn,
+        now,
+        onEvent: (e) => events.push(e),
+        wnsOrigins: [wns.url],
+        ...options,
+      }),
       wns: new WnsSender({
         tokenUrl: `${wns.url}/accesstoken.srf`,
         sid: APP.sid,

@@ -232,6 +232,7 @@ describe('WnsSender against the WNS emulator over HTTP', () => {
 
     const result = await senderFor(harness, {
       tokenUrl: `http://127.0.0.1:${port}/accesstoken.srf`,
+      channelOrigins: [harness.url],
     }).send(uri);
     expect(result).toMatchObject({ status: 0, outcome: 'failed', notificationStatus: null });
     expect(result.description).toMatch(/^token request: fetch failed/);

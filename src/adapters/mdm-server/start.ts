@@ -18,8 +18,17 @@ export interface StartReferenceMdmOptions {
   readonly port: number;
   /** The PFN it writes to `Push/PFN`: the WNS app it sends as. */
   readonly pfn: string;
-  /** The WNS token endpoint and the app's credentials. */
-  readonly wns: { readonly tokenUrl: string; readonly sid: string; readonly secret: string };
+  /**
+   * The WNS token endpoint and the app's credentials. ChannelURIs are taken, and pushes sent,
+   * only on a WNS host: `https://*.notify.windows.com`, or the origin of `tokenUrl` (the
+   * emulator) and of `channelOrigins`.
+   */
+  readonly wns: {
+    readonly tokenUrl: string;
+    readonly sid: string;
+    readonly secret: string;
+    readonly channelOrigins?: readonly string[];
+  };
   /** Time of its records and token expiry; its pushes count as I/O in flight on it. */
   readonly clock: Clock;
   /** False: the stale-channel mistake (Push/ChannelURI read only while it holds none). */
@@ -31,7 +40,26 @@ export interface StartReferenceMdmOptions {
   readonly beforeReply?: () => void;
   /** Host names served besides local ones (`--allow-host`). */
   readonly access?: AccessPolicy;
+  /**
+   * Where a ChannelURI refused for its host is logged (pino's `warn(fields, message)` fits;
+   * default: a JSON line on stderr). The line names the device, the URI's origin and why.
+   */
+  readonly logger?: WarnLogger;
 }
+
+/** Where warnings go. */
+export interface WarnLogger {
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+/** Writes one JSON line to stderr: the default {@link WarnLogger}. */
+const stderrWarn: WarnLogger = {
+  warn(fields, message) {
+    process.stderr.write(
+      `${JSON.stringify({ level: 'warn', service: 'mdm', ...fields, msg: message })}\n`,
+    );
+  },
+};
 
 /** A listening reference MDM server. */
 export interface RunningReferenceMdm {
@@ -49,14 +77,23 @@ export async function startReferenceMdm(
 ): Promise<RunningReferenceMdm> {
   const { clock } = options;
   const now = (): number => clock.now();
+  const wnsOrigins = [options.wns.tokenUrl, ...(options.wns.channelOrigins ?? [])];
+  const logger = options.logger ?? stderrWarn;
   const mdm = new ReferenceMdm({
     pfn: options.pfn,
     now,
     rereadChannelUri: options.rereadChannelUri,
-    onEvent: options.onEvent,
+    wnsOrigins,
+    onEvent: (event) => {
+      if (event.type === 'mdm.channel-refused') {
+        const { deviceId, origin, reason } = event;
+        logger.warn({ deviceId, origin, reason }, 'ChannelURI ignored: not a WNS host');
+      }
+      options.onEvent?.(event);
+    },
     store: options.store,
   });
-  const wns = new WnsSender({ ...options.wns, now });
+  const wns = new WnsSender({ ...options.wns, now, channelOrigins: wnsOrigins });
   const server = createReferenceMdmServer({
     mdm,
     wns,

@@ -6,6 +6,7 @@
  * It writes no logs, and its results never carry the secret or a token.
  */
 
+import { checkChannelHost } from '../../mdm-server/channel-host.js';
 import type { WnsSendResult } from '../../mdm-server/push-result.js';
 import { retryAfterMs } from '../http/retry-after.js';
 
@@ -24,6 +25,12 @@ export interface WnsSenderOptions {
   readonly timeoutMs?: number;
   /** The fetch implementation (default: Node's global `fetch`). */
   readonly fetch?: typeof fetch;
+  /**
+   * Origins of the WNS emulators it may send to besides `https://*.notify.windows.com` (default:
+   * the origin of `tokenUrl`, the emulator it gets its tokens from). A ChannelURI elsewhere gets
+   * nothing, its token least of all ({@link checkChannelHost}).
+   */
+  readonly channelOrigins?: readonly string[];
 }
 
 /** Default `X-WNS-TTL`: one hour. A push older than that would start a needless session. */
@@ -69,8 +76,10 @@ class TokenFailure {
  *   the lifetime if shorter); concurrent sends share one token request.
  * - 401: a new token and one retry. 404/410: `channel-gone`. 406: `throttled`, and the URI is
  *   not sent to again before `Retry-After` (or `X-WNS-Continue-After`) on the `now` clock.
- * - It does not check that the host ends in `notify.windows.com` (the emulator runs on
- *   127.0.0.1); a production sender should.
+ * - It sends only to a ChannelURI on a WNS host: `https://*.notify.windows.com`, or the origin
+ *   of the emulator it was configured with (`channelOrigins`); to any other it sends nothing (no
+ *   token request either) and answers `failed`, as Microsoft asks of senders (see
+ *   `src/mdm-server/channel-host.ts`).
  */
 export class WnsSender {
   private token: CachedToken | null = null;
@@ -78,14 +87,24 @@ export class WnsSender {
   private readonly backoff = new Map<string, number>();
   private readonly fetch: typeof fetch;
   private readonly timeoutMs: number;
+  private readonly channelOrigins: readonly string[];
 
   constructor(private readonly options: WnsSenderOptions) {
     this.fetch = options.fetch ?? globalThis.fetch;
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.channelOrigins = options.channelOrigins ?? [options.tokenUrl];
   }
 
   /** Sends one raw push to `channelUri`. Never rejects: every failure is a result. */
   async send(channelUri: string, options: PushOptions = {}): Promise<WnsSendResult> {
+    const host = checkChannelHost(channelUri, this.channelOrigins);
+    if (!host.ok)
+      return {
+        status: 0,
+        notificationStatus: null,
+        outcome: 'failed',
+        description: `not sent: ${host.reason}`,
+      };
     const now = this.options.now();
     const until = this.backoff.get(channelUri);
     if (until !== undefined && until > now) {
