@@ -16,7 +16,7 @@
  */
 
 /** WNS's domain for channel URIs. */
-export const WNS_CHANNEL_DOMAIN = 'notify.windows.com';
+const WNS_CHANNEL_DOMAIN = 'notify.windows.com';
 
 /** Whether a ChannelURI may be sent to; when not, its origin (null: not a URL) and why. */
 export type ChannelHostCheck =

@@ -18,7 +18,7 @@ import { HttpError } from './http-util.js';
 import { durationField, show, type JsonObject } from './json-body.js';
 
 /** The latest instant the emulator's clock may be moved to, and the span reserved after it. */
-export function latestClockInstant(emulator: WnsEmulator): { at: number; reserved: number } {
+function latestClockInstant(emulator: WnsEmulator): { at: number; reserved: number } {
   const channel = emulator.options.channelLifetimeMs ?? RENEWAL_TIMING.channelLifetime;
   const reserved = Math.max(channel, emulator.tokens.lifetimeMs);
   return { at: LAST_INSTANT - reserved, reserved };

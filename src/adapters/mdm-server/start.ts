@@ -44,16 +44,11 @@ export interface StartReferenceMdmOptions {
    * Where a ChannelURI refused for its host is logged (pino's `warn(fields, message)` fits;
    * default: a JSON line on stderr). The line names the device, the URI's origin and why.
    */
-  readonly logger?: WarnLogger;
+  readonly logger?: { warn(fields: Record<string, unknown>, message: string): void };
 }
 
-/** Where warnings go. */
-export interface WarnLogger {
-  warn(fields: Record<string, unknown>, message: string): void;
-}
-
-/** Writes one JSON line to stderr: the default {@link WarnLogger}. */
-const stderrWarn: WarnLogger = {
+/** Writes one JSON line to stderr: the default logger. */
+const stderrWarn: NonNullable<StartReferenceMdmOptions['logger']> = {
   warn(fields, message) {
     process.stderr.write(
       `${JSON.stringify({ level: 'warn', service: 'mdm', ...fields, msg: message })}\n`,
