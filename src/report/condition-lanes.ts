@@ -153,7 +153,7 @@ export class ConditionLanes {
       nextLevel === undefined || f(nextLevel) === f(level)
         ? `${f(level)}%`
         : `${f(level)}% → ${f(nextLevel)}%`;
-    const range = span((n) => Math.round(n * 100) / 100);
+    const range = (): string => span((n) => Math.round(n * 100) / 100);
     this.out.add('power', {
       row: 'level',
       kind: 'battery',
@@ -162,7 +162,7 @@ export class ConditionLanes {
       end: t,
       label: `${span(Math.round)}${charging ? ' ⚡' : ''}`,
       explanation: () =>
-        `Battery ${range} ${period(b.since, t)}, ${charging ? 'charging' : 'on battery'} (the level is known at power events and drifts in between).`,
+        `Battery ${range()} ${period(b.since, t)}, ${charging ? 'charging' : 'on battery'} (the level is known at power events and drifts in between).`,
     });
   }
 

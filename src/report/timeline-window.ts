@@ -9,12 +9,24 @@
 import type { TimelineEvent } from '../core/timeline/events.js';
 import { formatInstant } from '../core/time/iso.js';
 import type { ReportData } from './report-data.js';
-import { buildTimelineModel, LANES, LEGEND } from './timeline-model.js';
+import {
+  buildTimelineModel,
+  LANES,
+  LEGEND,
+  type Lane,
+  type TimelineItem,
+  type TimelineModel,
+} from './timeline-model.js';
 
 /** Most events one window holds (about 200 KB of timeline data). */
 export const WINDOW_EVENTS = 1_000;
 /** Slices of the overview. */
 export const OVERVIEW_BUCKETS = 120;
+/**
+ * Most items a window draws: two per event of a full window leaves room for every window but
+ * one whose events share an instant with thousands more (the newest-ending are kept).
+ */
+export const WINDOW_ITEMS = 2 * WINDOW_EVENTS;
 
 /** The part of the timeline an answer shows (instants in ISO 8601). */
 export interface TimelineWindowJson {
@@ -29,6 +41,8 @@ export interface TimelineWindowJson {
   /** There are events before `from` / after `to`. */
   readonly earlier: boolean;
   readonly later: boolean;
+  /** Items left out over {@link WINDOW_ITEMS} (0 unless many events share one instant). */
+  readonly omittedItems: number;
 }
 
 /** The device's whole timeline in equal slices: how many events each holds. */
@@ -110,6 +124,18 @@ function countSlices(events: readonly TimelineEvent[], from: number, to: number,
   return counts;
 }
 
+/** `model` with at most `max` items: those that end last (open periods, the newest points). */
+function capItems(model: TimelineModel, max: number): { model: TimelineModel; omitted: number } {
+  const all = model.devices.flatMap((d) => d.lanes.flatMap((l) => l.items));
+  if (all.length <= max) return { model, omitted: 0 };
+  const reach = (i: TimelineItem): number => i.end ?? i.start;
+  const kept = new Set(all.sort((a, b) => reach(b) - reach(a) || b.start - a.start).slice(0, max));
+  const lanes = (ls: readonly Lane[]): Lane[] =>
+    ls.map((l) => ({ ...l, items: l.items.filter((i) => kept.has(i)) }));
+  const devices = model.devices.map((d) => ({ ...d, lanes: lanes(d.lanes) }));
+  return { model: { ...model, devices }, omitted: all.length - max };
+}
+
 /**
  * One device's timeline data for a window (see the module's doc): `events` are the device's, in
  * time order. Only the events up to the window's end are read into the lanes; items that end
@@ -126,13 +152,14 @@ export function buildDeviceTimeline(
   const lo = firstAtOrAfter(events, w.from);
   const upToEnd = w.hi + 1 === events.length ? events : events.slice(0, w.hi + 1);
   const live = w.to >= o.end;
-  const model = buildTimelineModel(upToEnd, {
+  const built = buildTimelineModel(upToEnd, {
     start: w.from,
     end: live ? o.end : w.to,
     now: live ? o.now : Math.min(o.now, w.to),
     devices: [id],
     itemsFrom: w.from,
   });
+  const { model, omitted } = capItems(built, WINDOW_ITEMS);
   return {
     title: id,
     lanes: LANES,
@@ -146,6 +173,7 @@ export function buildDeviceTimeline(
       clipped: w.clipped,
       earlier: lo > 0,
       later: w.hi + 1 < events.length,
+      omittedItems: omitted,
     },
     overview: {
       from: formatInstant(first),

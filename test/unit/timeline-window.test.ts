@@ -11,6 +11,7 @@ import {
   buildDeviceTimeline,
   OVERVIEW_BUCKETS,
   WINDOW_EVENTS,
+  WINDOW_ITEMS,
 } from '../../src/report/timeline-window.js';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -129,6 +130,20 @@ describe('buildDeviceTimeline', () => {
     const hour = buildDeviceTimeline('big', events, { ...span, from: day, to: day + 59 * MINUTE });
     expect(hour.window).toMatchObject({ events: 60, clipped: false, earlier: true, later: true });
     expect(hour.sections[0]?.model).toMatchObject({ start: day, end: day + 59 * MINUTE });
+  });
+
+  it('stays bounded when thousands of events share one instant (the newest-ending items are kept)', () => {
+    const same = busyDevice(20_000).map((e, i) => (i < 2 ? e : { ...e, time: T0 + MINUTE }));
+    const data = buildDeviceTimeline('big', same, {
+      start: T0,
+      end: T0 + 2 * MINUTE,
+      now: T0 + MINUTE,
+    });
+    expect(itemsOf(data).length).toBe(WINDOW_ITEMS);
+    expect(data.window.omittedItems).toBeGreaterThan(0);
+    expect(JSON.stringify(data).length).toBeLessThan(800_000);
+    // The WNS connection, open to the end, is among those kept.
+    expect(itemsOf(data).some((i) => i.kind === 'wns' && i.end === T0 + 2 * MINUTE)).toBe(true);
   });
 
   it('shows a short timeline whole, as before', () => {
