@@ -76,7 +76,7 @@ ${inlineScript(lib.script)}
 <div class="controls">${CONTROLS}
 </div>
 </section>
-<section class="panel"><h2>Timeline <button type="button" id="timeline-fit" title="show the whole timeline again (zoom: Ctrl + wheel)">show all</button></h2><div id="timeline"><noscript>The dashboard needs JavaScript.</noscript></div></section>
+<section class="panel"><h2>Timeline <button type="button" id="timeline-fit" title="show the whole timeline (or the window of a long one) again (zoom: Ctrl + wheel)">show all</button></h2><div id="timeline-window" hidden></div><div id="timeline"><noscript>The dashboard needs JavaScript.</noscript></div></section>
 <section class="panel"><h2>DM tree <span class="count" id="tree-count"></span></h2>
 <div class="tree-box"><table class="grid"><thead><tr><th>Node</th><th>Format</th><th>Access</th><th>Value</th></tr></thead>
 <tbody id="tree-body"></tbody></table></div></section>

@@ -13,8 +13,9 @@ import type { Browser, Page } from 'playwright-core';
 import { CHROMIUM, expectNotBlank, launchChromium } from '../helpers/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServe, type RunningServe } from '../../src/cli/commands/serve.js';
-import { TEST_SERVE } from '../helpers/serve.js';
+import { api, TEST_SERVE } from '../helpers/serve.js';
 import type { CliIo } from '../../src/cli/io.js';
+import type { TimelineEvent } from '../../src/core/timeline/events.js';
 
 const io: CliIo = {
   stdout: () => undefined,
@@ -42,6 +43,7 @@ describe('the live dashboard in headless Chromium', () => {
   const post = async (path: string, body: unknown): Promise<void> => {
     const res = await fetch(`${s.controlUrl}${path}`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
     expect(res.status).toBe(200);
@@ -142,6 +144,7 @@ describe('the live dashboard in headless Chromium', () => {
     // A change made elsewhere (the API) shows up too.
     const res = await fetch(`${s.controlUrl}/api/devices/tablet`, {
       method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ network: { connected: false, internet: false } }),
     });
     expect(res.status).toBe(200);
@@ -185,6 +188,7 @@ describe('the live dashboard in headless Chromium', () => {
     // Charging again: Battery Saver ends, WNS comes back with the cached push, a push session runs.
     const res = await fetch(`${s.controlUrl}/api/devices/laptop`, {
       method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ battery: { charging: true } }),
     });
     expect(res.status).toBe(200);
@@ -238,6 +242,7 @@ describe('the live dashboard in headless Chromium', () => {
     const rev = await page.locator('#device-panel').getAttribute('data-rev');
     const res = await fetch(`${s.controlUrl}/api/devices/laptop`, {
       method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ battery: { level: 70 } }),
     });
     expect(res.status).toBe(200);
@@ -318,6 +323,131 @@ describe('the dashboard with a larger fleet', () => {
     await expect
       .poll(() => page.locator('#device-panel').getAttribute('data-device'))
       .toBe('pc-113');
+    expect(problems).toEqual([]);
+  });
+});
+
+/**
+ * `n` timeline events of `device`, one kind after another (poll sessions, pushes received,
+ * battery changes), spread evenly from just after `after` to `until`, in time order.
+ */
+function busyEvents(device: string, n: number, after: number, until: number): TimelineEvent[] {
+  const step = (until - after - 1) / n;
+  return Array.from({ length: n }, (_, i): TimelineEvent => {
+    const time = after + 1 + Math.floor(i * step);
+    switch (i % 4) {
+      case 0:
+        return { time, device, type: 'session.started', trigger: 'poll' };
+      case 1:
+        return { time, device, type: 'session.completed', trigger: 'poll' };
+      case 2:
+        return {
+          time,
+          device,
+          type: 'push.received',
+          msgId: `seeded-${i}`,
+          channelUri: 'http://127.0.0.1/?token=seeded',
+          cached: false,
+        };
+      default:
+        return { time, device, type: 'power.changed', charging: i % 8 === 3, level: 40 + (i % 50) };
+    }
+  });
+}
+
+describe('the dashboard with a device of 100,000 events', () => {
+  let s: RunningServe;
+  let browser: Browser | undefined;
+  let page: Page;
+  const problems: string[] = [];
+  const timelineBytes: number[] = [];
+  const panel = (): ReturnType<Page['locator']> => page.locator('#device-panel');
+  /** Waits (bounded by real time) for the panel to draw again after revision `rev`. */
+  const redrawn = async (rev: string | null): Promise<void> => {
+    await expect.poll(() => panel().getAttribute('data-rev'), { timeout: 10_000 }).not.toBe(rev);
+    await page.waitForSelector('#device-panel:not([data-busy])', { timeout: 10_000 });
+  };
+  /** A round trip into the page: how long (real ms) the page takes to run a script. */
+  const roundTrip = async (): Promise<number> => {
+    const t0 = performance.now();
+    await page.evaluate(() => 1);
+    return performance.now() - t0;
+  };
+  const items = (): Promise<number> => page.locator('#timeline .vis-item').count();
+
+  beforeAll(async () => {
+    s = await startServe(io, TEST_SERVE);
+    // A month, then hours in which nothing happens (the devices poll every 8 hours by then).
+    await api(s).advance('P30D');
+    await api(s).advance('PT3H');
+    // The cheapest honest way to a busy device: its events go into the fleet's event log
+    // directly (as the devices emit theirs), between the last real event and now.
+    const last = s.events.list().at(-1)?.time ?? s.clock.now();
+    expect(s.clock.now() - last).toBeGreaterThan(100_000);
+    for (const e of busyEvents('laptop', 100_000, last, s.clock.now())) s.events.emit(e);
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1500, height: 1100 } });
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('response', (r) => {
+      if (/\/api\/devices\/laptop\/timeline/.test(r.url()))
+        void r.body().then((b) => timelineBytes.push(b.length));
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await s?.close();
+  });
+
+  it('selects it and draws a window of its timeline quickly, in a small answer; the page stays responsive', async () => {
+    expect(s.events.list({ device: 'laptop' }).length).toBeGreaterThanOrEqual(99_000);
+    await page.goto(`${s.controlUrl}/#tablet`);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 15_000 });
+    await page.waitForSelector('#device-panel:not([data-busy])', { timeout: 15_000 });
+    const rev = await panel().getAttribute('data-rev');
+    const t0 = performance.now();
+    await page.locator('#fleet-body tr[data-device="laptop"]').click();
+    await redrawn(rev);
+    // Before windows: a 12 MB answer and 75,000 items, and a tab that stopped answering.
+    expect(performance.now() - t0).toBeLessThan(8_000);
+    expect(await roundTrip()).toBeLessThan(1_000);
+    expect(await panel().getAttribute('data-device')).toBe('laptop');
+    await expect.poll(() => timelineBytes.length).toBeGreaterThan(0);
+    expect(Math.max(...timelineBytes)).toBeLessThan(500_000);
+    const shown = await items();
+    expect(shown).toBeGreaterThan(100);
+    expect(shown).toBeLessThan(1_500);
+    // The bar says what is shown, and the overview covers the whole timeline.
+    expect(await page.locator('#timeline-window').isVisible()).toBe(true);
+    expect(await page.locator('.window-range').innerText()).toMatch(/^1,000 events of 100,\d{3}, /);
+    expect(await page.locator('#timeline-window .slice').count()).toBe(120);
+    expect(problems).toEqual([]);
+  });
+
+  it('moves the window earlier, to a slice of the overview, and back to the newest, each answer small', async () => {
+    const range = (): Promise<string> => page.locator('.window-range').innerText();
+    const newest = await range();
+    let rev = await panel().getAttribute('data-rev');
+    await page.locator('button[data-window="earlier"]').click();
+    await redrawn(rev);
+    const earlier = await range();
+    expect(earlier).not.toBe(newest);
+    expect(earlier).toMatch(/^1,000 events of /);
+    expect(await page.locator('button[data-window="later"]').isEnabled()).toBe(true);
+    rev = await panel().getAttribute('data-rev');
+    await page.locator('#timeline-window .slice').nth(40).click();
+    await redrawn(rev);
+    expect(await range()).not.toBe(earlier);
+    expect(await items()).toBeLessThan(1_500);
+    expect(await roundTrip()).toBeLessThan(1_000);
+    rev = await panel().getAttribute('data-rev');
+    await page.locator('button[data-window="newest"]').click();
+    await redrawn(rev);
+    expect(await range()).toBe(newest);
+    expect(Math.max(...timelineBytes)).toBeLessThan(500_000);
     expect(problems).toEqual([]);
   });
 });

@@ -14,7 +14,9 @@ import { bindFleet, renderFleet } from './fleet.js';
 import { renderClock } from './header.js';
 import { connect } from './live.js';
 import { select, selectInitial } from './selection.js';
+import { refreshSelected } from './refresh.js';
 import { setDevice, state, type KeptView } from './state.js';
+import { bindWindowBar } from './window-bar.js';
 import type { ClockJson, DeviceJson } from './wire.js';
 import '../report/report.css';
 import './dashboard.css';
@@ -37,6 +39,7 @@ window.dmpushDashboard = { timelines: () => state.timelines, view: () => state.v
 apiToken();
 bindFleet(select);
 bindControls();
+bindWindowBar(refreshSelected);
 
 async function start(): Promise<void> {
   const clock = await api<ClockJson>('GET', '/api/clock');

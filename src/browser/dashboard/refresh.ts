@@ -5,14 +5,14 @@
  * `data-rev` (counting redraws) after each; the body gets `data-ready` after the first.
  */
 import type { Timeline } from 'vis-timeline';
-import type { ReportData } from '../../report/report-data.js';
 import { render } from '../report/render.js';
 import { byId } from '../shared/dom.js';
 import { later, wallNow } from '../shared/timers.js';
 import { api, devicePath } from './api-client.js';
 import { renderDeviceHead, renderTree } from './device-panel.js';
 import { state } from './state.js';
-import type { TreeNode } from './wire.js';
+import { renderWindowBar, windowQuery } from './window-bar.js';
+import type { DeviceTimelineJson, TreeNode } from './wire.js';
 
 /** Least time between two refreshes, ms (live updates come in bursts). */
 const REFRESH_MS = 400;
@@ -46,7 +46,7 @@ function adopt(timelines: readonly Timeline[], device: string): void {
  * Draws the new timeline off to the side (hidden, but laid out) and swaps it in once drawn, so
  * that a live update never shows an empty box.
  */
-function drawTimeline(id: string, data: ReportData, done: () => void): void {
+function drawTimeline(id: string, data: DeviceTimelineJson, done: () => void): void {
   const box = byId('timeline');
   const next = document.createElement('div');
   next.className = 'timeline-next';
@@ -94,7 +94,7 @@ export function refreshSelected(): void {
   refresh.last = wallNow();
   panel().setAttribute('data-busy', 'true');
   Promise.all([
-    api<ReportData>('GET', devicePath(id, '/timeline')),
+    api<DeviceTimelineJson>('GET', devicePath(id, `/timeline${windowQuery()}`)),
     api<TreeNode[]>('GET', devicePath(id, '/tree')),
   ])
     .then(([timeline, tree]) => {
@@ -105,6 +105,7 @@ export function refreshSelected(): void {
       }
       renderDeviceHead();
       renderTree(tree);
+      renderWindowBar(timeline);
       let drawn = false;
       drawTimeline(id, timeline, () => {
         if (drawn) return;

@@ -10,7 +10,10 @@ import { state } from './state.js';
 
 export function select(id: string): void {
   if (!state.devices.has(id)) return;
-  if (id !== state.selected) state.view = null;
+  if (id !== state.selected) {
+    state.view = null;
+    state.window = null;
+  }
   state.selected = id;
   pageOf(id);
   if (location.hash !== `#${id}`) history.replaceState(null, '', `#${encodeURIComponent(id)}`);

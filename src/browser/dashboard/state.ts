@@ -4,7 +4,7 @@
  * and the window the user zoomed them to. One object, read and changed by the views.
  */
 import type { Timeline, TimelineWindow } from 'vis-timeline';
-import type { ClockJson, DeviceJson, LiveEvent } from './wire.js';
+import type { ClockJson, DeviceJson, DeviceTimelineJson, LiveEvent } from './wire.js';
 
 /** Rows of the fleet list per page (a fleet of thousands stays quick to redraw). */
 export const PAGE_SIZE = 50;
@@ -16,6 +16,12 @@ export interface KeptView {
   readonly device: string;
   readonly start: number;
   readonly end: number;
+}
+
+/** The window of a long timeline the user moved to (ISO times; see `window-bar.ts`). */
+export interface WantedWindow {
+  readonly from?: string;
+  readonly to?: string;
 }
 
 export interface DashboardState {
@@ -33,6 +39,10 @@ export interface DashboardState {
   /** The fleet list's filter, lower case ('' for none). */
   filter: string;
   view: KeptView | null;
+  /** The window of the selected device's timeline asked for; null for the newest (live). */
+  window: WantedWindow | null;
+  /** The timeline answer drawn last (its window and overview). */
+  shownWindow: DeviceTimelineJson | null;
 }
 
 export const state: DashboardState = {
@@ -47,6 +57,8 @@ export const state: DashboardState = {
   page: 0,
   filter: '',
   view: null,
+  window: null,
+  shownWindow: null,
 };
 
 /** Adds or replaces a device (a new one goes to the end of the fleet). */

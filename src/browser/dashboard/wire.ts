@@ -6,6 +6,7 @@
  */
 import type { DeviceSnapshot } from '../../core/device/device.js';
 import type { DmNodeListing } from '../../core/dm/dm-tree.js';
+import type { DeviceTimelineData } from '../../report/timeline-window.js';
 
 /** `GET /api/devices/{id}` (and each device of `GET /api/devices` and `/api/live`). */
 export type DeviceJson = Omit<DeviceSnapshot, 'channelExpiresAt' | 'nextRenewal'> & {
@@ -15,6 +16,9 @@ export type DeviceJson = Omit<DeviceSnapshot, 'channelExpiresAt' | 'nextRenewal'
 
 /** One node of `GET /api/devices/{id}/tree`. */
 export type TreeNode = DmNodeListing;
+
+/** `GET /api/devices/{id}/timeline`: a window of the device's timeline, with an overview. */
+export type DeviceTimelineJson = DeviceTimelineData;
 
 /** `GET /api/clock`. */
 export interface ClockJson {
