@@ -88,14 +88,15 @@ const CONTROL_SCOPE: AccessScope = {
 /**
  * The live fleet's control API (`dmpush serve --port`), JSON over HTTP; its routes are a contract:
  * `GET /api/devices`, `GET|PATCH /api/devices/{id}`, `POST /api/devices/{id}/push`,
- * `GET /api/events?device=&type=&since=`, `GET /api/clock`, `POST|DELETE /api/clock/advance`
+ * `GET /api/events?device=&type=&since=&limit=&after=` (in pages: `control-events.ts`),
+ * `GET /api/clock`, `POST|DELETE /api/clock/advance`
  * (bounded and cancellable: `control-advance.ts`),
  * `GET /api/health`, and `GET /metrics` (Prometheus). Bad requests get 4xx with `{"error"}` naming
  * what was wrong; request bodies are JSON (a zod schema each, see `control-bodies.ts`).
  *
  * The live dashboard: `GET /` (the page), `GET /api/devices/{id}/tree` (the DM tree: present
  * nodes with `uri`, `format`, `access` and a leaf's `value`), `GET /api/devices/{id}/timeline`
- * (the report's timeline data for the device), and the WebSocket `/api/live` (see
+ * (the report's timeline data for a window of the device's timeline, with an overview), and the WebSocket `/api/live` (see
  * {@link LiveUpdates}).
  *
  * Built on the HTTP service base (`service.ts`): local callers only (Host, Origin, the optional
