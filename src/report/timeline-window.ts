@@ -29,7 +29,7 @@ export const OVERVIEW_BUCKETS = 120;
 export const WINDOW_ITEMS = 2 * WINDOW_EVENTS;
 
 /** The part of the timeline an answer shows (instants in ISO 8601). */
-export interface TimelineWindowJson {
+interface TimelineWindowJson {
   readonly from: string;
   readonly to: string;
   /** The device's events in the window. */
@@ -46,7 +46,7 @@ export interface TimelineWindowJson {
 }
 
 /** The device's whole timeline in equal slices: how many events each holds. */
-export interface TimelineOverviewJson {
+interface TimelineOverviewJson {
   readonly from: string;
   readonly to: string;
   readonly counts: readonly number[];

@@ -14,14 +14,14 @@ import type { Exchange } from './exchange.js';
 import { HttpError } from './http-util.js';
 
 /** Events a page holds when `limit` is not given. */
-export const EVENTS_LIMIT_DEFAULT = 1_000;
+const EVENTS_LIMIT_DEFAULT = 1_000;
 /** Most events a page may hold (`limit`). */
-export const EVENTS_LIMIT_MAX = 10_000;
+const EVENTS_LIMIT_MAX = 10_000;
 /**
  * Most events a page examines: with a filter few events pass, a page may hold fewer than `limit`
  * (`more` is then true), so that every answer costs a bounded time.
  */
-export const EVENTS_SCAN = 20_000;
+const EVENTS_SCAN = 20_000;
 
 /** A positive whole number from the query, at most `max`; absent: `fallback`. */
 function limitParam(query: URLSearchParams, fallback: number, max: number): number {

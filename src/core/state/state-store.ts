@@ -176,7 +176,7 @@ export class MapTable<T> implements RecordTable<T> {
 }
 
 /** Entries a {@link MemoryLog} keeps unless told otherwise (the newest). */
-export const MEMORY_LOG_CAPACITY = 100_000;
+const MEMORY_LOG_CAPACITY = 100_000;
 
 /**
  * The memory implementation of {@link AppendLog}: the newest `capacity` entries in a ring. A page
