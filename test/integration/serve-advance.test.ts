@@ -185,10 +185,14 @@ describe('one advance at a time, stopped by DELETE or by its client leaving', ()
 });
 
 describe('dmpush serve (built CLI) stopped with SIGTERM mid-advance', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'dmpush-advance-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
 
   it('stops within seconds, commits where time stopped, and starts again from there', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dmpush-advance-'));
+    dirs.push(dir);
     const args = [
       'serve',
       '--scenario',
