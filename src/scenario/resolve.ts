@@ -1,5 +1,13 @@
 import type { Duration } from 'luxon';
 import { cronRecurrence } from './cron.js';
+import {
+  cronIntervalProblem,
+  everyProblem,
+  fleetSizeProblem,
+  limitsOf,
+  runLengthProblem,
+  type ScenarioLimits,
+} from './limits.js';
 import type { DevicePatch, DeviceSpec } from '../core/device/conditions.js';
 import { DEFAULT_DATA_SENSE } from '../core/device/data-sense.js';
 import { DEFAULT_NETWORK } from '../core/device/network.js';
@@ -31,6 +39,8 @@ export interface ResolveOptions {
   readonly seed?: number;
   /** An ISO time, or an ISO duration after the start: where the run stops. */
   readonly until?: string;
+  /** Limits other than the defaults (`SCENARIO_LIMITS`, in `limits.ts`). */
+  readonly limits?: Partial<ScenarioLimits>;
 }
 
 function draw<T>(value: Drawable<T> | undefined, random: Random): T | undefined {
@@ -117,18 +127,26 @@ const isInstant = (ms: number): boolean => Number.isFinite(ms) && Math.abs(ms) <
 /**
  * Resolves a validated scenario into a {@link SimulationSpec}: fleets expanded (`count: N` gives
  * `<id>-1` … `<id>-N`), distributions drawn from the seed, times resolved. Cross-field problems
- * (duplicate ids, unknown device references, times before the start) raise {@link ValidationError}.
+ * (duplicate ids, unknown device references, times before the start) and scenarios past the
+ * limits (`limits.ts`: devices in all, run length, repeat interval) raise {@link ValidationError};
+ * a fleet past the device limit before any device is made.
  */
 export function resolveScenario(file: ScenarioFile, options: ResolveOptions = {}): SimulationSpec {
   const problems: string[] = [];
+  const limits = limitsOf(options.limits, problems);
+  const tooMany = fleetSizeProblem(file.devices, limits.maxDevices);
+  if (tooMany !== null) throw new ValidationError([...problems, tooMany]);
   const seed = options.seed ?? (file.seed as number | undefined) ?? SCENARIO_DEFAULTS.seed;
   const start = parseInstant(file.start ?? SCENARIO_DEFAULTS.start) as number;
-  const runLength = parseDuration(file.duration ?? SCENARIO_DEFAULTS.duration);
+  const duration = file.duration ?? SCENARIO_DEFAULTS.duration;
+  const runLength = parseDuration(duration);
   let end = runLength ? addDuration(start, runLength) : start;
+  const tooLong = runLengthProblem('duration', duration, { start, end }, limits);
   if (!isInstant(end))
     problems.push(
       `duration: ${file.duration} ends after the last instant a clock can hold (${LAST_INSTANT})`,
     );
+  else if (tooLong !== null) problems.push(tooLong);
   if (options.until !== undefined) {
     const until = resolveInstant(options.until, start);
     if (until === null)
@@ -140,7 +158,11 @@ export function resolveScenario(file: ScenarioFile, options: ResolveOptions = {}
         `--until: ${options.until} is after the last instant a clock can hold (${LAST_INSTANT})`,
       );
     else if (until < start) problems.push(`--until: ${options.until} is before the scenario start`);
-    else end = until;
+    else {
+      const tooLate = runLengthProblem('--until', options.until, { start, end: until }, limits);
+      if (tooLate !== null) problems.push(tooLate);
+      end = until;
+    }
   }
 
   const devices: DeviceSpec[] = [];
@@ -189,8 +211,15 @@ export function resolveScenario(file: ScenarioFile, options: ResolveOptions = {}
     if (e.every) {
       // The schema guarantees a positive duration.
       const every = parseDuration(e.every) as Duration;
-      repeat = (previous) => addDuration(previous, every);
+      const tooOften = everyProblem(path, every, e.every, limits);
+      if (tooOften !== null) problems.push(tooOften);
+      repeat = (previous) => {
+        const next = addDuration(previous, every);
+        return isInstant(next) ? next : null;
+      };
     } else if (e.cron) {
+      const tooOften = cronIntervalProblem(path, e.cron, limits);
+      if (tooOften !== null) problems.push(tooOften);
       // A cron event first fires at its first match at or after `at`.
       repeat = cronRecurrence(e.cron, file.timezone ?? SCENARIO_DEFAULTS.timezone);
       at = repeat(at - 1) ?? end + 1;

@@ -5,6 +5,7 @@ import type { EventSink, TimelineEvent } from '../../core/timeline/events.js';
 import { formatInstant } from '../../core/time/iso.js';
 import { renderHtmlReport } from '../../adapters/pages/html-report.js';
 import type { ReportSection } from '../../report/html-report.js';
+import type { ScenarioLimits } from '../../scenario/limits.js';
 import { loadScenario, parseScenario } from '../../scenario/load.js';
 import { isLongRun, runWithProgress } from '../progress.js';
 import type { CliIo } from '../io.js';
@@ -22,6 +23,8 @@ export interface RunOptions {
   readonly filter?: TimelineFilter;
   /** Write to this file instead of standard output. */
   readonly out?: string;
+  /** Limits other than the defaults (`--max-devices`, `--min-interval`, `--max-duration`). */
+  readonly limits?: Partial<ScenarioLimits>;
 }
 
 /** The format a run writes: the one asked for, else the one `out`'s extension names, else text. */
@@ -48,7 +51,7 @@ export function readScenario(
 function readScenarioFile(
   io: CliIo,
   file: string,
-  options: { seed?: number; until?: string },
+  options: { seed?: number; until?: string; limits?: Partial<ScenarioLimits> },
 ): { spec: SimulationSpec; name?: string; description?: string } {
   let text: string;
   try {
@@ -206,6 +209,7 @@ export function runCommand(io: CliIo, file: string, options: RunOptions): void {
   const { spec, name, description } = readScenarioFile(io, file, {
     seed: options.seed,
     until: options.until,
+    limits: options.limits,
   });
   const format = resolveFormat(options.format, options.out);
   if (format === 'html') {

@@ -2,7 +2,10 @@
 import type { Command } from 'commander';
 import { runCommand } from '../commands/run.js';
 import type { CliIo } from '../io.js';
+import { SCENARIO_LIMITS } from '../../scenario/limits.js';
 import {
+  countArg,
+  durationArg,
   formatOption,
   list,
   outOption,
@@ -10,6 +13,13 @@ import {
   timelineOptions,
   type TimelineFlags,
 } from './arguments.js';
+
+/** The flags that change a scenario's limits, as Commander hands them over. */
+interface LimitFlags {
+  maxDevices?: number;
+  minInterval?: string;
+  maxDuration?: string;
+}
 
 /** Adds `dmpush run` to `program`; it runs with `io`. */
 export function addRunCommand(program: Command, io: CliIo): void {
@@ -29,5 +39,29 @@ export function addRunCommand(program: Command, io: CliIo): void {
       'only these event types or families, e.g. renewal,session.started',
       list,
     )
-    .action((scenario: string, o: TimelineFlags) => runCommand(io, scenario, timelineOptions(o)));
+    .option(
+      '--max-devices <n>',
+      `refuse a scenario with more devices in all (default ${SCENARIO_LIMITS.maxDevices})`,
+      countArg,
+    )
+    .option(
+      '--min-interval <duration>',
+      `refuse an every or cron event repeating more often, ISO 8601 (default ${SCENARIO_LIMITS.minInterval})`,
+      durationArg,
+    )
+    .option(
+      '--max-duration <duration>',
+      `refuse a run longer than this from the start, ISO 8601 (default ${SCENARIO_LIMITS.maxDuration})`,
+      durationArg,
+    )
+    .action((scenario: string, o: TimelineFlags & LimitFlags) =>
+      runCommand(io, scenario, {
+        ...timelineOptions(o),
+        limits: {
+          maxDevices: o.maxDevices,
+          minInterval: o.minInterval,
+          maxDuration: o.maxDuration,
+        },
+      }),
+    );
 }

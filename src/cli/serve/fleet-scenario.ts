@@ -22,6 +22,8 @@ export interface FleetScenario {
   readonly source: string;
   /** Its text (a state file names its fleet by the text's hash). */
   readonly text: string;
+  /** Devices it may have in all, when not the scenario default: the built-in fleet's `--devices`. */
+  readonly maxDevices?: number;
 }
 
 /** A scenario's validation problems as a usage error naming the file. */
@@ -53,7 +55,7 @@ export function readFleetScenario(
     const fleet = file.devices[0];
     if (!fleet) throw new UsageError(`${source}: the built-in fleet has no devices`);
     const count = o.devices ?? DEFAULT_FLEET_SIZE;
-    return { file: { ...file, devices: [{ ...fleet, count }] }, source, text };
+    return { file: { ...file, devices: [{ ...fleet, count }] }, source, text, maxDevices: count };
   } catch (e) {
     if (e instanceof ValidationError) throw invalidScenario(source, e);
     throw e;
@@ -73,7 +75,7 @@ export function resolveFleet(
         ...(options.start === undefined ? {} : { start: options.start }),
         devices: options.pfn ? file.devices.map((d) => ({ ...d, pfn: options.pfn })) : file.devices,
       },
-      { seed: options.seed },
+      { seed: options.seed, limits: { maxDevices: scenario.maxDevices } },
     );
   } catch (e) {
     if (e instanceof ValidationError) throw invalidScenario(scenario.source, e);
