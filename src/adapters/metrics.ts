@@ -35,6 +35,7 @@ const PUSH_OUTCOMES = every<PushOutcomeLabel>({
   'ttl-expired': true,
   replaced: true,
   'channel-expired': true,
+  unacknowledged: true,
 });
 const SESSION_TRIGGERS = every<SessionTrigger>({
   push: true,
@@ -138,7 +139,8 @@ export class FleetMetrics implements EventSink {
       name: 'dmpush_pushes_total',
       help:
         'Raw pushes by outcome: delivered, delivered_from_cache, cached (held by WNS for an ' +
-        'offline device), rejected by WNS, or dropped (offline, ttl-expired, replaced, channel-expired).',
+        'offline device), rejected by WNS, or dropped (offline, ttl-expired, replaced, ' +
+        'channel-expired, unacknowledged).',
       labelNames: ['outcome'] as const,
       registers,
     });

@@ -53,6 +53,7 @@ export const DROP_TEXT: Readonly<Record<DropReason, string>> = {
   'ttl-expired': 'its TTL expired while it waited in the cache',
   replaced: 'a newer push to the same channel replaced it in the cache',
   'channel-expired': 'the channel expired while it waited in the cache',
+  unacknowledged: 'the device never acknowledged it on its connection',
 };
 
 /** When a renewal rule tries next, in a few words. */

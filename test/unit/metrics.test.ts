@@ -120,6 +120,7 @@ const OUTCOMES = [
   'ttl-expired',
   'replaced',
   'channel-expired',
+  'unacknowledged',
 ] as const;
 
 const EXPECTED_FAMILIES: Record<string, string> = {
@@ -188,7 +189,7 @@ describe('FleetMetrics', () => {
     for (const reason of ['battery-saver', 'cloud', 'channel-expired', 'no-channel', 'reboot'])
       expect(value('dmpush_wns_disconnects_total', { reason })).toBe(0);
     expect(families.get('dmpush_sessions_total')?.samples.size).toBe(16);
-    expect(families.get('dmpush_pushes_total')?.samples.size).toBe(8);
+    expect(families.get('dmpush_pushes_total')?.samples.size).toBe(9);
     expect(value('dmpush_renewals_skipped_total')).toBe(0);
     expect(value('dmpush_channel_expiries_total')).toBe(0);
     expect(value('dmpush_channels_issued_total')).toBe(0);
@@ -294,7 +295,7 @@ describe('FleetMetrics', () => {
     expect(value('dmpush_wns_disconnects_total', { reason: 'cloud' })).toBe(1);
     // Ignored event types add no samples.
     expect(families.get('dmpush_sessions_total')?.samples.size).toBe(16);
-    expect(families.get('dmpush_pushes_total')?.samples.size).toBe(8);
+    expect(families.get('dmpush_pushes_total')?.samples.size).toBe(9);
   });
 
   it('reads the gauges through their callbacks at scrape time, not before', async () => {

@@ -22,7 +22,13 @@ export type SessionTrigger = 'push' | 'renewal' | 'poll' | 'provisioned';
 /** Why a session could not start. */
 export type SessionBlocker = 'battery-saver' | 'data-sense' | 'no-network' | 'no-internet';
 /** Why WNS dropped a notification. */
-export type DropReason = 'offline' | 'ttl-expired' | 'replaced' | 'channel-expired';
+export type DropReason =
+  | 'offline'
+  | 'ttl-expired'
+  | 'replaced'
+  | 'channel-expired'
+  /** Written to the device's socket, never acknowledged (the emulator's device endpoint). */
+  | 'unacknowledged';
 export type CachePolicy = 'cache' | 'no-cache';
 
 /**
