@@ -8,7 +8,7 @@
  */
 
 // The WNS emulator and its apps file.
-export { WnsEmulator } from './wns/emulator.js';
+export { WnsEmulator, DEFAULT_PUSH_ACK_DEADLINE_MS } from './wns/emulator.js';
 export type { WnsEmulatorOptions, InboxItem } from './wns/emulator.js';
 export { parseAppsFile } from './wns/apps-file.js';
 
@@ -32,6 +32,12 @@ export type {
 } from './adapters/ws/device-socket-server.js';
 export { WebSocketWnsLink, DEFAULT_BACKOFF } from './adapters/ws/websocket-wns-link.js';
 export type { WebSocketWnsLinkOptions, BackoffOptions } from './adapters/ws/websocket-wns-link.js';
+export {
+  DeviceCredentialRefusedError,
+  fleetCredentials,
+  memoryCredentials,
+} from './adapters/ws/device-credentials.js';
+export type { LinkCredentials } from './adapters/ws/device-credentials.js';
 export { ensureCertificates, DEFAULT_TLS_NAMES } from './adapters/tls/certificates.js';
 export type { TlsMaterial } from './adapters/tls/certificates.js';
 

@@ -20,12 +20,24 @@ import type { EventSink } from '../core/timeline/events.js';
 import { Ring } from '../core/util/ring.js';
 import { ValidationError } from '../core/errors.js';
 import type { StateStore } from '../core/state/state-store.js';
+import {
+  DeviceCredentials,
+  type DeviceCredentialRecord,
+  type SavedDeviceCredential,
+} from '../core/wns/device-credentials.js';
 
 /** Deliveries an inbox keeps (the newest; bounded like the journal). */
 export const INBOX_CAPACITY = 10_000;
 
 /** Deliveries of an inbox that durable state keeps across a restart (the newest). */
 const SAVED_INBOX_ITEMS = 1_000;
+
+/**
+ * How long, on the emulator's clock, WNS waits for a device to acknowledge a push it wrote to the
+ * device's socket before giving it up (`push.dropped`, reason `unacknowledged`). WNS publishes no
+ * such figure: an **assumption** (docs/model.md), set with {@link WnsEmulatorOptions.pushAckDeadlineMs}.
+ */
+export const DEFAULT_PUSH_ACK_DEADLINE_MS = 30_000;
 
 interface Inbox {
   readonly items: Ring<InboxItem>;
@@ -58,9 +70,14 @@ export interface WnsEmulatorOptions {
   readonly throttle?: { readonly channel?: RateLimit; readonly app?: RateLimit };
   readonly misuse?: MisusePolicy | null;
   /**
+   * How long WNS waits for a device's `ack` of a push on its socket before giving the push up, ms
+   * on the emulator's clock (default {@link DEFAULT_PUSH_ACK_DEADLINE_MS}).
+   */
+  readonly pushAckDeadlineMs?: number;
+  /**
    * Where the emulator keeps its state (default: in memory): per device (channels, cache, inbox)
-   * the table `wns`, apps the table `wns-app`, tokens the table `wns-token`, the journal the log
-   * `journal`, the rest (the cloud's blocks and availability, the service's id streams and
+   * the table `wns`, apps the table `wns-app`, tokens the table `wns-token`, device credentials
+   * (hashes) the table `wns-credential`, the journal the log `journal`, the rest (the cloud's blocks and availability, the service's id streams and
    * faults) the document `wns`.
    */
   readonly store?: StateStore;
@@ -79,6 +96,8 @@ export interface WnsEmulatorGlobals extends WnsEmulatorDocument {
   /** Every app, with its secret (the file holds what the emulator needs to check senders). */
   readonly apps: readonly WnsApp[];
   readonly tokens: readonly IssuedToken[];
+  /** Devices' first-use credentials (hashes); absent in state saved before they existed. */
+  readonly credentials?: readonly SavedDeviceCredential[];
 }
 
 /** What the emulator keeps for one device: WNS's part and, for an inbox device, its inbox. */
@@ -98,11 +117,27 @@ export class WnsEmulator {
   readonly tokens: TokenService;
   readonly cloud: WnsCloud;
   readonly service: WnsService;
+  /** Who may speak for a device on the device endpoint (decision 0011). */
+  readonly credentials: DeviceCredentials;
+  /** How long WNS waits for a push's `ack`, ms on {@link clock}. */
+  readonly pushAckDeadlineMs: number;
   private readonly inboxes = new Map<string, Inbox>();
 
   constructor(readonly options: WnsEmulatorOptions) {
     this.clock = options.clock;
     const store = options.store;
+    const deadline = options.pushAckDeadlineMs ?? DEFAULT_PUSH_ACK_DEADLINE_MS;
+    if (!(Number.isFinite(deadline) && deadline > 0))
+      throw new ValidationError([
+        `pushAckDeadlineMs: expected a positive number of milliseconds, got ${deadline}`,
+      ]);
+    this.pushAckDeadlineMs = deadline;
+    this.credentials = new DeviceCredentials(
+      store?.table<DeviceCredentialRecord>('wns-credential', (r) => ({
+        hash: r.hash,
+        issuedAt: r.issuedAt,
+      })),
+    );
     this.apps = new AppRegistry(
       options.apps ?? [],
       store?.table<WnsApp>('wns-app', (app) => ({ ...app })),
@@ -216,6 +251,48 @@ export class WnsEmulator {
     return this.inboxes.get(deviceId)?.delivered ?? 0;
   }
 
+  /**
+   * Gives up a push written to a device's socket that the device did not acknowledge: WNS
+   * answered the sender `received`, but the device never confirmed it, within
+   * {@link pushAckDeadlineMs} or before its connection ended. Recorded as `push.dropped` (reason
+   * `unacknowledged`) and journalled (`notify`, `X-WNS-Status` `dropped`); nothing is retried.
+   */
+  giveUpPush(deviceId: string, push: IncomingPush, why: string): void {
+    const time = this.clock.now();
+    const { msgId, channelUri } = push;
+    const reason = 'unacknowledged';
+    this.options.sink.emit({
+      time,
+      device: deviceId,
+      type: 'push.dropped',
+      msgId,
+      channelUri,
+      reason,
+    });
+    this.service.journal.add({
+      time,
+      op: 'notify',
+      status: 200,
+      channelUri,
+      pfn: this.cloud.findChannel(channelUri)?.pfn,
+      deviceId,
+      notificationStatus: 'dropped',
+      msgId,
+      description: `not delivered: ${why}`,
+    });
+  }
+
+  /** Journals a device hello refused for want of the device's credential (`connect`, 403). */
+  recordRefusedHello(deviceId: string, description: string): void {
+    this.service.journal.add({
+      time: this.clock.now(),
+      op: 'connect',
+      status: 403,
+      deviceId,
+      description,
+    });
+  }
+
   /** The base of channel URIs issued from now on (known once the server listens). */
   setBaseUrl(baseUrl: string): void {
     this.cloud.setBaseUrl(baseUrl);
@@ -225,7 +302,12 @@ export class WnsEmulator {
 
   /** Everything but the devices and the journal (see {@link WnsEmulatorGlobals}). */
   saveGlobals(): WnsEmulatorGlobals {
-    return { ...this.saveDocument(), apps: this.apps.all(), tokens: this.tokens.save() };
+    return {
+      ...this.saveDocument(),
+      apps: this.apps.all(),
+      tokens: this.tokens.save(),
+      credentials: this.credentials.save(),
+    };
   }
 
   /** The document `wns` of a state store (apps and tokens are tables of their own). */
@@ -296,6 +378,7 @@ export class WnsEmulator {
       }
     }
     this.tokens.load(globals.tokens, globals.tokenService);
+    this.credentials.load(globals.credentials ?? []);
     this.service.loadState(globals.service);
     this.service.journal.load(journal);
     this.cloud.loadState(
@@ -317,11 +400,15 @@ export class WnsEmulator {
     }
   }
 
-  /** Forgets everything but the apps (for `POST /_sim/reset`). */
+  /**
+   * Forgets everything but the apps and a trusted fleet (for `POST /_sim/reset`): devices'
+   * first-use credentials go too (a device presenting its old one has it recorded again).
+   */
   reset(): void {
     for (const id of this.inboxes.keys()) this.cloud.disconnect(id);
     this.inboxes.clear();
     this.tokens.clear();
+    this.credentials.clear();
     this.cloud.reset();
     this.service.reset();
   }

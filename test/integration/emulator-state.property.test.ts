@@ -1,9 +1,9 @@
 /**
  * The state port under random interleavings, for the WNS emulator (property): apps added, tokens
  * issued, inbox channels opened, pushes cached or delivered, connections switched, time passing
- * (cache TTLs), resets. The emulator keeps everything in a SQLite-backed store; after every
+ * (cache TTLs), device credentials recorded, resets. The emulator keeps everything in a SQLite-backed store; after every
  * commit the file holds exactly the live state (devices with their channels, cache and inbox,
- * apps, tokens, the emulator's document, the journal), and an emulator restored from the file
+ * apps, tokens, credential hashes, the emulator's document, the journal), and an emulator restored from the file
  * (a process killed after that commit) holds the same apps, tokens, streams and channels.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -42,6 +42,7 @@ type Op =
       readonly ttl: number;
     }
   | { readonly kind: 'advance'; readonly ms: number }
+  | { readonly kind: 'credential'; readonly device: number; readonly n: number }
   | { readonly kind: 'reset' };
 
 const device = fc.nat(DEVICES.length - 1);
@@ -71,6 +72,12 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc
       .integer({ min: 0, max: 3 * HOUR })
       .map((ms) => ({ kind: 'advance', ms }) as const),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .record({ device, n: fc.nat(255) })
+      .map((o) => ({ kind: 'credential', ...o }) as const),
   },
   { weight: 1, arbitrary: fc.constant({ kind: 'reset' } as const) },
 );
@@ -150,6 +157,14 @@ function perform(w: ReturnType<typeof world>, op: Op): void {
     case 'advance':
       w.clock.runUntil(w.clock.now() + op.ms);
       return;
+    case 'credential':
+      // What the device endpoint records on a first hello: a SHA-256, as hex.
+      emulator.credentials.record(
+        DEVICES[op.device] as string,
+        op.n.toString(16).padStart(64, '0'),
+        w.clock.now(),
+      );
+      return;
     case 'reset':
       emulator.reset();
       w.channels.clear();
@@ -169,7 +184,13 @@ function expectFileEqualsLive(w: ReturnType<typeof world>): void {
   expect([...devices.keys()].sort()).toEqual(emulator.deviceIds().sort());
   for (const id of emulator.deviceIds())
     expect(devices.get(id), id).toBe(JSON.stringify(emulator.saveDevice(id, timer)));
-  const { apps, tokens, ...doc } = emulator.saveGlobals();
+  const { apps, tokens, credentials, ...doc } = emulator.saveGlobals();
+  const savedCredentials = rowsOf(store, 'wns-credential');
+  expect([...savedCredentials.keys()].sort()).toEqual(
+    (credentials ?? []).map((c) => c.deviceId).sort(),
+  );
+  for (const { deviceId, ...record } of credentials ?? [])
+    expect(savedCredentials.get(deviceId)).toBe(JSON.stringify(record));
   const savedApps = rowsOf(store, 'wns-app');
   expect([...savedApps.keys()].sort()).toEqual(apps.map((a) => a.pfn).sort());
   for (const app of apps) expect(savedApps.get(app.pfn)).toBe(JSON.stringify(app));
@@ -187,7 +208,7 @@ function restored(store: SqliteStateStore, now: number): WnsEmulator {
   const read = store.read();
   const doc = JSON.parse(read.meta.get('wns') as string) as Omit<
     WnsEmulatorGlobals,
-    'apps' | 'tokens'
+    'apps' | 'tokens' | 'credentials'
   >;
   const globals: WnsEmulatorGlobals = {
     ...doc,
@@ -195,6 +216,10 @@ function restored(store: SqliteStateStore, now: number): WnsEmulator {
     tokens: [...(read.rows.get('wns-token') ?? [])].map(([token, t]) => ({
       token,
       ...(JSON.parse(t) as { pfn: string; expiresAt: number }),
+    })),
+    credentials: [...(read.rows.get('wns-credential') ?? [])].map(([deviceId, t]) => ({
+      deviceId,
+      ...(JSON.parse(t) as { hash: string; issuedAt: number }),
     })),
   };
   const clock = new VirtualClock({ start: now });
@@ -233,6 +258,9 @@ describe('the WNS emulator on the SQLite state store (property)', () => {
           ...g,
           apps: [...g.apps].sort((a, b) => a.pfn.localeCompare(b.pfn)),
           tokens: [...g.tokens].sort((a, b) => a.token.localeCompare(b.token)),
+          credentials: [...(g.credentials ?? [])].sort((a, b) =>
+            a.deviceId.localeCompare(b.deviceId),
+          ),
         });
         expect(sort(back.saveGlobals())).toEqual(sort(w.emulator.saveGlobals()));
         expect(back.deviceIds().sort()).toEqual(w.emulator.deviceIds().sort());

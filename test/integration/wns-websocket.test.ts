@@ -2,176 +2,53 @@
  * The WNS emulator's device WebSocket endpoint and the WebSocket link, with real sockets on
  * loopback. No sleeps: virtual time moves only when a test says so; real I/O is awaited.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebSocket, WebSocketServer, type ClientOptions, type RawData } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import {
   attachDeviceSockets,
   DeviceCloseCode,
   parseClientMessage,
-  type DeviceSocketOptions,
-  type DeviceSockets,
 } from '../../src/adapters/ws/device-socket-server.js';
-import { WebSocketWnsLink, type BackoffOptions } from '../../src/adapters/ws/websocket-wns-link.js';
-import type { IncomingPush, LinkHandlers } from '../../src/core/ports.js';
+import { WebSocketWnsLink } from '../../src/adapters/ws/websocket-wns-link.js';
 import { streamFor } from '../../src/core/random/random.js';
 import { Simulation } from '../../src/core/simulation.js';
 import { SECOND } from '../../src/core/time/iso.js';
 import { VirtualClock } from '../../src/core/time/virtual-clock.js';
 import { MemorySink } from '../../src/core/timeline/events.js';
-import { deviceSpecWith, EXAMPLE_PFN, simulationSpecFor } from '../../src/testing/arbitraries.js';
-import { WnsEmulator } from '../../src/wns/emulator.js';
+import { deviceSpecWith, simulationSpecFor } from '../../src/testing/arbitraries.js';
+import {
+  channel,
+  closeAll,
+  endpoint,
+  expectError,
+  helloClient,
+  ISSUED,
+  link,
+  listener,
+  onClose,
+  PFN,
+  rawClient,
+  T0,
+  text,
+} from '../helpers/device-sockets.js';
 import { until } from '../helpers/until.js';
 
-const T0 = Date.UTC(2026, 0, 1);
-const PFN = EXAMPLE_PFN;
-const APP = {
-  pfn: PFN,
-  sid: 'ms-app://S-1-15-2-2411136829-3422574390-1218575391-4088406412-1652238325-1536734281-1962548315',
-  secret: 'contoso-secret-1',
-};
+afterEach(closeAll);
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+/** A welcome frame that issues the device's credential (its first hello). */
+const firstWelcome = (presence: boolean): Record<string, unknown> => ({
+  type: 'welcome',
+  presence,
+  credential: expect.stringMatching(ISSUED) as unknown,
 });
-
-interface Endpoint {
-  readonly clock: VirtualClock;
-  readonly sink: MemorySink;
-  readonly emulator: WnsEmulator;
-  readonly server: Server;
-  readonly sockets: DeviceSockets;
-  readonly port: number;
-  readonly url: string;
-  readonly errors: Error[];
-}
-
-async function endpoint(
-  options: DeviceSocketOptions = {},
-  clock?: VirtualClock,
-): Promise<Endpoint> {
-  const c = clock ?? new VirtualClock({ start: T0 });
-  const sink = new MemorySink();
-  const emulator = new WnsEmulator({
-    clock: c,
-    seed: 3,
-    sink,
-    baseUrl: 'http://127.0.0.1:9/',
-    apps: [APP],
-  });
-  const server = createServer((_req, res) => res.writeHead(404).end());
-  const errors: Error[] = [];
-  const sockets = attachDeviceSockets(server, emulator, {
-    onError: (e) => errors.push(e),
-    ...options,
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  cleanups.push(async () => {
-    await sockets.close();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  return {
-    clock: c,
-    sink,
-    emulator,
-    server,
-    sockets,
-    port,
-    url: `ws://127.0.0.1:${port}/_device`,
-    errors,
-  };
-}
-
-/** Asserts an error frame whose message matches `error` (and with `id`, when given). */
-function expectError(frame: Record<string, unknown>, error: RegExp, id?: number): void {
-  expect(frame.type).toBe('error');
-  expect(frame.error).toMatch(error);
-  expect(frame.id).toBe(id);
-}
-
-/** A text frame's content. */
-function text(data: RawData): string {
-  return Buffer.isBuffer(data)
-    ? data.toString('utf8')
-    : Buffer.from(data as ArrayBuffer).toString('utf8');
-}
-
-/** A raw protocol client: every frame it receives, parsed. */
-interface RawClient {
-  readonly ws: WebSocket;
-  readonly frames: Array<Record<string, unknown>>;
-  closeCode: number | null;
-  send(frame: unknown): void;
-  /** The next frame not yet taken. */
-  next(): Promise<Record<string, unknown>>;
-}
-
-async function rawClient(url: string, options: ClientOptions = {}): Promise<RawClient> {
-  const ws = new WebSocket(url, options);
-  let taken = 0;
-  const client: RawClient = {
-    ws,
-    frames: [],
-    closeCode: null,
-    send: (frame) => ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame)),
-    async next() {
-      await until(() => client.frames.length > taken, 'a frame from the server');
-      return client.frames[taken++] as Record<string, unknown>;
-    },
-  };
-  ws.on('message', (data) => client.frames.push(JSON.parse(text(data)) as Record<string, unknown>));
-  ws.on('close', (code) => (client.closeCode = code));
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  cleanups.push(() => ws.terminate());
-  return client;
-}
-
-function link(e: Endpoint, backoff?: BackoffOptions, url = e.url): WebSocketWnsLink {
-  const l = new WebSocketWnsLink({ url, clock: e.clock, random: streamFor(3, 'link'), backoff });
-  cleanups.push(() => l.close());
-  return l;
-}
-
-interface Heard {
-  opened: number[];
-  closed: number[];
-  pushes: IncomingPush[];
-  handlers: LinkHandlers;
-}
-
-function listener(clock: VirtualClock): Heard {
-  const heard: Heard = {
-    opened: [],
-    closed: [],
-    pushes: [],
-    handlers: {
-      onOpen: () => void heard.opened.push(clock.now()),
-      onPush: (p) => void heard.pushes.push(p),
-      onClosed: () => void heard.closed.push(clock.now()),
-    },
-  };
-  return heard;
-}
-
-function channel(e: Endpoint, deviceId: string): string {
-  const grant = e.emulator.createInboxChannel(PFN, deviceId, false);
-  if ('error' in grant) throw new Error(grant.error);
-  return grant.channelUri;
-}
 
 describe('device socket protocol', () => {
   it('hello → welcome: the device is connected in the cloud until bye', async () => {
     const e = await endpoint();
     const c = await rawClient(e.url);
     c.send({ type: 'hello', deviceId: 'd1' });
-    expect(await c.next()).toEqual({ type: 'welcome', presence: true });
+    expect(await c.next()).toEqual(firstWelcome(true));
     expect(e.emulator.cloud.isConnected('d1')).toBe(true);
     expect(e.sockets.connectedCount()).toBe(1);
     c.send({ type: 'bye' });
@@ -183,7 +60,7 @@ describe('device socket protocol', () => {
     const e = await endpoint();
     const c = await rawClient(e.url);
     c.send({ type: 'hello', deviceId: 'd1', presence: false });
-    expect(await c.next()).toEqual({ type: 'welcome', presence: false });
+    expect(await c.next()).toEqual(firstWelcome(false));
     c.send({ type: 'channel', id: 41, pfn: PFN });
     const answer = await c.next();
     expect(answer).toMatchObject({ type: 'channel', id: 41, ok: true });
@@ -193,10 +70,10 @@ describe('device socket protocol', () => {
     expect(e.emulator.cloud.isConnected('d1')).toBe(false);
   });
 
-  it('a push is tracked on the clock until the device acks it', async () => {
+  it('a push is tracked on the clock until the device acks it (a client that does not pong)', async () => {
     const e = await endpoint();
     const uri = channel(e, 'd1');
-    const c = await rawClient(e.url);
+    const c = await rawClient(e.url, { autoPong: false });
     c.send({ type: 'hello', deviceId: 'd1' });
     await c.next();
     const outcome = e.emulator.cloud.send(uri, { cachePolicy: 'no-cache', bodyBase64: 'eA==' });
@@ -219,7 +96,7 @@ describe('device socket protocol', () => {
   it('a dropped socket releases its unacknowledged pushes', async () => {
     const e = await endpoint();
     const uri = channel(e, 'd1');
-    const c = await rawClient(e.url);
+    const c = await rawClient(e.url, { autoPong: false });
     c.send({ type: 'hello', deviceId: 'd1' });
     await c.next();
     e.emulator.cloud.send(uri, { cachePolicy: 'no-cache' });
@@ -263,7 +140,7 @@ describe('device socket protocol', () => {
 
     // The same socket still works, and a second hello is refused.
     c.send({ type: 'hello', deviceId: 'd1' });
-    expect(await c.next()).toEqual({ type: 'welcome', presence: true });
+    expect(await c.next()).toEqual(firstWelcome(true));
     c.send({ type: 'hello', deviceId: 'd2' });
     expectError(await c.next(), /already identified/);
     expect(e.emulator.cloud.isConnected('d1')).toBe(true);
@@ -272,7 +149,7 @@ describe('device socket protocol', () => {
     // So does the server for others.
     const other = await rawClient(e.url);
     other.send({ type: 'hello', deviceId: 'd3' });
-    expect(await other.next()).toEqual({ type: 'welcome', presence: true });
+    expect(await other.next()).toEqual(firstWelcome(true));
   });
 
   it('survives an oversized frame and invalid UTF-8: that socket closes, the device goes offline', async () => {
@@ -293,7 +170,7 @@ describe('device socket protocol', () => {
     expect(e.emulator.cloud.isConnected('big')).toBe(false);
     const ok = await rawClient(e.url);
     ok.send({ type: 'hello', deviceId: 'ok' });
-    expect(await ok.next()).toEqual({ type: 'welcome', presence: true });
+    expect(await ok.next()).toEqual(firstWelcome(true));
   });
 
   it('an unclean drop (no bye) takes the device offline; later pushes are cached', async () => {
@@ -313,11 +190,10 @@ describe('device socket protocol', () => {
 
   it('a second connection for a device replaces the first (closed 4001), which no longer counts', async () => {
     const e = await endpoint();
-    const first = await rawClient(e.url);
-    first.send({ type: 'hello', deviceId: 'd1' });
-    await first.next();
+    const first = await helloClient(e.url, 'd1');
+    // The device's new connection proves it is the device.
     const second = await rawClient(e.url);
-    second.send({ type: 'hello', deviceId: 'd1' });
+    second.send({ type: 'hello', deviceId: 'd1', credential: first.credential });
     expect(await second.next()).toEqual({ type: 'welcome', presence: true });
     await until(() => first.closeCode !== null, 'the first socket to close');
     expect(first.closeCode).toBe(DeviceCloseCode.replaced);
@@ -359,7 +235,7 @@ describe('device socket protocol', () => {
     await until(() => e.clock.pending > 0, 'the delay timer');
     expect(e.emulator.cloud.isConnected('d3')).toBe(false);
     e.clock.advance(5 * SECOND);
-    expect(await delayed.next()).toEqual({ type: 'welcome', presence: true });
+    expect(await delayed.next()).toEqual(firstWelcome(true));
     expect(e.emulator.cloud.isConnected('d3')).toBe(true);
   });
 
@@ -408,9 +284,9 @@ describe('device socket protocol', () => {
     e.server.on('upgrade', (req, socket, head) => {
       if (req.url === '/feed') feed.handleUpgrade(req, socket, head, (ws) => ws.send('feed'));
     });
-    cleanups.push(() => new Promise<void>((resolve) => feed.close(() => resolve())));
+    onClose(() => new Promise<void>((resolve) => feed.close(() => resolve())));
     const other = new WebSocket(`ws://127.0.0.1:${e.port}/feed`);
-    cleanups.push(() => other.terminate());
+    onClose(() => other.terminate());
     let got = '';
     other.on('message', (data) => (got = text(data)));
     await until(() => got !== '', 'the other listener');
@@ -538,7 +414,7 @@ describe('WebSocketWnsLink', () => {
     const server = createServer();
     const sockets = attachDeviceSockets(server, e.emulator);
     await new Promise<void>((resolve) => server.listen(down, '127.0.0.1', resolve));
-    cleanups.push(async () => {
+    onClose(async () => {
       await sockets.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     });

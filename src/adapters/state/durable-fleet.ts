@@ -11,6 +11,8 @@
  * - meta `simulation`: the clock's instant and next timer rank, the scenario's pending actions;
  * - meta `wns`: the emulator's blocks, availability, id streams and faults;
  * - rows `wns-app` (by PFN) and `wns-token` (by token): the emulator's apps and access tokens;
+ * - rows `wns-credential` (by device id): the SHA-256 of each device's first-use credential on
+ *   the WNS link (decision 0011), never the credential;
  * - rows `device`: each device's state (conditions, channel, Push/Status, timers with their ranks,
  *   poll cursor, random stream, the channel request or session in progress, its DM tree's
  *   stored nodes);
@@ -94,6 +96,10 @@ const appSchema = z
   .strict();
 
 const tokenSchema = z.object({ pfn: z.string(), expiresAt: z.number() }).strict();
+
+const credentialSchema = z
+  .object({ hash: z.string().regex(/^[0-9a-f]{64}$/), issuedAt: z.number() })
+  .strict();
 
 const documentSchema = z
   .object({
@@ -272,6 +278,10 @@ export function readSavedFleet(
               tokens: [...rows('wns-token')].map(([token, text]) => ({
                 token,
                 ...parseStored(file, 'a WNS access token', text, tokenSchema),
+              })),
+              credentials: [...rows('wns-credential')].map(([deviceId, text]) => ({
+                deviceId,
+                ...parseStored(file, `the WNS credential of ${deviceId}`, text, credentialSchema),
               })),
             },
             devices: [...rows('wns')].map(([id, text]) =>

@@ -2,46 +2,30 @@ import { WebSocket, type RawData } from 'ws';
 import type { LinkHandlers } from '../../core/ports.js';
 import type { Clock, Timer } from '../../core/time/clock.js';
 import type { WnsEmulator } from '../../wns/emulator.js';
+import { claim, identify, send, sendError, welcome, type Conn } from './device-conn.js';
 import {
   DeviceCloseCode,
   frameText,
   parseClientMessage,
   type ClientMessage,
-  type ServerMessage,
 } from './device-protocol.js';
+import { PushAcks } from './push-acks.js';
 
-/** What the server knows of one socket. */
-interface Conn {
-  readonly ws: WebSocket;
-  deviceId: string | null;
-  /** The device's current presence connection, registered with the cloud. */
-  attached: boolean;
-  /** Answered the last ping (or no ping sent yet). */
-  alive: boolean;
-  /** Pushes awaiting their ack: msgId → release of the tracked delivery. */
-  acks: Map<string, () => void> | null;
+/** Timing of the pushes' acks (see `push-acks.ts`). */
+export interface AckTiming {
+  /** Real time, bounding a push's hold on a virtual clock; null on the system clock. */
+  readonly realClock: Clock | null;
+  readonly receiptTimeoutMs: number;
 }
 
-function send(conn: Conn, message: ServerMessage): void {
-  if (conn.ws.readyState === WebSocket.OPEN) conn.ws.send(JSON.stringify(message));
-}
-
-function sendError(conn: Conn, error: string, id?: number): void {
-  send(conn, id === undefined ? { type: 'error', error } : { type: 'error', error, id });
-}
-
-/** Releases the pushes still awaiting an ack (they are lost with the socket). */
-function releaseAcks(conn: Conn): void {
-  const acks = conn.acks;
-  conn.acks = null;
-  if (acks) for (const release of acks.values()) release();
-}
+/** Why pushes awaiting an ack are given up when their connection ends. */
+const ENDED = 'the connection ended before the device acknowledged it';
 
 /**
  * The device sockets of one endpoint and their devices' presence in the emulator's cloud: the
- * protocol's conversation (hello, channel requests, pushes and their acks, bye), replaced
- * connections, and keep-alive (a ping every `keepAliveMs` on the clock; a peer that missed the
- * previous one is terminated and goes offline).
+ * protocol's conversation (hello with its proof of identity, channel requests, pushes and their
+ * acks, bye), replaced connections, and keep-alive (a ping every `keepAliveMs` on the clock; a
+ * peer that missed the previous one is terminated and goes offline).
  */
 export class DeviceConnections {
   private readonly conns = new Set<Conn>();
@@ -53,6 +37,7 @@ export class DeviceConnections {
   constructor(
     private readonly emulator: WnsEmulator,
     private readonly keepAliveMs: number,
+    private readonly timing: AckTiming,
     private readonly onError: (error: Error, deviceId: string | null) => void,
   ) {
     this.clock = emulator.clock;
@@ -65,18 +50,35 @@ export class DeviceConnections {
 
   /** Takes a new socket: it must say hello first. */
   accept(ws: WebSocket): void {
-    const conn: Conn = { ws, deviceId: null, attached: false, alive: true, acks: null };
+    const acks = new PushAcks({
+      clock: this.clock,
+      realClock: this.timing.realClock,
+      deadlineMs: this.emulator.pushAckDeadlineMs,
+      receiptTimeoutMs: this.timing.receiptTimeoutMs,
+      ping: (data) => ws.ping(data),
+      giveUp: (push, why) => this.emulator.giveUpPush(conn.deviceId ?? '', push, why),
+    });
+    const conn: Conn = {
+      ws,
+      deviceId: null,
+      firstUse: null,
+      issued: null,
+      attached: false,
+      alive: true,
+      acks,
+    };
     this.conns.add(conn);
     ws.on('message', (data, isBinary) => this.onMessage(conn, data, isBinary));
-    ws.on('pong', () => {
+    ws.on('pong', (data) => {
       conn.alive = true;
+      acks.pong(data.toString('latin1'));
     });
     ws.on('error', (error) => this.onError(error, conn.deviceId));
     ws.on('close', () => {
       this.conns.delete(conn);
       // Closed without bye (unclean), or after it (then this does nothing).
       this.goOffline(conn);
-      releaseAcks(conn);
+      this.endAcks(conn);
       if (this.conns.size === 0) this.stopKeepAlive();
     });
     this.armKeepAlive();
@@ -115,7 +117,12 @@ export class DeviceConnections {
     conn.attached = false;
     if (conn.deviceId !== null && this.byDevice.get(conn.deviceId) === conn)
       this.byDevice.delete(conn.deviceId);
-    releaseAcks(conn);
+    this.endAcks(conn);
+  }
+
+  /** Gives up the pushes the socket still awaits acks for (only releases them when stopping). */
+  private endAcks(conn: Conn): void {
+    conn.acks.endAll(this.stopped ? null : ENDED);
   }
 
   /** Takes the device offline in the cloud, if this socket is its presence connection. */
@@ -128,14 +135,15 @@ export class DeviceConnections {
   private handlersFor(conn: Conn, deviceId: string): LinkHandlers {
     return {
       onOpen: () => {
-        if (conn.attached) send(conn, { type: 'welcome', presence: true });
+        if (conn.attached) welcome(conn, true);
       },
       onPush: (push) => {
-        if (!conn.attached || conn.ws.readyState !== WebSocket.OPEN) return;
-        const acks = (conn.acks ??= new Map<string, () => void>());
-        acks.get(push.msgId)?.();
-        void this.clock.track(new Promise<void>((resolve) => acks.set(push.msgId, resolve)));
+        if (!conn.attached || conn.ws.readyState !== WebSocket.OPEN) {
+          this.emulator.giveUpPush(deviceId, push, 'the connection was closing');
+          return;
+        }
         send(conn, { type: 'push', ...push });
+        conn.acks.sent(push);
       },
       onClosed: () => {
         if (!conn.attached) return;
@@ -148,14 +156,15 @@ export class DeviceConnections {
     };
   }
 
-  private onHello(conn: Conn, deviceId: string, presence: boolean): void {
+  private onHello(conn: Conn, hello: Extract<ClientMessage, { type: 'hello' }>): void {
     if (conn.deviceId !== null) {
       sendError(conn, `hello: this socket already identified as ${JSON.stringify(conn.deviceId)}`);
       return;
     }
-    conn.deviceId = deviceId;
-    if (!presence) {
-      send(conn, { type: 'welcome', presence: false });
+    if (!identify(this.emulator, conn, hello)) return;
+    const { deviceId } = hello;
+    if (hello.presence === false) {
+      if (claim(this.emulator, conn, deviceId)) welcome(conn, false);
       return;
     }
     if (!this.emulator.cloud.isAvailable) {
@@ -178,6 +187,11 @@ export class DeviceConnections {
   /** Makes `conn` the device's presence connection in the cloud. */
   private admit(conn: Conn, deviceId: string): void {
     if (conn.ws.readyState !== WebSocket.OPEN) return;
+    if (!this.emulator.cloud.isAvailable) {
+      conn.ws.close(DeviceCloseCode.tryAgainLater, 'WNS unavailable');
+      return;
+    }
+    if (!claim(this.emulator, conn, deviceId)) return;
     const previous = this.byDevice.get(deviceId);
     if (previous) {
       // The cloud's connect below replaces the previous handlers: no disconnect in between.
@@ -192,6 +206,8 @@ export class DeviceConnections {
   // ---- frames -------------------------------------------------------------------------------
 
   private onMessage(conn: Conn, data: RawData, isBinary: boolean): void {
+    // A socket the server is closing (a refused hello…) is not listened to any more.
+    if (conn.ws.readyState !== WebSocket.OPEN) return;
     if (isBinary) {
       sendError(conn, 'expected a text frame holding a JSON object');
       return;
@@ -203,7 +219,7 @@ export class DeviceConnections {
     }
     const message = parsed.message;
     if (message.type === 'hello') {
-      this.onHello(conn, message.deviceId, message.presence ?? true);
+      this.onHello(conn, message);
       return;
     }
     const deviceId = conn.deviceId;
@@ -229,16 +245,14 @@ export class DeviceConnections {
         );
         return;
       }
-      case 'ack': {
-        const release = conn.acks?.get(message.msgId);
-        if (!release) {
-          sendError(conn, `ack: no push ${JSON.stringify(message.msgId)} awaits an ack here`);
-          return;
-        }
-        conn.acks?.delete(message.msgId);
-        release();
+      case 'ack':
+        if (!conn.acks.ack(message.msgId))
+          sendError(
+            conn,
+            `ack: no push ${JSON.stringify(message.msgId)} awaits an ack here (unknown, ` +
+              `acknowledged already, or given up after ${this.emulator.pushAckDeadlineMs} ms)`,
+          );
         return;
-      }
       case 'bye':
         this.goOffline(conn);
         return;

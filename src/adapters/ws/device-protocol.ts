@@ -7,8 +7,8 @@
  *
  * | Frame | Meaning |
  * |---|---|
- * | `{"type":"hello","deviceId":"d1"}` | Identify; opens the persistent connection (presence). |
- * | `{"type":"hello","deviceId":"d1","presence":false}` | Identify without going online: a socket for channel requests only. |
+ * | `{"type":"hello","deviceId":"d1","credential":"…"}` | Identify, proving it with the device's credential; opens the persistent connection (presence). Without `credential` on the device's first hello: the welcome issues one. |
+ * | `{"type":"hello","deviceId":"d1","credential":"…","presence":false}` | Identify without going online: a socket for channel requests only. |
  * | `{"type":"channel","id":7,"pfn":"Contoso.MDM_8wekyb3d8bbwe"}` | Ask for a channel; `id` (a non-negative integer) is echoed in the answer. |
  * | `{"type":"ack","msgId":"d1#3"}` | Acknowledge a push. |
  * | `{"type":"bye"}` | Clean disconnect: the device goes offline now; the client then closes (1000). |
@@ -19,10 +19,11 @@
  * |---|---|
  * | `{"type":"welcome","presence":true}` | The persistent connection is up (WNS accepted it). Cached notifications follow. |
  * | `{"type":"welcome","presence":false}` | Identified, not online. |
+ * | `{"type":"welcome",…,"credential":"…"}` | The device's first hello: its credential, to present in every later hello. |
  * | `{"type":"push","msgId","channelUri","cached","bodyBase64"}` | A raw notification (`bodyBase64` absent when it had no payload). The client answers `ack`. |
  * | `{"type":"channel","id","ok":true,"channelUri","expiresAt"}` | Channel granted (`expiresAt`: epoch ms). |
  * | `{"type":"channel","id","ok":false,"reason"}` | Refused: `invalid-pfn`, `pfn-blocked` or `wns-unreachable`. |
- * | `{"type":"error","error":"…","id"?}` | A bad frame (not JSON, unknown type, missing or malformed field, out of order). The socket stays open. |
+ * | `{"type":"error","error":"…","id"?}` | A bad frame (not JSON, unknown type, missing or malformed field, out of order). The socket stays open, except after a refused credential (then closed 4003). |
  */
 import type { RawData } from 'ws';
 import { z } from 'zod';
@@ -37,9 +38,14 @@ export const DeviceCloseCode = {
   tryAgainLater: 1013,
   /** WNS ended the connection. */
   wnsClosed: 4000,
-  /** A newer connection for the same device took over. */
+  /** A newer connection for the same device took over: reconnect (with backoff). */
   replaced: 4001,
+  /** The hello did not prove the device's identity (credential missing or wrong): do not retry. */
+  credentialRefused: 4003,
 } as const;
+
+/** A credential: 32 to 128 base64url characters (issued ones are 43: 32 random bytes). */
+const CREDENTIAL = /^[A-Za-z0-9_-]{32,128}$/;
 
 /** Longest device id, PFN or message id accepted in a client frame. */
 const MAX_FIELD = 256;
@@ -58,6 +64,12 @@ const helloFrame = z.object({
   type: z.literal('hello'),
   deviceId: text(`hello: "deviceId" must be a string of 1–${MAX_FIELD} characters`),
   presence: z.boolean({ error: 'hello: "presence" must be a boolean when present' }).optional(),
+  credential: z
+    .string({ error: 'hello: "credential" must be a string when present' })
+    .regex(CREDENTIAL, {
+      error: 'hello: "credential" must be 32–128 base64url characters (A–Z, a–z, 0–9, -, _)',
+    })
+    .optional(),
 });
 
 const channelRequestFrame = z.object({
@@ -86,7 +98,11 @@ export type ClientMessage = z.output<typeof clientFrame>;
 
 // ---- server → client ------------------------------------------------------------------------
 
-const welcomeFrame = z.object({ type: z.literal('welcome'), presence: z.boolean() });
+const welcomeFrame = z.object({
+  type: z.literal('welcome'),
+  presence: z.boolean(),
+  credential: z.string().optional(),
+});
 
 const pushFrame = z.object({
   type: z.literal('push'),

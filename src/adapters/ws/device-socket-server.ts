@@ -7,25 +7,37 @@
  *
  * The frames are defined once, as zod schemas, in `device-protocol.ts` (with a table of each).
  * Every socket starts with `hello`; anything else first is an error. A second `hello` on one socket
- * is an error. A presence `hello` for a device that already holds a connection replaces it (the old
- * socket is closed with {@link DeviceCloseCode.replaced}). A bad frame (not JSON, unknown type,
- * missing or malformed field, out of order) is answered with an `error` frame; the socket stays
- * open.
+ * is an error. A bad frame (not JSON, unknown type, missing or malformed field, out of order) is
+ * answered with an `error` frame; the socket stays open.
+ *
+ * Identity (decision 0011): a hello proves its device with the device's `credential`. A device's
+ * first hello gets one with its welcome (trust on first use; the emulator keeps its hash); a
+ * fleet's devices prove a key their process holds. A hello without valid proof gets an `error`
+ * frame and is closed with {@link DeviceCloseCode.credentialRefused}; the device's own connection
+ * is not disturbed. A proven presence `hello` for a device that already holds a connection
+ * replaces it (the old socket is closed with {@link DeviceCloseCode.replaced}).
+ *
+ * Origin: an upgrade carrying an `Origin` that is neither the server's own (its `Host`) nor on a
+ * loopback name is refused 403 (`upgrade-origin.ts`): a page of another site must not reach the
+ * devices' endpoint from a browser. Clients that send no Origin are not affected.
  *
  * Close codes the server uses: 1001 (the server is closing), 1013 (WNS is unavailable: try again
- * later), 4000 (WNS ended the connection, e.g. an outage), 4001 (replaced by a newer connection).
+ * later), 4000 (WNS ended the connection, e.g. an outage), 4001 (replaced by a newer connection),
+ * 4003 (credential refused: do not retry).
  *
  * Keep-alive: the server pings every `keepAliveMs` (ws ping/pong, on the emulator's clock); a peer
  * that has not answered the previous ping by the next one is terminated and goes offline in the
- * cloud. A socket closed without `bye` (unclean) also takes the device offline. A push written to a
- * socket that dies before its `ack` is lost: the cloud has already counted it delivered.
+ * cloud. A socket closed without `bye` (unclean) also takes the device offline.
  *
- * ## Time
+ * ## Pushes and time
  *
- * Timers run on the emulator's clock. A push stays tracked (`Clock.track`) until its `ack`
- * arrives or its socket closes, so a virtual clock does not skip time past a delivery in
- * flight. Keep-alive pings are not tracked (a dead peer would hold the clock forever): under a
- * virtual clock keep-alive is therefore off unless `keepAliveMs` is given.
+ * Timers run on the emulator's clock. A push is I/O in flight (`Clock.track`) until the device has
+ * read it: its `ack`, or the pong to a ping sent right after it, or the socket's end; a peer that
+ * answers neither holds a virtual clock `receiptTimeoutMs` of real time at most. A push not
+ * acknowledged within the emulator's `pushAckDeadlineMs` (on its clock), or before its socket
+ * ends, is given up: `push.dropped` (reason `unacknowledged`) and a journal entry. Keep-alive
+ * pings are not tracked (a dead peer would hold the clock forever): under a virtual clock
+ * keep-alive is therefore off unless `keepAliveMs` is given.
  *
  * @example
  * ```ts
@@ -41,8 +53,11 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { ValidationError } from '../../core/errors.js';
+import type { Clock } from '../../core/time/clock.js';
 import type { WnsEmulator } from '../../wns/emulator.js';
+import { SystemClock } from '../clock/system-clock.js';
 import { DeviceConnections } from './device-connections.js';
+import { foreignOrigin } from './upgrade-origin.js';
 
 export { DeviceCloseCode, parseClientMessage } from './device-protocol.js';
 export type { ClientMessage, ServerMessage } from './device-protocol.js';
@@ -52,6 +67,12 @@ export const DEVICE_SOCKET_PATH = '/_device';
 
 /** Default keep-alive period on the system clock, ms. */
 const DEFAULT_KEEP_ALIVE_MS = 30_000;
+
+/**
+ * Default bound, in real milliseconds, on how long a push a device has not read holds a virtual
+ * clock still (see the module comment).
+ */
+const DEFAULT_RECEIPT_TIMEOUT_MS = 5_000;
 
 /** Longest frame the server accepts from a device, bytes. */
 const MAX_CLIENT_FRAME = 64 * 1024;
@@ -67,6 +88,13 @@ export interface DeviceSocketOptions {
   readonly keepAliveMs?: number;
   /** Told of socket-level errors (bad UTF-8, oversized frames, resets), e.g. to log them. */
   readonly onError?: (error: Error, deviceId: string | null) => void;
+  /**
+   * Real milliseconds a push the device has not read (no ack, no pong) may hold a virtual clock
+   * still; default {@link DEFAULT_RECEIPT_TIMEOUT_MS}. Nothing is held on the system clock.
+   */
+  readonly receiptTimeoutMs?: number;
+  /** Where real time comes from for that bound (default the system clock; tests inject one). */
+  readonly realClock?: Clock;
 }
 
 /** The running endpoint. */
@@ -83,11 +111,17 @@ export interface DeviceSockets {
   disconnectAll(): void;
 }
 
-/** Answers a plain HTTP status on a socket that asked to upgrade, and closes it. */
-function refuseUpgrade(socket: Duplex, status: number, text: string): void {
-  if (socket.writable)
-    socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-  else socket.destroy();
+/** Answers a plain HTTP status (with `body` as text, if any) on a socket that asked to upgrade. */
+function refuseUpgrade(socket: Duplex, status: number, text: string, body = ''): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const length = Buffer.byteLength(body);
+  const type = body ? 'Content-Type: text/plain; charset=utf-8\r\n' : '';
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${type}Content-Length: ${length}\r\n\r\n${body}`,
+  );
 }
 
 function validate(options: DeviceSocketOptions): void {
@@ -99,6 +133,11 @@ function validate(options: DeviceSocketOptions): void {
   const k = options.keepAliveMs;
   if (k !== undefined && !(Number.isFinite(k) && k >= 0))
     problems.push(`keepAliveMs: expected a non-negative number of milliseconds, got ${String(k)}`);
+  const r = options.receiptTimeoutMs;
+  if (r !== undefined && !(Number.isFinite(r) && r >= 0))
+    problems.push(
+      `receiptTimeoutMs: expected a non-negative number of milliseconds, got ${String(r)}`,
+    );
   if (problems.length) throw new ValidationError(problems);
 }
 
@@ -116,9 +155,14 @@ export function attachDeviceSockets(
   const path = options.path ?? DEVICE_SOCKET_PATH;
   const keepAliveMs =
     options.keepAliveMs ?? (emulator.clock.mode === 'system' ? DEFAULT_KEEP_ALIVE_MS : 0);
+  // Holds exist only on a virtual clock; their bound is real time.
+  const ownClock =
+    emulator.clock.mode === 'virtual' && !options.realClock ? new SystemClock() : null;
+  const realClock = emulator.clock.mode === 'virtual' ? (options.realClock ?? ownClock) : null;
   const connections = new DeviceConnections(
     emulator,
     keepAliveMs,
+    { realClock, receiptTimeoutMs: options.receiptTimeoutMs ?? DEFAULT_RECEIPT_TIMEOUT_MS },
     options.onError ?? (() => undefined),
   );
   const wss = new WebSocketServer({
@@ -144,6 +188,11 @@ export function attachDeviceSockets(
       refuseUpgrade(socket, 503, 'Service Unavailable');
       return;
     }
+    const foreign = foreignOrigin(request.headers.origin, request.headers.host);
+    if (foreign !== null) {
+      refuseUpgrade(socket, 403, 'Forbidden', foreign);
+      return;
+    }
     wss.handleUpgrade(request, socket, head, (ws) => connections.accept(ws));
   };
   server.on('upgrade', onUpgrade);
@@ -156,6 +205,7 @@ export function attachDeviceSockets(
       }
       await connections.closeAll();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
+      ownClock?.dispose();
     },
     connectedCount: () => connections.connectedCount,
     disconnectAll: () => connections.disconnectAll(),

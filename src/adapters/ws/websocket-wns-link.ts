@@ -1,59 +1,29 @@
 import { WebSocket, type RawData } from 'ws';
-import { ValidationError } from '../../core/errors.js';
-import type { ChannelGrant, IncomingPush, LinkHandlers, WnsLink } from '../../core/ports.js';
+import type { ChannelGrant, LinkHandlers, WnsLink } from '../../core/ports.js';
 import type { Random } from '../../core/random/random.js';
 import type { Clock, Timer } from '../../core/time/clock.js';
 import {
-  DeviceCloseCode,
-  frameText,
-  parseServerMessage,
-  type ClientMessage,
-  type ServerMessage,
-} from './device-protocol.js';
+  DeviceCredentialRefusedError,
+  memoryCredentials,
+  type LinkCredentials,
+} from './device-credentials.js';
+import { DeviceCloseCode } from './device-protocol.js';
+import {
+  backoffDelay,
+  Line,
+  pushOf,
+  readFrame,
+  UNREACHABLE,
+  validateLinkOptions,
+  type BackoffOptions,
+  type Incoming,
+  type WebSocketWnsLinkOptions,
+} from './link-line.js';
 
-/** Reconnect delays: the n-th retry waits about `min(maxMs, initialMs · 2ⁿ)`, jittered. */
-export interface BackoffOptions {
-  readonly initialMs: number;
-  readonly maxMs: number;
-}
-
-/** Default reconnect backoff: 1 s doubling up to 5 min. */
-export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 1000, maxMs: 5 * 60_000 };
-
-/** Options of a {@link WebSocketWnsLink}. */
-export interface WebSocketWnsLinkOptions {
-  /** The emulator's device endpoint, e.g. `ws://127.0.0.1:8080/_device`. */
-  readonly url: string;
-  /** Reconnect timers run on it; in-flight I/O is tracked on it. */
-  readonly clock: Clock;
-  /** Jitter of the reconnect delays. */
-  readonly random: Random;
-  readonly backoff?: BackoffOptions;
-  /** Told of socket errors (refused connections, protocol errors), e.g. to log them. */
-  readonly onError?: (error: Error, deviceId: string) => void;
-}
-
-const UNREACHABLE: ChannelGrant = { ok: false, reason: 'wns-unreachable' };
+export { DEFAULT_BACKOFF, type BackoffOptions, type WebSocketWnsLinkOptions } from './link-line.js';
 
 /** Largest frame accepted from the emulator (a push carries at most 5000 bytes, base64). */
 const MAX_SERVER_FRAME = 1024 * 1024;
-
-/** One socket to the emulator and the channel requests waiting for an answer on it. */
-class Line {
-  readonly pending = new Map<number, (grant: ChannelGrant) => void>();
-  constructor(readonly ws: WebSocket) {}
-
-  send(message: ClientMessage): void {
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(message));
-  }
-
-  /** Answers every waiting request `wns-unreachable` (the socket is gone). */
-  failAll(): void {
-    const waiting = [...this.pending.values()];
-    this.pending.clear();
-    for (const reply of waiting) reply(UNREACHABLE);
-  }
-}
 
 /** A device's wish to be online, and the socket that serves it. */
 interface Presence {
@@ -62,57 +32,32 @@ interface Presence {
   line: Line | null;
   /** Welcomed: the persistent connection is up. */
   open: boolean;
-  /** Failed attempts since the last welcome. */
+  /** When it was last welcomed (the clock's instant). */
+  openedAt: number;
+  /** Failed attempts since the last connection that counted (see `onPresenceClosed`). */
   attempt: number;
   retry: Timer | null;
   stopped: boolean;
-}
-
-/** A server frame the caller of {@link WebSocketWnsLink.onLineMessage} handles. */
-type Incoming = Extract<ServerMessage, { type: 'welcome' | 'push' }>;
-
-/** A channel answer as the device sees it. */
-function grantOf(message: Extract<ServerMessage, { type: 'channel' }>): ChannelGrant {
-  return message.ok
-    ? { ok: true, channelUri: message.channelUri, expiresAt: message.expiresAt }
-    : { ok: false, reason: message.reason };
-}
-
-/** A push frame as the device sees it. */
-function pushOf(message: Extract<ServerMessage, { type: 'push' }>): IncomingPush {
-  const { msgId, channelUri, cached, bodyBase64 } = message;
-  return { msgId, channelUri, cached, bodyBase64 };
-}
-
-function validate(options: WebSocketWnsLinkOptions): BackoffOptions {
-  const problems: string[] = [];
-  let url: URL | null = null;
-  try {
-    url = new URL(options.url);
-  } catch {
-    // reported below
-  }
-  if (!url || (url.protocol !== 'ws:' && url.protocol !== 'wss:'))
-    problems.push(`url: expected a ws:// or wss:// URL, got ${JSON.stringify(options.url)}`);
-  const backoff = options.backoff ?? DEFAULT_BACKOFF;
-  if (!(Number.isFinite(backoff.initialMs) && backoff.initialMs > 0))
-    problems.push(`backoff.initialMs: expected a positive number, got ${backoff.initialMs}`);
-  if (!(Number.isFinite(backoff.maxMs) && backoff.maxMs >= backoff.initialMs))
-    problems.push(`backoff.maxMs: expected a number >= initialMs, got ${backoff.maxMs}`);
-  if (problems.length) throw new ValidationError(problems);
-  return backoff;
 }
 
 /**
  * The device ↔ WNS link over a real WebSocket to the emulator (protocol: see
  * `device-protocol.ts`). One instance serves any number of devices.
  *
- * - `connect` opens the device's persistent socket and says `hello`; `handlers.onOpen` runs on
- *   `welcome`. Pushes go to `handlers.onPush` and are acknowledged.
- * - If the socket drops while the device still wants it, `handlers.onClosed('cloud')` runs (when it
- *   was up) and the link reconnects with jittered exponential backoff on the clock: the n-th retry
- *   waits `d/2 + u·d/2` with `d = min(maxMs, initialMs · 2ⁿ)` and `u` uniform from `random`. A
- *   welcome resets the count. WNS then delivers what it cached meanwhile.
+ * - `connect` opens the device's persistent socket and says `hello`, presenting the device's
+ *   credential (decision 0011); `handlers.onOpen` runs on `welcome`. A device's first welcome
+ *   brings its credential, which the link keeps in `credentials`. Pushes go to `handlers.onPush`
+ *   and are acknowledged.
+ * - If the socket drops or the server closes it (an outage, a restart, a newer connection of the
+ *   device) while the device still wants it, `handlers.onClosed('cloud')` runs (when it was up)
+ *   and the link reconnects with jittered exponential backoff on the clock: the n-th retry waits
+ *   `d/2 + u·d/2` with `d = min(maxMs, initialMs · 2ⁿ)` and `u` uniform from `random`. A
+ *   connection that was up resets the count when it ends, unless it was replaced before `maxMs`
+ *   (two holders of one credential then take turns ever more slowly). WNS then delivers what it
+ *   cached meanwhile.
+ * - If the emulator refuses the device's credential (close 4003), the link stops connecting the
+ *   device and reports a {@link DeviceCredentialRefusedError} to `onError`: another device holds
+ *   the id, and retrying cannot help.
  * - `disconnect` says `bye`, closes (1000) and stops reconnecting.
  * - `requestChannel` asks on the persistent socket when it is up, otherwise on a short-lived socket
  *   (`hello` with `presence: false`); when the emulator cannot be reached, or the socket drops
@@ -139,7 +84,10 @@ export class WebSocketWnsLink implements WnsLink {
   private readonly clock: Clock;
   private readonly random: Random;
   private readonly backoff: BackoffOptions;
-  private readonly onError: (error: Error, deviceId: string) => void;
+  /** Told of errors (read by {@link readFrame} too). */
+  readonly onError: (error: Error, deviceId: string) => void;
+  /** The devices' credentials (read by {@link readFrame} too). */
+  readonly credentials: LinkCredentials;
   private readonly presences = new Map<string, Presence>();
   /** Every socket not yet closed, for {@link close}. */
   private readonly sockets = new Set<WebSocket>();
@@ -149,11 +97,12 @@ export class WebSocketWnsLink implements WnsLink {
   private closed = false;
 
   constructor(options: WebSocketWnsLinkOptions) {
-    this.backoff = validate(options);
+    this.backoff = validateLinkOptions(options);
     this.url = options.url;
     this.clock = options.clock;
     this.random = options.random;
     this.onError = options.onError ?? (() => undefined);
+    this.credentials = options.credentials ?? memoryCredentials();
   }
 
   requestChannel(deviceId: string, pfn: string, reply: (grant: ChannelGrant) => void): void {
@@ -180,14 +129,15 @@ export class WebSocketWnsLink implements WnsLink {
     const ws = this.socket(deviceId);
     const temp = new Line(ws);
     ws.on('open', () => {
-      temp.send({ type: 'hello', deviceId, presence: false });
+      temp.hello(deviceId, false, this.credentials.get(deviceId));
       this.ask(temp, pfn, (grant) => {
         ws.close(DeviceCloseCode.normal, 'done');
         once(grant);
       });
     });
     ws.on('message', (data, isBinary) => this.onLineMessage(deviceId, temp, data, isBinary));
-    ws.on('close', () => {
+    ws.on('close', (code) => {
+      this.reportClose(deviceId, temp, this.refusedOn(deviceId, temp, code));
       temp.failAll();
       once(UNREACHABLE);
     });
@@ -201,6 +151,7 @@ export class WebSocketWnsLink implements WnsLink {
       handlers,
       line: null,
       open: false,
+      openedAt: 0,
       attempt: 0,
       retry: null,
       stopped: false,
@@ -252,6 +203,16 @@ export class WebSocketWnsLink implements WnsLink {
     return ws;
   }
 
+  /** Reads a frame of `line` (see {@link readFrame}). */
+  private onLineMessage(
+    deviceId: string,
+    line: Line,
+    data: RawData,
+    isBinary: boolean,
+  ): Incoming | null {
+    return readFrame(line, deviceId, data, isBinary, this);
+  }
+
   /** Sends a channel request on `line`; `reply` gets the answer or, if the socket drops, a failure. */
   private ask(line: Line, pfn: string, reply: (grant: ChannelGrant) => void): void {
     const id = this.nextRequestId++;
@@ -260,34 +221,25 @@ export class WebSocketWnsLink implements WnsLink {
   }
 
   /**
-   * Handles what any socket may receive (channel answers, errors, malformed frames); returns the
-   * rest (welcome, push) for the caller, or null when handled.
+   * True when a close means the device's credential was refused: code 4003 for the credential it
+   * has now (not an older one, replaced by one it got on another socket meanwhile).
    */
-  private onLineMessage(
-    deviceId: string,
-    line: Line,
-    data: RawData,
-    isBinary: boolean,
-  ): Incoming | null {
-    const message = isBinary ? 'a binary frame' : parseServerMessage(frameText(data));
-    if (typeof message === 'string') {
-      this.onError(new Error(`WNS emulator sent ${message}`), deviceId);
-      return null;
-    }
-    if (message.type === 'channel' || (message.type === 'error' && message.id !== undefined)) {
-      const id = message.id as number;
-      const reply = line.pending.get(id);
-      line.pending.delete(id);
-      if (message.type === 'error')
-        this.onError(new Error(`WNS emulator: ${message.error}`), deviceId);
-      reply?.(message.type === 'channel' ? grantOf(message) : UNREACHABLE);
-      return null;
-    }
-    if (message.type === 'error') {
-      this.onError(new Error(`WNS emulator: ${message.error}`), deviceId);
-      return null;
-    }
-    return message;
+  private refusedOn(deviceId: string, line: Line, code: number): boolean {
+    return (
+      code === DeviceCloseCode.credentialRefused &&
+      this.credentials.get(deviceId) === line.presented
+    );
+  }
+
+  /** Reports how a socket ended: a refused credential, or an error frame that came before it. */
+  private reportClose(deviceId: string, line: Line, refused: boolean): void {
+    if (refused)
+      this.onError(
+        new DeviceCredentialRefusedError(deviceId, line.refusal ?? 'no reason given'),
+        deviceId,
+      );
+    else if (line.refusal !== null)
+      this.onError(new Error(`WNS emulator: ${line.refusal}`), deviceId);
   }
 
   /** Opens the persistent socket of `presence` and says hello. */
@@ -299,7 +251,7 @@ export class WebSocketWnsLink implements WnsLink {
     // Tracked until welcomed or closed: the cloud learns of the connection before time moves.
     let settle!: () => void;
     void this.clock.track(new Promise<void>((resolve) => (settle = resolve)));
-    ws.on('open', () => line.send({ type: 'hello', deviceId }));
+    ws.on('open', () => line.hello(deviceId, true, this.credentials.get(deviceId)));
     ws.on('message', (data, isBinary) => {
       const message = this.onLineMessage(deviceId, line, data, isBinary);
       if (message === null) return;
@@ -313,7 +265,7 @@ export class WebSocketWnsLink implements WnsLink {
         settle();
         if (presence.line !== line || presence.open) return;
         presence.open = true;
-        presence.attempt = 0;
+        presence.openedAt = this.clock.now();
         presence.handlers.onOpen();
       }
     });
@@ -330,8 +282,14 @@ export class WebSocketWnsLink implements WnsLink {
     const wasOpen = presence.open;
     presence.open = false;
     if (presence.stopped) return;
-    // Another connection for this device took over: retrying would only fight it.
-    if (code === DeviceCloseCode.replaced) presence.stopped = true;
+    const refused = this.refusedOn(presence.deviceId, line, code);
+    this.reportClose(presence.deviceId, line, refused);
+    // Another device holds the id: retrying cannot help.
+    if (refused) presence.stopped = true;
+    // A connection that counted starts the count over; one replaced early does not, so two
+    // holders of one credential back off instead of taking turns at full speed.
+    const lasted = this.clock.now() - presence.openedAt >= this.backoff.maxMs;
+    if (wasOpen && (code !== DeviceCloseCode.replaced || lasted)) presence.attempt = 0;
     if (wasOpen) presence.handlers.onClosed('cloud');
     if (presence.stopped || this.closed || this.presences.get(presence.deviceId) !== presence)
       return;
@@ -339,9 +297,7 @@ export class WebSocketWnsLink implements WnsLink {
   }
 
   private scheduleReconnect(presence: Presence): void {
-    const { initialMs, maxMs } = this.backoff;
-    const base = Math.min(maxMs, initialMs * 2 ** Math.min(presence.attempt, 40));
-    const delay = Math.round(base / 2 + (this.random.float() * base) / 2);
+    const delay = backoffDelay(this.backoff, presence.attempt, this.random);
     presence.attempt++;
     presence.retry = this.clock.schedule(this.clock.now() + delay, () => {
       presence.retry = null;

@@ -9,6 +9,7 @@ import type { BaseLogger } from 'pino';
 import type { ControlPushOptions, PushOutcome } from '../../adapters/http/control-api.js';
 import { OmaDmHttpClient } from '../../adapters/http/omadm-client.js';
 import { channelsExpiring, FleetMetrics } from '../../adapters/metrics.js';
+import { fleetCredentials, newFleetKey } from '../../adapters/ws/device-credentials.js';
 import { WebSocketWnsLink } from '../../adapters/ws/websocket-wns-link.js';
 import { streamFor } from '../../core/random/random.js';
 import type { Simulation, SimulationPorts, SimulationSpec } from '../../core/simulation.js';
@@ -64,10 +65,19 @@ export function buildFleet(x: FleetInputs): Fleet {
   x.events.keepIn(x.state.store.log<TimelineEvent>('events'));
   const sinks: EventSink[] = [x.events, metrics];
   if (x.o.timeline !== false) sinks.push(new TimelineWriter((t) => x.io.stdout(t), 'text', {}, 1));
+  // The fleet's devices prove who they are with a key of this process, which its emulator trusts
+  // for their ids (decision 0011); the emulator starts and stops with the fleet, so a key per
+  // process serves across restarts.
+  const fleetKey = newFleetKey();
+  x.wns.emulator.credentials.trustFleet(
+    fleetKey,
+    x.spec.devices.map((d) => d.id),
+  );
   const link = new WebSocketWnsLink({
     url: `${x.wns.url.replace(/^http/, 'ws')}/_device`,
     clock: x.clock,
     random: streamFor(x.spec.seed, 'serve:link'),
+    credentials: fleetCredentials(fleetKey),
     onError: (error, deviceId) => x.logger.warn({ deviceId, error: error.message }, 'wns link'),
   });
   const client = new OmaDmHttpClient({
