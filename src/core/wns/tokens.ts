@@ -1,5 +1,7 @@
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { MapTable, type RecordTable } from '../state/state-store.js';
-import { hmacSha256 } from '../util/hmac-sha256.js';
 import { HOUR } from '../time/iso.js';
 import type { WnsApp } from './apps.js';
 import { ExpiryIndex } from './expiry-index.js';
@@ -30,19 +32,6 @@ export type TokenCheck =
   | { readonly ok: true; readonly pfn: string }
   | { readonly ok: false; readonly reason: 'missing' | 'invalid' | 'expired' };
 
-const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-
-/** Bytes as unpadded base64url (RFC 4648 §5). */
-function base64url(bytes: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < bytes.length; i += 3) {
-    const n = (bytes[i]! << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
-    const chars = Math.min(4, Math.ceil(((bytes.length - i) * 8) / 6));
-    for (let c = 0; c < chars; c++) out += BASE64URL[(n >>> (18 - 6 * c)) & 63];
-  }
-  return out;
-}
-
 /** Compares in time independent of where the strings differ (equal lengths). */
 function sameText(a: string, b: string): boolean {
   if (a.length !== b.length) return false;
@@ -56,8 +45,8 @@ function sameText(a: string, b: string): boolean {
  * cached access token expires after 24 hours").
  *
  * A token is `<value>.<expiry>.<signature>`: an opaque value from a {@link TokenSource}, its
- * expiry (epoch ms, base 36) and an HMAC-SHA-256 of both under the service's key (base64url), a
- * valid RFC 6750 `b64token`. Tokens are kept by value until they expire and are evicted then:
+ * expiry (epoch ms, base 36) and an HMAC-SHA-256 of both under the service's key (hex, made with
+ * `@noble/hashes`, which the pure core can load anywhere), a valid RFC 6750 `b64token`. Tokens are kept by value until they expire and are evicted then:
  * an index ordered by expiry is swept from its soonest end at each issue and check, so a sweep
  * costs only the tokens it evicts. A token no longer kept still answers `expired`, not `invalid`,
  * when its signature shows that this service issued it and its stamp has passed: the stamp is
@@ -66,7 +55,7 @@ function sameText(a: string, b: string): boolean {
  */
 export class TokenService {
   private readonly index = new ExpiryIndex();
-  private sign: (message: string) => Uint8Array;
+  private keyBytes: Uint8Array;
   private key: string;
 
   constructor(
@@ -78,7 +67,7 @@ export class TokenService {
     key: string = source(),
   ) {
     this.key = key;
-    this.sign = hmacSha256(key);
+    this.keyBytes = utf8ToBytes(key);
     for (const [token, t] of issued.entries()) this.index.add(t.expiresAt, token);
   }
 
@@ -117,7 +106,7 @@ export class TokenService {
   }
 
   private signature(body: string): string {
-    return base64url(this.sign(body));
+    return bytesToHex(hmac(sha256, this.keyBytes, utf8ToBytes(body)));
   }
 
   /** Deletes the tokens whose expiry has come (the soonest first; stops at the first alive). */
@@ -164,7 +153,7 @@ export class TokenService {
   load(tokens: readonly IssuedToken[], state?: TokenServiceState): void {
     if (state) {
       this.key = state.key;
-      this.sign = hmacSha256(state.key);
+      this.keyBytes = utf8ToBytes(state.key);
     }
     this.clear();
     for (const t of tokens) {
