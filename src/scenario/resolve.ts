@@ -21,7 +21,13 @@ import type {
   SimulationAction,
   SimulationSpec,
 } from '../core/simulation.js';
-import { addDuration, parseDuration, parseInstant, resolveInstant } from '../core/time/iso.js';
+import {
+  addDuration,
+  LAST_INSTANT,
+  parseDuration,
+  parseInstant,
+  resolveInstant,
+} from '../core/time/iso.js';
 import type { DeviceEntry, DevicePatchInput, Drawable, ScenarioFile } from './schema.js';
 
 /** Defaults of a scenario file's top-level fields. */
@@ -118,11 +124,11 @@ export function toDevicePatch(input: DevicePatchInput): DevicePatch {
   return patch;
 }
 
-/** The last instant a JavaScript date (and so a clock) can hold. */
-const LAST_INSTANT = '+275760-09-13T00:00:00.000Z';
+/** {@link LAST_INSTANT} as messages name it. */
+const LAST_INSTANT_TEXT = '+275760-09-13T00:00:00.000Z';
 
 /** True for an instant a clock can hold (calendar arithmetic past the range gives NaN). */
-const isInstant = (ms: number): boolean => Number.isFinite(ms) && Math.abs(ms) <= 8.64e15;
+const isInstant = (ms: number): boolean => Number.isFinite(ms) && Math.abs(ms) <= LAST_INSTANT;
 
 /**
  * Resolves a validated scenario into a {@link SimulationSpec}: fleets expanded (`count: N` gives
@@ -144,7 +150,7 @@ export function resolveScenario(file: ScenarioFile, options: ResolveOptions = {}
   const tooLong = runLengthProblem('duration', duration, { start, end }, limits);
   if (!isInstant(end))
     problems.push(
-      `duration: ${file.duration} ends after the last instant a clock can hold (${LAST_INSTANT})`,
+      `duration: ${file.duration} ends after the last instant a clock can hold (${LAST_INSTANT_TEXT})`,
     );
   else if (tooLong !== null) problems.push(tooLong);
   if (options.until !== undefined) {
@@ -155,7 +161,7 @@ export function resolveScenario(file: ScenarioFile, options: ResolveOptions = {}
       );
     else if (!isInstant(until))
       problems.push(
-        `--until: ${options.until} is after the last instant a clock can hold (${LAST_INSTANT})`,
+        `--until: ${options.until} is after the last instant a clock can hold (${LAST_INSTANT_TEXT})`,
       );
     else if (until < start) problems.push(`--until: ${options.until} is before the scenario start`);
     else {
@@ -204,7 +210,7 @@ export function resolveScenario(file: ScenarioFile, options: ResolveOptions = {}
     let at = e.at === undefined ? start : (resolveInstant(e.at, start) as number);
     if (!isInstant(at))
       problems.push(
-        `${path}.at: ${e.at} is after the last instant a clock can hold (${LAST_INSTANT})`,
+        `${path}.at: ${e.at} is after the last instant a clock can hold (${LAST_INSTANT_TEXT})`,
       );
     else if (at < start) problems.push(`${path}.at: ${e.at} is before the scenario start`);
     let repeat: ((previous: number) => number | null) | undefined;
@@ -253,7 +259,7 @@ export function resolveScenario(file: ScenarioFile, options: ResolveOptions = {}
     const until = e.until !== undefined ? (resolveInstant(e.until, start) ?? undefined) : undefined;
     if (until !== undefined && !isInstant(until))
       problems.push(
-        `${path}.until: ${e.until} is after the last instant a clock can hold (${LAST_INSTANT})`,
+        `${path}.until: ${e.until} is after the last instant a clock can hold (${LAST_INSTANT_TEXT})`,
       );
     actions.push({ at, repeat, until, action });
   });

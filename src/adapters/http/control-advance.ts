@@ -14,7 +14,7 @@
  * @module
  */
 import type { Clock } from '../../core/time/clock.js';
-import { addDuration, formatInstant, parseDuration } from '../../core/time/iso.js';
+import { addDuration, formatInstant, LAST_INSTANT, parseDuration } from '../../core/time/iso.js';
 import type { IdleAwareRunResult, VirtualClock } from '../../core/time/virtual-clock.js';
 import { JSON_BODY } from './body-policy.js';
 import { clockAdvanceBody, parseBody } from './control-bodies.js';
@@ -56,9 +56,6 @@ interface Running {
   /** Settles once its client was answered (or left). */
   readonly done: Promise<void>;
 }
-
-/** The latest instant a `Date` holds (ECMAScript's time range: ±8.64e15 ms). */
-const LAST_INSTANT = 8.64e15;
 
 /** The system-clock refusal (both routes). */
 const SYSTEM_CLOCK = 'the fleet runs on the system clock: only a virtual clock can be advanced';

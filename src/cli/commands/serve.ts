@@ -145,7 +145,7 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
     const timers = new TimerRestore();
     const wns = await startEmulator(io, o, state, clock, timers, logger);
     closers.add(() => wns.close());
-    const { reference, pfn } = await startReference(o, wns, state, clock);
+    const { reference, pfn } = await startReference(o, wns, state, clock, logger);
     if (reference) closers.add(() => reference.close());
     const mdmUrl = o.mdmUrl ?? (reference as RunningReferenceMdm).url;
     const spec = resolveFleet(scenario, {
@@ -240,6 +240,7 @@ async function startReference(
   wns: RunningWns,
   state: FleetState,
   clock: Clock,
+  logger: Logger,
 ): Promise<{ reference: RunningReferenceMdm | null; pfn: string }> {
   const apps = wns.emulator.apps;
   const pfn = o.pfn ?? (apps.list()[0] as Omit<WnsApp, 'secret'>).pfn;
@@ -267,6 +268,7 @@ async function startReference(
     store: state.store,
     beforeReply: state.commitOrRefuse,
     access: { allowHosts: o.allowHost },
+    logger: logger.child({ part: 'mdm' }),
   });
   if (state.saved) reference.mdm.load(state.saved.mdm);
   return { reference, pfn };
