@@ -17,9 +17,10 @@
  * is not disturbed. A proven presence `hello` for a device that already holds a connection
  * replaces it (the old socket is closed with {@link DeviceCloseCode.replaced}).
  *
- * Origin: an upgrade carrying an `Origin` that is neither the server's own (its `Host`) nor on a
- * loopback name is refused 403 (`upgrade-origin.ts`): a page of another site must not reach the
- * devices' endpoint from a browser. Clients that send no Origin are not affected.
+ * Callers: an upgrade is checked like every request of dmpush's servers (`access.ts`, decision
+ * 0013): a `Host` the server does not answer to is refused 421 (DNS rebinding), an `Origin` that is
+ * not the server's own 403 (a page of another site must not reach the devices' endpoint from a
+ * browser). Clients that send no Origin are not affected.
  *
  * Close codes the server uses: 1001 (the server is closing), 1013 (WNS is unavailable: try again
  * later), 4000 (WNS ended the connection, e.g. an outage), 4001 (replaced by a newer connection),
@@ -57,7 +58,8 @@ import type { Clock } from '../../core/time/clock.js';
 import type { WnsEmulator } from '../../wns/emulator.js';
 import { SystemClock } from '../clock/system-clock.js';
 import { DeviceConnections } from './device-connections.js';
-import { foreignOrigin } from './upgrade-origin.js';
+import { upgradeRefusal, type AccessPolicy } from '../http/access.js';
+import { refuseUpgrade, requestTarget } from '../http/http-util.js';
 
 export { DeviceCloseCode, parseClientMessage } from './device-protocol.js';
 export type { ClientMessage, ServerMessage } from './device-protocol.js';
@@ -95,6 +97,8 @@ export interface DeviceSocketOptions {
   readonly receiptTimeoutMs?: number;
   /** Where real time comes from for that bound (default the system clock; tests inject one). */
   readonly realClock?: Clock;
+  /** Host names served besides local ones (`--allow-host`, the public host). */
+  readonly access?: AccessPolicy;
 }
 
 /** The running endpoint. */
@@ -109,19 +113,6 @@ export interface DeviceSockets {
    * forget connections without telling them.
    */
   disconnectAll(): void;
-}
-
-/** Answers a plain HTTP status (with `body` as text, if any) on a socket that asked to upgrade. */
-function refuseUpgrade(socket: Duplex, status: number, text: string, body = ''): void {
-  if (!socket.writable) {
-    socket.destroy();
-    return;
-  }
-  const length = Buffer.byteLength(body);
-  const type = body ? 'Content-Type: text/plain; charset=utf-8\r\n' : '';
-  socket.end(
-    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${type}Content-Length: ${length}\r\n\r\n${body}`,
-  );
 }
 
 function validate(options: DeviceSocketOptions): void {
@@ -173,24 +164,20 @@ export function attachDeviceSockets(
   let closing = false;
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    let pathname: string;
-    try {
-      pathname = new URL(request.url ?? '/', 'http://device.invalid').pathname;
-    } catch {
-      pathname = '';
-    }
-    if (pathname !== path) {
+    const target = requestTarget(request.url);
+    if (target.path !== path) {
       // Another listener may serve this path; only answer when nobody else will.
-      if (server.listenerCount('upgrade') <= 1) refuseUpgrade(socket, 404, 'Not Found');
+      if (server.listenerCount('upgrade') <= 1)
+        refuseUpgrade(socket, 404, `no WebSocket at ${target.path}: devices connect at ${path}`);
       return;
     }
     if (closing) {
-      refuseUpgrade(socket, 503, 'Service Unavailable');
+      refuseUpgrade(socket, 503, 'the WNS emulator is closing');
       return;
     }
-    const foreign = foreignOrigin(request.headers.origin, request.headers.host);
-    if (foreign !== null) {
-      refuseUpgrade(socket, 403, 'Forbidden', foreign);
+    const refusal = upgradeRefusal(options.access ?? {}, request, target, { token: false });
+    if (refusal) {
+      refuseUpgrade(socket, refusal.status, refusal.message);
       return;
     }
     wss.handleUpgrade(request, socket, head, (ws) => connections.accept(ws));

@@ -158,7 +158,7 @@ export async function startWns(
     beforeReply: hooks.beforeReply,
     logger: log,
   });
-  const sockets = attachDeviceSockets(http.server, emulator);
+  const sockets = attachDeviceSockets(http.server, emulator, { access: accessOf(o) });
   let listening: { url: string; port: number };
   try {
     listening = await http.listen(o.port, o.host);
