@@ -3,14 +3,16 @@
  * {@link DmpushError}, so callers (the CLI, the servers) map them to exit codes or protocol
  * statuses by `code`, never by message. The codes:
  *
- * | code            | class                 | where                                           |
- * | --------------- | --------------------- | ----------------------------------------------- |
- * | `E_VALIDATION`  | `ValidationError`     | bad input: scenario files, flags, requests      |
- * | `E_LOOP_LIMIT`  | `ClockLoopLimitError` | the virtual clock's loop limit                  |
- * | `E_SYNCML`      | `SyncMLError`         | a message that is not SyncML DM 1.2 (status)    |
- * | `E_HTTP`        | `HttpError`           | an HTTP handler's answer (status)               |
- * | `E_STATE_FILE`  | `StateFileError`      | a state file that cannot be used                |
- * | `E_USAGE`       | `UsageError`          | the CLI's usage problems                        |
+ * | code                   | class                          | where                                        |
+ * | ---------------------- | ------------------------------ | -------------------------------------------- |
+ * | `E_VALIDATION`         | `ValidationError`              | bad input: scenario files, flags, requests   |
+ * | `E_LOOP_LIMIT`         | `ClockLoopLimitError`          | the virtual clock's loop limit               |
+ * | `E_SYNCML`             | `SyncMLError`                  | a message that is not SyncML DM 1.2 (status) |
+ * | `E_HTTP`               | `HttpError`                    | an HTTP handler's answer (status)            |
+ * | `E_STATE_FILE`         | `StateFileError`               | a state file that cannot be used             |
+ * | `E_USAGE`              | `UsageError`                   | the CLI's usage problems                     |
+ * | `E_NOT_BUILT`          | `BrowserBundleMissingError`    | the browser bundles are not built            |
+ * | `E_CREDENTIAL_REFUSED` | `DeviceCredentialRefusedError` | WNS refused a device's credential            |
  *
  * Protocol errors carry the wire status (`status`).
  */

@@ -32,7 +32,7 @@ export interface AccessPolicy {
 }
 
 /** Which requests of a server a check applies to. */
-export type RouteFilter = (req: IncomingMessage, target: RequestTarget) => boolean;
+type RouteFilter = (req: IncomingMessage, target: RequestTarget) => boolean;
 
 /** `host[:port]` or `[v6][:port]`, as RFC 9110 §7.2 allows it (no user info, path or space). */
 const HOST_HEADER = /^(?:\[([0-9a-f:.]+)\]|([^\s/?#@[\]:]+))(?::(\d{1,5}))?$/i;
@@ -93,7 +93,7 @@ function misdirected(host: string): HttpError {
 }
 
 /** Throws unless the request's Host is one `policy` serves (no Host: HTTP/1.0, left to others). */
-export function checkHost(policy: AccessPolicy, req: IncomingMessage): void {
+function checkHost(policy: AccessPolicy, req: IncomingMessage): void {
   const host = req.headers.host;
   if (host === undefined) return;
   const name = hostnameOf(host);
@@ -112,7 +112,7 @@ function originHost(origin: string): string | null {
 }
 
 /** Throws 403 when the request carries an Origin that is not the server's own (Host). */
-export function checkOrigin(req: IncomingMessage): void {
+function checkOrigin(req: IncomingMessage): void {
   const origin = req.headers.origin;
   if (origin === undefined) return;
   const host = req.headers.host?.toLowerCase();
@@ -141,7 +141,7 @@ function bearerOf(req: IncomingMessage): string | undefined {
  * Throws 401 (with `WWW-Authenticate`, RFC 6750 §3) unless `presented` is `token`. `presented`
  * defaults to the request's bearer token.
  */
-export function checkToken(
+function checkToken(
   token: string,
   req: IncomingMessage,
   presented: string | undefined = bearerOf(req),

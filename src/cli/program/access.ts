@@ -29,7 +29,7 @@ export function allowHostArg(value: string, previous: string[] = []): string[] {
 }
 
 /** Shortest API token accepted: a guessable token protects nothing. */
-export const MIN_API_TOKEN_LENGTH = 16;
+const MIN_API_TOKEN_LENGTH = 16;
 
 /** `--api-token <token>`: visible ASCII, no spaces, at least {@link MIN_API_TOKEN_LENGTH} long. */
 export function apiTokenArg(value: string): string {
