@@ -281,3 +281,21 @@ describe('the access flags on the command line', () => {
     expect(r.err).not.toMatch(/\n\s+at /);
   });
 });
+
+describe('a Content-Type that names no media type', () => {
+  let s: RunningServe;
+  beforeAll(async () => {
+    s = await startServe(capture().io, TEST_SERVE);
+  });
+  afterAll(() => s.close());
+
+  // Found by the property test: `;!` was read as no Content-Type at all.
+  it('is refused on a state-changing admin route without a body, naming the value', async () => {
+    const res = await call(s.wnsUrl, 'DELETE', '/_sim/faults', { 'content-type': ';!' });
+    expect(res.status).toBe(415);
+    expect(JSON.parse(res.text)).toEqual({
+      error: 'Content-Type: expected application/json, got ";!"',
+    });
+    expect((await call(s.wnsUrl, 'DELETE', '/_sim/faults')).status).toBe(204);
+  });
+});

@@ -49,15 +49,18 @@ export const NO_BODY: BodyPolicy = {
   accepts: ['application/json', '+json'],
 };
 
-/** The media type of a Content-Type value: lowercase, without parameters; null when absent. */
+/**
+ * The media type of a Content-Type value: lowercase, without parameters; null when absent (or
+ * blank); `''` when the value names none (`;charset=utf-8`), which no policy accepts.
+ */
 function mediaTypeOf(header: string | undefined): string | null {
-  if (header === undefined) return null;
+  if (header === undefined || header.trim() === '') return null;
   const semicolon = header.indexOf(';');
-  const type = (semicolon < 0 ? header : header.slice(0, semicolon)).trim().toLowerCase();
-  return type === '' ? null : type;
+  return (semicolon < 0 ? header : header.slice(0, semicolon)).trim().toLowerCase();
 }
 
 function accepted(accepts: readonly string[], type: string): boolean {
+  if (type === '') return false;
   for (const a of accepts) if (a.startsWith('+') ? type.endsWith(a) : type === a) return true;
   return false;
 }
@@ -72,5 +75,6 @@ export function checkContentType(policy: BodyPolicy, header: string | undefined)
   const type = mediaTypeOf(header);
   if (type === null ? !policy.requireContentType : accepted(accepts, type)) return;
   const expected = accepts.find((a) => !a.startsWith('+')) ?? `a ${accepts[0]} type`;
-  throw new HttpError(415, `Content-Type: expected ${expected}, got ${type ?? 'none'}`);
+  const got = type === null ? 'none' : type === '' ? JSON.stringify(header) : type;
+  throw new HttpError(415, `Content-Type: expected ${expected}, got ${got}`);
 }
