@@ -11,7 +11,7 @@
  *
  * A child process (`events-clients.ts`) then probes `GET /api/health` every 50 ms, first idle
  * (`--idle` s), then while `--clients` clients (default 20) each page through the whole log with
- * `GET /api/events?limit=10000&after=…` until `more` is false. Reported: the reads' time and
+ * `GET /api/events?limit=1000&after=…` until `more` is false. Reported: the reads' time and
  * events/s; this process's peak RSS above its baseline (sampled every 10 ms, and the kernel's
  * maxRSS), also as a ratio of the log's JSON size; health latency median and max, reads vs idle.
  * Targets: peak RSS growth < 200 MB, health max < 500 ms during the reads. Nothing exits non-zero
@@ -149,7 +149,7 @@ async function main(): Promise<void> {
     ints: {
       mb: { default: 12, min: 1 },
       clients: { default: 20, min: 1 },
-      limit: { default: 10_000, min: 1 },
+      limit: { default: 1_000, min: 1 },
       devices: { default: 20, min: 1 },
       idle: { default: 3, min: 1 },
       seed: { default: 1, min: 0 },
