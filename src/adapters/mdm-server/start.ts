@@ -18,6 +18,8 @@ export interface StartReferenceMdmOptions {
   readonly port: number;
   /** The PFN it writes to `Push/PFN`: the WNS app it sends as. */
   readonly pfn: string;
+  /** The devices' DMClient `{ProviderID}` (default `DMPUSH`). */
+  readonly providerId?: string | undefined;
   /**
    * The WNS token endpoint and the app's credentials. ChannelURIs are taken, and pushes sent,
    * only on a WNS host: `https://*.notify.windows.com`, or the origin of `tokenUrl` (the
@@ -76,6 +78,7 @@ export async function startReferenceMdm(
   const logger = options.logger ?? stderrWarn;
   const mdm = new ReferenceMdm({
     pfn: options.pfn,
+    providerId: options.providerId,
     now,
     rereadChannelUri: options.rereadChannelUri,
     wnsOrigins,

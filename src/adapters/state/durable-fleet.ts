@@ -52,6 +52,8 @@ export interface FleetIdentity {
   readonly devices: number;
   /** `--pfn`, or null. */
   readonly pfn: string | null;
+  /** `--provider-id`, or null. */
+  readonly providerId: string | null;
   readonly clock: 'system' | 'virtual';
 }
 
@@ -180,6 +182,8 @@ const identitySchema = z
     scenarioSha256: z.string(),
     devices: int,
     pfn: z.string().nullable(),
+    // Absent in files written before `--provider-id`: their fleets had none.
+    providerId: z.string().nullable().default(null),
     clock: z.enum(['system', 'virtual']),
     start: z.number(),
   })
@@ -211,6 +215,7 @@ const IDENTITY_FIELDS: readonly (keyof FleetIdentity)[] = [
   'scenarioSha256',
   'devices',
   'pfn',
+  'providerId',
   'clock',
 ];
 

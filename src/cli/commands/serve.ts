@@ -11,6 +11,7 @@ import { formatInstant } from '../../core/time/iso.js';
 import { VirtualClock } from '../../core/time/virtual-clock.js';
 import type { WnsApp } from '../../core/wns/apps.js';
 import { startReferenceMdm, type RunningReferenceMdm } from '../../adapters/mdm-server/start.js';
+import { DEFAULT_PROVIDER_ID } from '../../mdm-server/reference-mdm.js';
 import { exposureWarning } from '../exposure.js';
 import { UsageError, type CliIo } from '../io.js';
 import { startControl } from '../serve/control.js';
@@ -40,6 +41,8 @@ export interface ServeOptions {
   readonly apps?: string;
   /** Presets `Push/PFN` on every device. */
   readonly pfn?: string;
+  /** The devices' DMClient `{ProviderID}` (default `DMPUSH`): a server's own. */
+  readonly providerId?: string;
   readonly seed?: number;
   readonly logLevel: string;
   /** Print the timeline to standard output as it happens (default true). */
@@ -152,6 +155,7 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
       seed: o.seed,
       start: formatInstant(startAt),
       pfn: o.pfn,
+      providerId: o.providerId,
     });
     const events = new EventLog(EVENT_LOG_CAPACITY);
     for (const event of saved?.events ?? []) events.emit(event);
@@ -262,6 +266,7 @@ async function startReference(
     host: o.host,
     port: o.mdmPort,
     pfn,
+    providerId: o.providerId,
     wns: { tokenUrl: `${wns.url}/accesstoken.srf`, sid: app.sid, secret: app.secret },
     clock,
     rereadChannelUri: !o.staleChannelUri,
@@ -311,7 +316,7 @@ function banner(
     `  WNS emulator: ${wns}  (admin: ${wns}/_sim/health)`,
     o.mdmUrl === undefined
       ? `  MDM server:   ${mdm}  (reference server; PFN ${pfn}${o.staleChannelUri ? '; never re-reads Push/ChannelURI' : ''})`
-      : `  MDM server:   ${mdm}  (yours${o.pfn ? `; PFN preset ${o.pfn}` : ''})`,
+      : `  MDM server:   ${mdm}  (yours${o.pfn ? `; PFN preset ${o.pfn}` : ''}; ProviderID ${o.providerId ?? DEFAULT_PROVIDER_ID})`,
     `  dashboard:    ${control}/  (live over WebSocket: ${control.replace(/^http/, 'ws')}/api/live)`,
     state.file === null
       ? '  state:        none (--memory)'

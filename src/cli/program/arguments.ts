@@ -12,6 +12,19 @@ export function seedArg(value: string): number {
   return Number(value);
 }
 
+/**
+ * `--provider-id <id>`: the DMClient `{ProviderID}`, one segment of a management tree URI (no `/`,
+ * not `.` or `..`, no control characters; spaces are fine: Intune's is `MS DM Server`).
+ */
+export function providerIdArg(value: string): string {
+  const control = [...value].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+  if (value === '' || value === '.' || value === '..' || value.includes('/') || control)
+    throw new InvalidArgumentError(
+      `expected one segment of a management tree URI (no "/", not "." or ".."), got ${JSON.stringify(value)}`,
+    );
+  return value;
+}
+
 /** A comma-separated, repeatable list (`--device a,b --device c`). */
 export const list = (value: string, previous: string[] = []): string[] => [
   ...previous,

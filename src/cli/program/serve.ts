@@ -8,7 +8,7 @@ import {
 } from '../commands/serve.js';
 import type { CliIo } from '../io.js';
 import { addAccessOptions, type AccessFlags } from './access.js';
-import { countArg, durationArg, portArg, seedArg } from './arguments.js';
+import { countArg, durationArg, portArg, providerIdArg, seedArg } from './arguments.js';
 
 /** The options of `serve`, as Commander hands them over. */
 interface ServeFlags extends AccessFlags {
@@ -22,6 +22,7 @@ interface ServeFlags extends AccessFlags {
   mdmPort: number;
   apps?: string;
   pfn?: string;
+  providerId?: string;
   seed?: number;
   timeline: boolean;
   staleChannelUri: boolean;
@@ -62,6 +63,11 @@ export function addServeCommand(program: Command, io: CliIo): void {
     .option('--mdm-port <n>', 'reference MDM server port (0 = any free port)', portArg, 0)
     .option('--apps <file>', 'WNS apps file (default: the built-in demo app)')
     .option('--pfn <pfn>', 'preset Push/PFN on every device (with --mdm-url: your PFN)')
+    .option(
+      '--provider-id <id>',
+      "the devices' DMClient {ProviderID} (default DMPUSH; with --mdm-url: your server's own)",
+      providerIdArg,
+    )
     .option('--seed <n>', 'seed of the fleet draws and device timings', seedArg)
     .option(
       '--stale-channel-uri',

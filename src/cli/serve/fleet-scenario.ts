@@ -9,7 +9,7 @@ import { ValidationError } from '../../core/errors.js';
 import type { SimulationSpec } from '../../core/simulation.js';
 import { parseScenario } from '../../scenario/load.js';
 import { resolveScenario } from '../../scenario/resolve.js';
-import type { ScenarioFile } from '../../scenario/schema.js';
+import type { DeviceEntry, ScenarioFile } from '../../scenario/schema.js';
 import { UsageError, type CliIo } from '../io.js';
 
 /** Devices of the built-in fleet when `--devices` is not given. */
@@ -65,15 +65,26 @@ export function readFleetScenario(
 /** Resolves the scenario (seed, devices, actions); validation problems are usage errors. */
 export function resolveFleet(
   scenario: FleetScenario,
-  options: { readonly seed?: number; readonly start?: string; readonly pfn?: string },
+  options: {
+    readonly seed?: number;
+    readonly start?: string;
+    readonly pfn?: string;
+    readonly providerId?: string;
+  },
 ): SimulationSpec {
   const { file } = scenario;
+  const { pfn, providerId } = options;
+  const preset = (d: DeviceEntry): DeviceEntry => ({
+    ...d,
+    ...(pfn ? { pfn } : {}),
+    ...(providerId ? { providerId } : {}),
+  });
   try {
     return resolveScenario(
       {
         ...file,
         ...(options.start === undefined ? {} : { start: options.start }),
-        devices: options.pfn ? file.devices.map((d) => ({ ...d, pfn: options.pfn })) : file.devices,
+        devices: pfn || providerId ? file.devices.map(preset) : file.devices,
       },
       { seed: options.seed, limits: { maxDevices: scenario.maxDevices } },
     );

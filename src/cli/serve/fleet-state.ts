@@ -50,6 +50,7 @@ export interface FleetStateOptions {
   readonly scenario?: string;
   readonly devices: number;
   readonly pfn?: string;
+  readonly providerId?: string;
   readonly clock: 'system' | 'virtual';
 }
 
@@ -68,6 +69,7 @@ export function openFleetState(
     scenarioSha256: createHash('sha256').update(scenario.text).digest('hex'),
     devices: o.devices,
     pfn: o.pfn ?? null,
+    providerId: o.providerId ?? null,
     clock: o.clock,
   };
   let durable: SqliteStateStore | null = null;
