@@ -424,9 +424,10 @@ describe('structure', () => {
       '</SyncHdr>',
       '<Cred><Meta><Format xmlns="syncml:metinf">b64</Format></Meta><Data>eA==</Data></Cred></SyncHdr>',
     );
-    expect(parseSyncML(doc('', undefined, withCred)).header).toStrictEqual(
-      parseSyncML(doc('')).header,
-    );
+    expect(parseSyncML(doc('', undefined, withCred)).header).toStrictEqual({
+      ...parseSyncML(doc('')).header,
+      cred: { meta: { format: 'b64' }, data: 'eA==' },
+    });
   });
 
   it('names the command and its position when CmdID is missing', () => {
@@ -495,7 +496,15 @@ describe('structure', () => {
       ),
     );
     expect(m.commands).toStrictEqual([
-      { kind: 'Status', cmdId: '1', msgRef: '1', cmdRef: '0', cmd: 'SyncHdr', data: '212' },
+      {
+        kind: 'Status',
+        cmdId: '1',
+        msgRef: '1',
+        cmdRef: '0',
+        cmd: 'SyncHdr',
+        chal: { meta: { type: 'syncml:auth-md5' } },
+        data: '212',
+      },
       {
         kind: 'Results',
         cmdId: '2',

@@ -25,10 +25,11 @@
  * - **Strictness.** Element order inside a command is not checked, but every required element
  *   must be there, no element may repeat (except Item and commands), and elements the codec does
  *   not know are errors; a few that Windows' client and servers send but the model does not carry
- *   (Cred, NoResp, RespURI, LocName, Chal, Correlator, the Meta of Atomic/Sequence/Results,
- *   TargetRef/SourceRef/Cmd in Results, metinf fields other than Format/Type/MaxMsgSize) are
- *   read over. Namespace prefixes on element names are ignored (`<A:Format xmlns:A="syncml:metinf">`
- *   is a Format).
+ *   (NoResp, RespURI, LocName, Cred inside commands, Correlator, the Meta of
+ *   Atomic/Sequence/Results, TargetRef/SourceRef/Cmd in Results, metinf fields other than
+ *   Format/Type/MaxMsgSize and a Chal's NextNonce) are read over. The SyncHdr's `Cred` and a
+ *   Status's `Chal` are carried (`auth.ts` builds and reads them). Namespace prefixes on element
+ *   names are ignored (`<A:Format xmlns:A="syncml:metinf">` is a Format).
  *
  * Files: `xml-reader.ts` (limits, well-formedness, entities, the element tree), `fields.ts`
  * (elements located by path, fields, texts), `parse.ts` (the message), `serialize.ts` (writing),

@@ -154,9 +154,13 @@ const IGNORED_METINF = [
   'Mem',
 ];
 
-/** `<Meta>`: Format, Type and MaxMsgSize as text. */
-export function readMetaFields(at: Located): Fields {
-  return readFields(at, ['Format', 'Type', 'MaxMsgSize'], IGNORED_METINF);
+/** `<Meta>`: Format, Type and MaxMsgSize as text, and the `also` fields (e.g. `NextNonce`). */
+export function readMetaFields(at: Located, also: readonly string[] = []): Fields {
+  return readFields(
+    at,
+    ['Format', 'Type', 'MaxMsgSize', ...also],
+    IGNORED_METINF.filter((name) => !also.includes(name)),
+  );
 }
 
 /** A command's or item's `<Meta>`, if present (its MaxMsgSize, meaningless there, is dropped). */

@@ -59,6 +59,8 @@ export interface StatusCommand {
   readonly cmd: string;
   readonly targetRef?: string;
   readonly sourceRef?: string;
+  /** `<Chal>`: the sender asks for (new) credentials; on the SyncHdr's Status, with 401 or 407. */
+  readonly chal?: Chal;
   /** The status code, e.g. `200`, `404`. */
   readonly data: string;
   readonly items?: readonly Item[];
@@ -75,6 +77,27 @@ export interface ResultsCommand {
 export type Command =
   AlertCommand | NodeCommand | ContainerCommand | StatusCommand | ResultsCommand;
 
+/**
+ * `<Cred>` (in the SyncHdr only, OMA DM 1.2): the originator's credential. Meta `Type` names the
+ * scheme (`syncml:auth-md5`, `syncml:auth-basic`), Meta `Format` its encoding (`b64`); `data` is
+ * the credential as sent (see `auth.ts`).
+ */
+export interface Cred {
+  readonly meta?: Meta;
+  readonly data: string;
+}
+
+/** `<Chal><Meta>`: the scheme asked for, and for `syncml:auth-md5` the next nonce. */
+export interface ChalMeta extends Meta {
+  /** `<NextNonce>` as sent: base64 text when `format` is `b64` (see `auth.ts`, `readChallenge`). */
+  readonly nextNonce?: string;
+}
+
+/** `<Chal>`: an authentication challenge, carried by a Status. */
+export interface Chal {
+  readonly meta: ChalMeta;
+}
+
 /** `<SyncHdr>`. */
 export interface SyncHdr {
   /** `1.2`. */
@@ -87,6 +110,8 @@ export interface SyncHdr {
   readonly target: string;
   /** `<Source><LocURI>`. */
   readonly source: string;
+  /** `<Cred>`, when sent. */
+  readonly cred?: Cred;
   /** `<Meta><MaxMsgSize>`, when sent. */
   readonly maxMsgSize?: number;
 }

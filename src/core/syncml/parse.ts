@@ -19,7 +19,9 @@ import {
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, type SyncMLLimits } from './limits.js';
 import type {
   AlertCommand,
+  Chal,
   Command,
+  Cred,
   ContainerCommand,
   Item,
   NodeCommand,
@@ -51,11 +53,36 @@ function readItems(fields: Fields, atLeastOne: boolean): Item[] {
   return fields.items.map(readItem);
 }
 
+/** `<Cred>`: optional Meta (Type, Format), then Data, the credential as text. */
+function readCred(at: Located): Cred {
+  const fields = readFields(at, ['Meta', 'Data'], []);
+  const meta = optionalMeta(fields);
+  return { ...(meta !== undefined && { meta }), data: requiredText(fields, 'Data') };
+}
+
+/** `<Chal>`: its Meta (Type, Format, NextNonce). */
+function readChal(at: Located): Chal {
+  const fields = readFields(at, ['Meta'], []);
+  const field = fields.one.get('Meta');
+  if (field === undefined) throw missing(fields, 'Meta');
+  const meta = readMetaFields(field, ['NextNonce']);
+  const format = optionalText(meta, 'Format');
+  const type = optionalText(meta, 'Type');
+  const nextNonce = optionalText(meta, 'NextNonce');
+  return {
+    meta: {
+      ...(format !== undefined && { format }),
+      ...(type !== undefined && { type }),
+      ...(nextNonce !== undefined && { nextNonce }),
+    },
+  };
+}
+
 function readHeader(at: Located): SyncHdr {
   const fields = readFields(
     at,
-    ['VerDTD', 'VerProto', 'SessionID', 'MsgID', 'Target', 'Source', 'Meta'],
-    ['Cred', 'RespURI', 'NoResp'],
+    ['VerDTD', 'VerProto', 'SessionID', 'MsgID', 'Target', 'Source', 'Cred', 'Meta'],
+    ['RespURI', 'NoResp'],
   );
   const verDTD = requiredText(fields, 'VerDTD');
   if (verDTD !== '1.2') {
@@ -65,7 +92,7 @@ function readHeader(at: Located): SyncHdr {
   if (verProto !== 'DM/1.2') {
     throw new SyncMLError(`${at.path}/VerProto`, `expected DM/1.2, got ${quote(verProto)}`);
   }
-  const header: SyncHdr = {
+  let header: SyncHdr = {
     verDTD,
     verProto,
     sessionId: requiredText(fields, 'SessionID'),
@@ -73,6 +100,8 @@ function readHeader(at: Located): SyncHdr {
     target: requiredLocUri(fields, 'Target'),
     source: requiredLocUri(fields, 'Source'),
   };
+  const cred = fields.one.get('Cred');
+  if (cred !== undefined) header = { ...header, cred: readCred(cred) };
   const meta = fields.one.get('Meta');
   const maxMsgSize = meta && readMetaFields(meta).one.get('MaxMsgSize');
   if (maxMsgSize === undefined) return header;
@@ -173,8 +202,8 @@ function readContainer(at: Located, kind: 'Atomic' | 'Sequence'): ContainerComma
 function readStatus(at: Located): StatusCommand {
   const fields = readFields(
     at,
-    ['CmdID', 'MsgRef', 'CmdRef', 'Cmd', 'TargetRef', 'SourceRef', 'Data', 'Item'],
-    ['Cred', 'Chal'],
+    ['CmdID', 'MsgRef', 'CmdRef', 'Cmd', 'TargetRef', 'SourceRef', 'Chal', 'Data', 'Item'],
+    ['Cred'],
   );
   const cmdId = requiredText(fields, 'CmdID');
   const msgRef = requiredText(fields, 'MsgRef');
@@ -182,6 +211,7 @@ function readStatus(at: Located): StatusCommand {
   const cmd = requiredText(fields, 'Cmd');
   const targetRef = optionalText(fields, 'TargetRef');
   const sourceRef = optionalText(fields, 'SourceRef');
+  const chal = fields.one.get('Chal');
   const data = requiredText(fields, 'Data');
   const items = readItems(fields, false);
   return {
@@ -192,6 +222,7 @@ function readStatus(at: Located): StatusCommand {
     cmd,
     ...(targetRef !== undefined && { targetRef }),
     ...(sourceRef !== undefined && { sourceRef }),
+    ...(chal !== undefined && { chal: readChal(chal) }),
     data,
     ...(items.length > 0 && { items }),
   };

@@ -1,6 +1,6 @@
 /** Writing a {@link SyncMLMessage} as compact SyncML DM 1.2 XML. */
 import { SyncMLError } from './errors.js';
-import type { Command, Item, Meta, SyncMLMessage } from './message.js';
+import type { ChalMeta, Command, Item, Meta, SyncMLMessage } from './message.js';
 import { codePointName, escapeXml, METINF_NS, NOT_XML_CHAR, SYNCML_NS } from './xml-text.js';
 
 /** Writes the elements of one message, with paths for error messages. */
@@ -45,10 +45,14 @@ function writeLocation(w: Writer, name: 'Target' | 'Source', locUri: string, pat
   w.element(name, () => w.text('LocURI', locUri, `${path}/${name}`));
 }
 
-function writeMeta(w: Writer, meta: Meta, path: string): void {
+/** `<Meta>` in the Meta Information DTD's order: Format, Type, then NextNonce (a Chal's). */
+function writeMeta(w: Writer, meta: Meta | ChalMeta, path: string): void {
   w.element('Meta', () => {
     if (meta.format !== undefined) w.text('Format', meta.format, `${path}/Meta`, METINF);
     if (meta.type !== undefined) w.text('Type', meta.type, `${path}/Meta`, METINF);
+    if ('nextNonce' in meta && meta.nextNonce !== undefined) {
+      w.text('NextNonce', meta.nextNonce, `${path}/Meta`, METINF);
+    }
   });
 }
 
@@ -87,6 +91,10 @@ function writeCommands(w: Writer, commands: readonly Command[], parent: string):
           w.text('Cmd', command.cmd, path);
           if (command.targetRef !== undefined) w.text('TargetRef', command.targetRef, path);
           if (command.sourceRef !== undefined) w.text('SourceRef', command.sourceRef, path);
+          if (command.chal !== undefined) {
+            const { meta } = command.chal;
+            w.element('Chal', () => writeMeta(w, meta, `${path}/Chal`));
+          }
           w.text('Data', command.data, path);
           writeItems(w, command.items ?? [], path);
           break;
@@ -108,8 +116,8 @@ function writeCommands(w: Writer, commands: readonly Command[], parent: string):
  * `SYNCML:SYNCML1.2` namespace on the root and `syncml:metinf` on Meta's children.
  *
  * `parseSyncML(serializeSyncML(m))` equals `m` when the header says VerDTD `1.2` and VerProto
- * `DM/1.2`, m's structural values (ids, references, LocURIs, Format, Type, codes) are non-empty
- * and carry no surrounding whitespace (the reader trims them), a Status has no `items: []` (written as no items, read back as absent) and
+ * `DM/1.2`, m's structural values (ids, references, LocURIs, Format, Type, codes, a Cred's Data,
+ * a Chal's NextNonce) are non-empty and carry no surrounding whitespace (the reader trims them), a Status has no `items: []` (written as no items, read back as absent) and
  * Get/Add/Replace/Delete/Exec/Results have at least one item (the reader requires one).
  *
  * @throws {@link SyncMLError} when a value holds a character XML 1.0 cannot carry (control
@@ -127,7 +135,13 @@ export function serializeSyncML(message: SyncMLMessage): string {
     w.text('MsgID', header.msgId, 'SyncHdr');
     writeLocation(w, 'Target', header.target, 'SyncHdr');
     writeLocation(w, 'Source', header.source, 'SyncHdr');
-    const { maxMsgSize } = header;
+    const { cred, maxMsgSize } = header;
+    if (cred !== undefined) {
+      w.element('Cred', () => {
+        if (cred.meta !== undefined) writeMeta(w, cred.meta, 'SyncHdr/Cred');
+        w.text('Data', cred.data, 'SyncHdr/Cred');
+      });
+    }
     if (maxMsgSize !== undefined) {
       if (!Number.isSafeInteger(maxMsgSize) || maxMsgSize < 0) {
         throw new SyncMLError(
