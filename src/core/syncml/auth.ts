@@ -1,7 +1,8 @@
 /**
  * SyncML DM 1.2 authentication at the application layer: the credential a client puts in its
  * SyncHdr (`<Cred>`) and the challenge a server answers with (`<Chal>` in the SyncHdr's Status).
- * Pure: MD5 from `@noble/hashes`, base64 here (docs/model.md, "SyncML authentication").
+ * Pure: MD5 from `@noble/hashes`, base64 with the platform's `btoa`/`atob` (docs/model.md,
+ * "SyncML authentication").
  *
  * - `syncml:auth-basic`: Data is `B64(username:password)` (OMA DM Protocol 1.2, authentication
  *   examples: `Bruce2`/`OhBehave` is `QnJ1Y2UyOk9oQmVoYXZl`).
@@ -24,22 +25,14 @@ export const AUTH_MD5 = 'syncml:auth-md5';
 /** `<Meta><Type>` of a basic (user:password) credential or challenge. */
 export const AUTH_BASIC = 'syncml:auth-basic';
 
-const B64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const B64_VALUES = new Map([...B64_ALPHABET].map((char, value) => [char, value]));
-
-/** Standard base64 (RFC 4648 §4) with padding, as Go's `base64.StdEncoding`. */
+/**
+ * Standard base64 (RFC 4648 §4) with padding, as Go's `base64.StdEncoding`: the platform's `btoa`
+ * (a web API, in Node and browsers alike, so the core stays pure).
+ */
 function toBase64(bytes: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < bytes.length; i += 3) {
-    const [a = 0, b = 0, c = 0] = [bytes[i], bytes[i + 1], bytes[i + 2]];
-    const n = (a << 16) | (b << 8) | c;
-    const left = bytes.length - i;
-    out += B64_ALPHABET[(n >> 18) & 63];
-    out += B64_ALPHABET[(n >> 12) & 63];
-    out += left > 1 ? B64_ALPHABET[(n >> 6) & 63] : '=';
-    out += left > 2 ? B64_ALPHABET[n & 63] : '=';
-  }
-  return out;
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
 }
 
 /** Standard base64 with its padding: groups of four, `=` only at the end. */
@@ -53,21 +46,7 @@ const BASE64_TEXT = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3
 function fromBase64(text: string): Uint8Array | null {
   const compact = text.replace(/[\t\n\r ]+/g, '');
   if (!BASE64_TEXT.test(compact)) return null;
-  const padding = compact.endsWith('==') ? 2 : compact.endsWith('=') ? 1 : 0;
-  const out = new Uint8Array((compact.length / 4) * 3 - padding);
-  let bits = 0;
-  let count = 0;
-  let at = 0;
-  for (const char of compact.slice(0, compact.length - padding)) {
-    bits = (bits << 6) | (B64_VALUES.get(char) ?? 0);
-    count += 6;
-    if (count >= 8) {
-      count -= 8;
-      out[at++] = (bits >> count) & 0xff;
-      bits &= (1 << count) - 1;
-    }
-  }
-  return out;
+  return Uint8Array.from(atob(compact), (char) => char.charCodeAt(0));
 }
 
 /**
