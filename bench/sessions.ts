@@ -182,7 +182,15 @@ function makeDevices(n: number, clock: SystemClock): SessionRequest[] {
       pollConfig: () => DEFAULT_POLL,
       setPoll: () => undefined,
     });
-    devices.push({ deviceId, trigger: 'poll', readPush, tree, devId: identity.devId });
+    devices.push({
+      deviceId,
+      trigger: 'poll',
+      readPush,
+      tree,
+      devId: identity.devId,
+      account: null,
+      identity: null,
+    });
   }
   return devices;
 }

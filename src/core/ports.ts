@@ -3,6 +3,7 @@
  * for virtual-time runs; network adapters (WebSocket link to the WNS emulator, HTTP OMA-DM client)
  * implement the same interfaces for live runs, without touching the device core.
  */
+import type { ClientIdentity, DmAccount } from './dm/dm-account.js';
 import type { DmTree } from './dm/dm-tree.js';
 import type { PushStatus } from './dmclient/push-status.js';
 import type { ChannelFailure, SessionTrigger } from './timeline/events.js';
@@ -62,6 +63,13 @@ export interface SessionRequest {
   readonly tree: DmTree;
   /** `./DevInfo/DevId`: the SyncHdr Source of the device's messages. */
   readonly devId: string;
+  /**
+   * The DM account of an enrolled device (server URL, credentials, nonce), or null for a device
+   * that is managed without enrollment: the transport's own URL, no credentials.
+   */
+  readonly account: DmAccount | null;
+  /** The TLS client identity of an enrolled device, or null. */
+  readonly identity: ClientIdentity | null;
 }
 
 export type SessionResult = { readonly ok: true } | { readonly ok: false; readonly reason: string };

@@ -27,6 +27,8 @@ function request(id = 'dev'): SessionRequest {
     trigger: 'poll',
     devId: identity.devId,
     readPush,
+    account: null,
+    identity: null,
     tree: windowsTree(identity, 'DMPUSH', {
       now: () => T0,
       readPush,

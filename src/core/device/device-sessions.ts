@@ -1,3 +1,4 @@
+import type { ClientIdentity, DmAccount } from '../dm/dm-account.js';
 import type { DmTree } from '../dm/dm-tree.js';
 import type { PushNodes, SessionRequest } from '../ports.js';
 import { planPolls, nextPoll, POLL_START, type PollCursor } from '../dmclient/poll-schedule.js';
@@ -28,6 +29,14 @@ class DeviceSessionRequest implements SessionRequest {
   readPush(): PushNodes {
     return this.device.readPush();
   }
+
+  get account(): DmAccount | null {
+    return this.device.account;
+  }
+
+  get identity(): ClientIdentity | null {
+    return this.device.identity;
+  }
 }
 
 /** Management sessions (one at a time, one queued) and the DMClient poll schedule. */
@@ -40,6 +49,16 @@ export abstract class SessionDevice extends LinkDevice {
 
   /** The Push nodes as a server reads them. */
   abstract readPush(): PushNodes;
+
+  /** The DM account sessions authenticate with, or null (managed without enrollment). */
+  get account(): DmAccount | null {
+    return null;
+  }
+
+  /** The TLS client identity of an enrolled device, or null. */
+  get identity(): ClientIdentity | null {
+    return null;
+  }
 
   // ---- sessions and polling -----------------------------------------------------------------
 
