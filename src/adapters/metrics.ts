@@ -42,6 +42,8 @@ const SESSION_TRIGGERS = every<SessionTrigger>({
   renewal: true,
   poll: true,
   provisioned: true,
+  enrolled: true,
+  unenroll: true,
 });
 const SESSION_RESULTS = every<SessionResultLabel>({
   started: true,

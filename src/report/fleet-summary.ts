@@ -28,7 +28,14 @@ export function summarize(
     PushOutcome,
     number
   >;
-  const triggers: SessionTrigger[] = ['push', 'renewal', 'poll', 'provisioned'];
+  const triggers: SessionTrigger[] = [
+    'push',
+    'renewal',
+    'poll',
+    'provisioned',
+    'enrolled',
+    'unenroll',
+  ];
   const sessions = Object.fromEntries(
     triggers.map((t) => [t, { started: 0, failed: 0, skipped: 0 }]),
   ) as Record<SessionTrigger, SessionCount>;

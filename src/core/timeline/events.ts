@@ -17,8 +17,17 @@ export type DisconnectReason =
   | 'channel-expired'
   | 'no-channel'
   | 'reboot';
-/** What started a management session. */
-export type SessionTrigger = 'push' | 'renewal' | 'poll' | 'provisioned';
+/**
+ * What started a management session: `enrolled` is the first session after enrollment, `unenroll`
+ * the session that tells the server the device leaves (Alert 1226).
+ */
+export type SessionTrigger = 'push' | 'renewal' | 'poll' | 'provisioned' | 'enrolled' | 'unenroll';
+/** The stage of MS-MDE2 enrollment that failed. */
+export type EnrollmentStage = 'discovery' | 'policy' | 'enroll' | 'provisioning';
+/** The enrollment auth policy (MS-MDE2 `AuthPolicy`) the device used. */
+export type EnrollmentAuthPolicy = 'OnPremise' | 'Federated';
+/** Who ended an enrollment: the device (Alert 1226) or the server (it deleted the account). */
+export type UnenrollInitiator = 'device' | 'server';
 /** Why a session could not start. */
 export type SessionBlocker = 'battery-saver' | 'data-sense' | 'no-network' | 'no-internet';
 /** Why WNS dropped a notification. */
@@ -88,6 +97,20 @@ export interface TimelineEventFields {
     networkType: NetworkType;
   };
   'data-sense.changed': { limitReached: boolean; usedMB: number };
+  'enrollment.started': { discoveryUrl: string };
+  'enrollment.discovered': {
+    authPolicy: EnrollmentAuthPolicy;
+    policyUrl: string;
+    enrollmentUrl: string;
+  };
+  'enrollment.completed': {
+    providerId: string;
+    managementUrl: string;
+    certificateThumbprint: string;
+  };
+  /** `status`: the HTTP status of the failing answer, 0 when none came (network, timeout). */
+  'enrollment.failed': { stage: EnrollmentStage; status: number; reason: string };
+  unenrolled: { providerId: string; initiator: UnenrollInitiator };
 }
 
 export type TimelineEventType = keyof TimelineEventFields;
@@ -133,6 +156,11 @@ export const TIMELINE_EVENT_TYPES: readonly TimelineEventType[] = [
   'power.changed',
   'network.changed',
   'data-sense.changed',
+  'enrollment.started',
+  'enrollment.discovered',
+  'enrollment.completed',
+  'enrollment.failed',
+  'unenrolled',
 ];
 
 /** The EventSink port: where the core writes its timeline. */

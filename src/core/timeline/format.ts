@@ -104,6 +104,16 @@ export function describe(event: TimelineEvent): string {
       return event.limitReached
         ? `Data Sense: monthly limit reached (${event.usedMB} MB)`
         : `Data Sense: under the limit again (${event.usedMB} MB)`;
+    case 'enrollment.started':
+      return `enrollment starts: discovery at ${event.discoveryUrl}`;
+    case 'enrollment.discovered':
+      return `enrollment: ${event.authPolicy} policy, enrollment service ${event.enrollmentUrl}`;
+    case 'enrollment.completed':
+      return `enrolled with ${event.providerId} at ${event.managementUrl} (certificate ${event.certificateThumbprint})`;
+    case 'enrollment.failed':
+      return `enrollment failed at ${event.stage}${event.status === 0 ? '' : ` (HTTP ${event.status})`}: ${event.reason}`;
+    case 'unenrolled':
+      return `unenrolled from ${event.providerId} (${event.initiator === 'device' ? 'the device left' : 'the server removed the account'})`;
   }
 }
 
