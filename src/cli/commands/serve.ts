@@ -13,6 +13,7 @@ import type { WnsApp } from '../../core/wns/apps.js';
 import { startReferenceMdm, type RunningReferenceMdm } from '../../adapters/mdm-server/start.js';
 import { DEFAULT_PROVIDER_ID } from '../../mdm-server/reference-mdm.js';
 import { exposureWarning } from '../exposure.js';
+import type { EnrollConfig } from '../program/enroll.js';
 import { UsageError, type CliIo } from '../io.js';
 import { startControl } from '../serve/control.js';
 import { readFleetScenario, resolveFleet } from '../serve/fleet-scenario.js';
@@ -23,6 +24,9 @@ import { REDACT, startWns, type RunningWns } from './wns.js';
 
 export { DEFAULT_FLEET_SIZE } from '../serve/fleet-scenario.js';
 export { DEFAULT_STATE_FILE } from '../serve/fleet-state.js';
+
+/** `EmailAddress` of the devices' Discover requests without `--enroll-email`. */
+export const DEFAULT_ENROLL_EMAIL = '{deviceId}@dmpush.example';
 export { DEFAULT_MAX_ADVANCE } from '../../adapters/http/control-advance.js';
 
 export interface ServeOptions {
@@ -69,6 +73,13 @@ export interface ServeOptions {
   readonly allowHost?: readonly string[];
   /** The control and admin APIs require `Authorization: Bearer <apiToken>` (`--api-token`). */
   readonly apiToken?: string;
+  /** Devices enroll (MS-MDE2) with the user's server before they are managed (`--enroll-url`). */
+  readonly enroll?: EnrollConfig | null;
+  /**
+   * False: the reference MDM server manages its devices without enrollment (`--no-enrollment`);
+   * default true.
+   */
+  readonly enrollment?: boolean;
 }
 
 /** A running live fleet. */

@@ -1,6 +1,7 @@
 /** `dmpush serve`: the live fleet's options. */
 import { Option, type Command } from 'commander';
 import {
+  DEFAULT_ENROLL_EMAIL,
   DEFAULT_FLEET_SIZE,
   DEFAULT_MAX_ADVANCE,
   DEFAULT_STATE_FILE,
@@ -8,10 +9,12 @@ import {
 } from '../commands/serve.js';
 import type { CliIo } from '../io.js';
 import { addAccessOptions, type AccessFlags } from './access.js';
+import { addEnrollOptions, enrollConfig, type EnrollFlags } from './enroll.js';
 import { countArg, durationArg, portArg, providerIdArg, seedArg } from './arguments.js';
 
 /** The options of `serve`, as Commander hands them over. */
-interface ServeFlags extends AccessFlags {
+interface ServeFlags extends AccessFlags, EnrollFlags {
+  enrollment: boolean;
   mdmUrl?: string;
   devices?: number;
   scenario?: string;
@@ -41,7 +44,10 @@ export function addServeCommand(program: Command, io: CliIo): void {
     .description(
       'run a live fleet: the WNS emulator, simulated devices on real WebSockets opening SyncML sessions, the reference MDM server (or yours) and the control API',
     )
-    .option('--mdm-url <url>', 'your management server (default: run the reference MDM server)')
+    .option(
+      '--mdm-url <url>',
+      'your management server, for devices managed without enrollment (default: run the reference MDM server)',
+    )
     .option(
       '--devices <n>',
       `devices in the built-in fleet (default ${DEFAULT_FLEET_SIZE}; not with --scenario)`,
@@ -69,6 +75,10 @@ export function addServeCommand(program: Command, io: CliIo): void {
       providerIdArg,
     )
     .option('--seed <n>', 'seed of the fleet draws and device timings', seedArg)
+    .option(
+      '--no-enrollment',
+      'the reference MDM server manages its devices without enrolling them (no certificates, no digest authentication)',
+    )
     .option(
       '--stale-channel-uri',
       'the reference server reads Push/ChannelURI only once (the stale-channel mistake)',
@@ -101,6 +111,14 @@ export function addServeCommand(program: Command, io: CliIo): void {
       new Option('--log-level <level>', 'log level (logs go to standard error)')
         .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
         .default('warn'),
-    )
-    .action((o: ServeFlags) => serveCommand(io, { ...o, sessionTimeoutMs: o.sessionTimeout }));
+    );
+  addEnrollOptions(command).action((o: ServeFlags, cmd: Command) => {
+    const fromEnv = new Set(
+      (['enrollPassword', 'enrollToken'] as const).filter(
+        (k) => cmd.getOptionValueSource(k) === 'env',
+      ),
+    );
+    const enroll = enrollConfig(o, DEFAULT_ENROLL_EMAIL, fromEnv);
+    return serveCommand(io, { ...o, enroll, sessionTimeoutMs: o.sessionTimeout });
+  });
 }

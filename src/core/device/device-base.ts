@@ -14,6 +14,7 @@ import { PushStatus } from '../dmclient/push-status.js';
 import { type OsVersion, type RenewalDecision } from '../dmclient/renewal-policy.js';
 import type { MdmTransport, WnsLink } from '../ports.js';
 import type { DmTree } from '../dm/dm-tree.js';
+import type { EnrollmentService } from '../enroll/enrollment.js';
 import type { RecordTable } from '../state/state-store.js';
 import type { Random } from '../random/random.js';
 import type { Clock, Timer } from '../time/clock.js';
@@ -31,6 +32,11 @@ export interface DeviceContext {
   readonly sink: EventSink;
   readonly wns: WnsLink;
   readonly mdm: MdmTransport;
+  /**
+   * The enrollment service of a fleet whose devices enroll before they are managed (MS-MDE2); a
+   * device without an enrollment enrolls on start. Absent: devices are managed without enrollment.
+   */
+  readonly enroller?: EnrollmentService;
   /**
    * The table the device is kept in (the simulation's `device` table): every entry point (a
    * timer, the link, a session's answer, a command) runs as an update of the device's record, so
