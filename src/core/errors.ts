@@ -13,6 +13,8 @@
  * | `E_USAGE`              | `UsageError`                   | the CLI's usage problems                     |
  * | `E_NOT_BUILT`          | `BrowserBundleMissingError`    | the browser bundles are not built            |
  * | `E_CREDENTIAL_REFUSED` | `DeviceCredentialRefusedError` | WNS refused a device's credential            |
+ * | `E_PROVISIONING_DOC`   | `ProvisioningDocError`         | a wap-provisioningdoc that cannot be used    |
+ * | `E_ENROLL_MESSAGE`     | `EnrollMessageError`           | an enrollment SOAP message not understood    |
  *
  * Protocol errors carry the wire status (`status`).
  */
