@@ -4,14 +4,21 @@
  * {@link ClientSession.receive} gives the next step (a message to post, the end, or a failure).
  *
  * Choices, where the reference leaves them open:
- * - Package 1 numbers its commands from CmdID 1 (Alert 1201 is 1, the 1224 LoginStatus alert 2,
- *   the DevInfo Replace 3); the reference's example starts at 2.
+ * - Package 1 (`client-session-package1.ts`) numbers its commands from CmdID 1 (Alert 1201 is 1,
+ *   the 1224 LoginStatus alert 2, the DevInfo Replace 3); the reference's example starts at 2.
  * - A server message is refused (the session fails) when its VerDTD is not `1.2`, its VerProto not
  *   `DM/1.2`, its SessionID not the session's, its MsgID not a decimal greater than the previous
  *   one, its Target not the device's DevId, or when it has no Status for the device's last SyncHdr
  *   (CmdRef 0, MsgRef = the device's last MsgID) — the server MUST send one [MDM 2.2.6.1].
- * - That Status must be 200 or 212; 401, 403 and 407 fail as `unauthorized (<code>)`, any other code
- *   as a rejection.
+ * - That Status must be 200 or 212; any other code fails the session. With a DM account, 401 and
+ *   407 are challenges the device answers, Cred goes on every message and nonces are kept
+ *   (`client-session-auth.ts`); without one, 401, 403 and 407 fail as `unauthorized (<code>)`.
+ * - A challenge is answered with a new message (the next MsgID: [MS-MDM] 2.2.3.6, MsgID is unique
+ *   and increasing within the session) holding a Status for the challenging message's SyncHdr,
+ *   then the content of the device's last message again, with new CmdIDs and a fresh Cred (OMA DM
+ *   Protocol 1.2 §2.4: "the client MUST revert to pkg 1 and MUST resend the Alert and DevInfo
+ *   along with the credentials", and the message "MUST contain a Status for the SyncHdr"). The
+ *   other commands of a challenging message are not run (the server MUST NOT send any).
  * - Statuses and Results from the server are read, not answered. Alert 1223 fails the session
  *   (`server aborted`); 1222 is answered 200; other alerts are 406 (not modelled). Node commands,
  *   Atomic and Sequence run on the tree, one Status per Item (see `dm-tree.ts`), a Results after the
@@ -27,6 +34,9 @@ import type {
   StatusCommand,
   SyncMLMessage,
 } from '../syncml/message.js';
+import { SessionAuth } from './client-session-auth.js';
+import { package1Commands } from './client-session-package1.js';
+import type { DmAccount } from './dm-account.js';
 import { DmStatus, type CommandOutcome, type DmTree } from './dm-tree.js';
 
 /** Options of one session. */
@@ -44,6 +54,16 @@ export interface ClientSessionOptions {
   readonly loginStatus?: 'user' | 'others' | 'none';
   /** More server messages than this in one session fail it; default 32. */
   readonly maxMessages?: number;
+  /**
+   * The DM account the session authenticates with (its client credential and nonce); null or
+   * absent: no Cred, and 401/403/407 fail the session as `unauthorized (<code>)`.
+   */
+  readonly account?: DmAccount | null;
+  /**
+   * Adds the user-unenrollment generic alert (1226, {@link UNENROLL_ALERT_TYPE}) to package 1
+   * (Learn, "Disconnecting from the management infrastructure (unenrollment)").
+   */
+  readonly unenroll?: boolean;
 }
 
 /** What the device does after a server message. */
@@ -52,17 +72,10 @@ export type SessionStep =
   | { readonly kind: 'done' }
   | { readonly kind: 'failed'; readonly reason: string };
 
-/** The Meta Type of the package 1 login-status alert ([dmc] §2 "Alerts"). */
-export const LOGIN_STATUS_TYPE = 'com.microsoft/MDM/LoginStatus';
+export { LOGIN_STATUS_TYPE, UNENROLL_ALERT_TYPE } from './client-session-package1.js';
 
 const VER_DTD = '1.2';
 const VER_PROTO = 'DM/1.2';
-const DEVINFO_NODES = ['DevId', 'Man', 'Mod', 'DmV', 'Lang'] as const;
-const UNAUTHORIZED: ReadonlySet<number> = new Set([
-  DmStatus.InvalidCredentials,
-  DmStatus.Forbidden,
-  DmStatus.AuthenticationRequired,
-]);
 
 /**
  * The SessionID of the device's `counter`-th session (from 0): decimal `1` to `9999`, wrapping, so
@@ -96,6 +109,9 @@ export class ClientSession {
   /** The MsgID of the server's last message. */
   private serverMsgId = 0;
   private received = 0;
+  private readonly auth: SessionAuth;
+  /** The commands of the device's last message, without its SyncHdr Status (what a resend sends). */
+  private content: readonly Command[] = [];
 
   constructor(options: ClientSessionOptions) {
     if (!/^\d+$/.test(options.sessionId))
@@ -105,34 +121,18 @@ export class ClientSession {
       throw new Error(`ClientSession: maxMessages ${maxMessages} is not a positive integer`);
     this.options = options;
     this.maxMessages = maxMessages;
+    this.auth = new SessionAuth(options.account ?? null);
   }
 
   /**
-   * Package 1: Alert 1201 (or 1200), Alert 1224 LoginStatus, a Replace of the DevInfo values read
-   * from the tree, Final. Throws if called twice.
+   * Package 1: Alert 1201 (or 1200), Alert 1224 LoginStatus, with `unenroll` the 1226 unenrollment
+   * alert, a Replace of the DevInfo values read from the tree, Final. Throws if called twice.
    */
   start(): SyncMLMessage {
     if (this.state !== 'new')
       throw new Error('ClientSession.start: the session has already started');
     this.state = 'open';
-    const { tree } = this.options;
-    return this.message([
-      { kind: 'Alert', cmdId: this.nextCmdId(), data: this.options.alertCode ?? '1201', items: [] },
-      {
-        kind: 'Alert',
-        cmdId: this.nextCmdId(),
-        data: '1224',
-        items: [{ meta: { type: LOGIN_STATUS_TYPE }, data: this.options.loginStatus ?? 'user' }],
-      },
-      {
-        kind: 'Replace',
-        cmdId: this.nextCmdId(),
-        items: DEVINFO_NODES.map((name) => {
-          const source = `./DevInfo/${name}`;
-          return { source, data: tree.read(source) ?? '' };
-        }),
-      },
-    ]);
+    return this.message(package1Commands(this.options, () => this.nextCmdId()));
   }
 
   /**
@@ -152,11 +152,25 @@ export class ClientSession {
     this.received++;
     if (this.received > this.maxMessages)
       return failed(`too many messages: the server sent more than ${this.maxMessages}`);
-    const problem = this.headerProblem(server);
-    if (problem !== null) return failed(problem);
-    const { header } = server;
-    this.serverMsgId = Number(header.msgId);
+    const checked = this.checkHeader(server);
+    if (typeof checked === 'string') return failed(checked);
+    this.serverMsgId = Number(server.header.msgId);
+    const verdict = this.auth.onHeaderStatus(checked);
+    switch (verdict.kind) {
+      case 'failed':
+        return failed(verdict.reason);
+      case 'other':
+        return failed(`the server answered the device's SyncHdr with status ${verdict.code}`);
+      case 'resend':
+        return { kind: 'send', message: this.resend(server) };
+      case 'accepted':
+        return this.answer(server);
+    }
+  }
 
+  /** Runs a server message's commands and answers them, or ends the session. */
+  private answer(server: SyncMLMessage): SessionStep {
+    const { header } = server;
     const answerable = server.commands.filter(
       (c): c is Exclude<Command, StatusCommand | ResultsCommand> =>
         c.kind !== 'Status' && c.kind !== 'Results',
@@ -164,18 +178,7 @@ export class ClientSession {
     if (answerable.length === 0 && server.final) return { kind: 'done' };
 
     const msgRef = header.msgId;
-    const reply: Command[] = [
-      {
-        kind: 'Status',
-        cmdId: this.nextCmdId(),
-        msgRef,
-        cmdRef: '0',
-        cmd: 'SyncHdr',
-        targetRef: header.target,
-        sourceRef: header.source,
-        data: String(DmStatus.Ok),
-      },
-    ];
+    const reply: Command[] = [this.headerStatus(server)];
     for (const command of answerable) {
       if (command.kind === 'Alert') {
         if (command.data === '1223') return failed('server aborted the session (Alert 1223)');
@@ -189,8 +192,29 @@ export class ClientSession {
     return { kind: 'send', message: this.message(reply) };
   }
 
-  /** Why a server message cannot be accepted, or `null`. */
-  private headerProblem(server: SyncMLMessage): string | null {
+  /** The last message's content again, after a Status for the challenging message's SyncHdr. */
+  private resend(server: SyncMLMessage): SyncMLMessage {
+    const status = this.headerStatus(server);
+    return this.message([status, ...this.content.map((c) => ({ ...c, cmdId: this.nextCmdId() }))]);
+  }
+
+  /** The device's Status (200) for a server message's SyncHdr. */
+  private headerStatus(server: SyncMLMessage): StatusCommand {
+    const { header } = server;
+    return {
+      kind: 'Status',
+      cmdId: this.nextCmdId(),
+      msgRef: header.msgId,
+      cmdRef: '0',
+      cmd: 'SyncHdr',
+      targetRef: header.target,
+      sourceRef: header.source,
+      data: String(DmStatus.Ok),
+    };
+  }
+
+  /** The server's Status for the device's last SyncHdr, or why the message cannot be accepted. */
+  private checkHeader(server: SyncMLMessage): StatusCommand | string {
     const { header } = server;
     if (header.verDTD !== VER_DTD)
       return `unsupported VerDTD '${header.verDTD}' (expected ${VER_DTD})`;
@@ -210,10 +234,7 @@ export class ClientSession {
     );
     if (!hdrStatus)
       return `no Status for the device's SyncHdr (MsgRef ${this.msgId}, CmdRef 0) in server message ${header.msgId}`;
-    const code = Number(hdrStatus.data);
-    if (code === DmStatus.Ok || code === DmStatus.AuthenticationAccepted) return null;
-    if (UNAUTHORIZED.has(code)) return `unauthorized (${code})`;
-    return `the server answered the device's SyncHdr with status ${hdrStatus.data}`;
+    return hdrStatus;
   }
 
   /** Appends the Statuses (and Results) of one command and of its inner commands. */
@@ -248,6 +269,8 @@ export class ClientSession {
 
   private message(commands: readonly Command[]): SyncMLMessage {
     this.msgId++;
+    this.content = commands.filter((c) => !(c.kind === 'Status' && c.cmd === 'SyncHdr'));
+    const cred = this.auth.credential();
     return {
       header: {
         verDTD: VER_DTD,
@@ -256,6 +279,7 @@ export class ClientSession {
         msgId: String(this.msgId),
         target: this.options.serverUrl,
         source: this.options.devId,
+        ...(cred === undefined ? {} : { cred }),
       },
       commands,
       final: true,
