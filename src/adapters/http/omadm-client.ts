@@ -1,5 +1,5 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { request as httpRequest, type Agent, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { ClientSession, type SessionStep } from '../../core/dm/client-session.js';
 import type { MdmTransport, SessionRequest, SessionResult } from '../../core/ports.js';
@@ -7,12 +7,17 @@ import { parseSyncML, serializeSyncML, SyncMLError } from '../../core/syncml/cod
 import { SYNCML_CONTENT_TYPE, type SyncMLMessage } from '../../core/syncml/message.js';
 import type { Clock } from '../../core/time/clock.js';
 import { SystemClock } from '../clock/system-clock.js';
+import { AgentPool, type AgentLease } from './omadm-agents.js';
 import { retryAfterMs } from './retry-after.js';
 
 /** Options of {@link OmaDmHttpClient}. */
 export interface OmaDmHttpClientOptions {
-  /** The management server's URL (`ManagementServiceAddress`), the same for every device. */
-  readonly url: string;
+  /**
+   * The management server's URL for devices without a DM account (`ManagementServiceAddress`);
+   * a device with an account posts to its account's `serverUrl`. Without it, a session of a
+   * device without an account fails.
+   */
+  readonly url?: string;
   /** Retry-After waits run on it; requests are tracked on it as I/O in flight. */
   readonly clock: Clock;
   /**
@@ -41,6 +46,8 @@ export interface OmaDmHttpClientOptions {
    * commits there: its Statuses tell the server that the device's tree changed).
    */
   readonly beforeSend?: () => void;
+  /** Keep-alive agents kept (one per server origin and device TLS identity; default 64). */
+  readonly maxAgents?: number;
 }
 
 /** `Retry-After` used when a 429 carries none (seconds). */
@@ -62,15 +69,33 @@ type Reply =
 /** The one `Retry-After` parser (`retry-after.ts`), exported here too for the library API. */
 export { retryAfterMs };
 
+/** The management URL `text` names, or why it cannot be used. */
+function managementUrl(text: string): URL | string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return `management URL is not a URL: ${text}`;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return `management URL must be http(s), got ${text}`;
+  return url;
+}
+
 /**
  * The device → MDM transport over HTTP: each session is a series of SyncML messages POSTed to the
  * management URL (`application/vnd.syncml.dm+xml`), driven by the device's {@link ClientSession}
  * on its DM tree. HTTP errors, timeouts and malformed replies end the session with a reason; a
  * 429 is followed after its `Retry-After` (on the clock, so virtual time skips the wait).
+ *
+ * An enrolled device (`request.account`) posts to its account's server URL, authenticates at the
+ * SyncML level with the account's credential, and with a TLS identity (`request.identity`) on
+ * https presents its client certificate and trusts its roots besides Node's. Authentication
+ * failures keep the session's `auth-rejected` / `auth-challenge-loop` reasons; an HTTP 401 or 403
+ * fails with `auth-rejected: HTTP 401 from the management server`.
  */
 export class OmaDmHttpClient implements MdmTransport {
-  private readonly target: URL;
-  private readonly agent: HttpAgent;
+  private readonly agents: AgentPool;
   /** Real time, for the deadlines (the session's clock may be virtual). */
   private readonly wall = new SystemClock();
   private readonly sessionTimeoutMs: number;
@@ -81,14 +106,9 @@ export class OmaDmHttpClient implements MdmTransport {
   private readonly sessionIds = new Map<string, number>();
 
   constructor(private readonly options: OmaDmHttpClientOptions) {
-    this.target = new URL(options.url);
-    if (this.target.protocol !== 'http:' && this.target.protocol !== 'https:')
-      throw new Error(`management URL must be http(s), got ${options.url}`);
-    const agentOptions = { keepAlive: true, maxSockets: 256 };
-    this.agent =
-      this.target.protocol === 'https:'
-        ? new HttpsAgent(agentOptions)
-        : new HttpAgent(agentOptions);
+    const url = options.url === undefined ? null : managementUrl(options.url);
+    if (typeof url === 'string') throw new Error(url);
+    this.agents = new AgentPool(options.maxAgents);
     this.sessionTimeoutMs = options.sessionTimeoutMs ?? 30_000;
     this.timeoutMs = options.timeoutMs ?? this.sessionTimeoutMs;
     for (const [name, ms] of [
@@ -101,24 +121,42 @@ export class OmaDmHttpClient implements MdmTransport {
     this.maxReplyBytes = options.maxReplyBytes ?? 1024 * 1024;
   }
 
-  startSession(request: SessionRequest, done: (result: SessionResult) => void): void {
+  startSession(request: SessionRequest, whenDone: (result: SessionResult) => void): void {
     const counter = ((this.sessionIds.get(request.deviceId) ?? 0) % 0xffff) + 1;
     this.sessionIds.set(request.deviceId, counter);
+    const serverUrl = request.account?.serverUrl ?? this.options.url;
+    if (serverUrl === undefined) {
+      whenDone({
+        ok: false,
+        reason: 'no management URL: the device has no DM account and the transport no url',
+      });
+      return;
+    }
+    const target = managementUrl(serverUrl);
+    if (typeof target === 'string') return whenDone({ ok: false, reason: target });
     let session: ClientSession;
     let first: SyncMLMessage;
+    let lease: AgentLease;
     try {
       session = new ClientSession({
         sessionId: String(counter),
-        serverUrl: this.options.url,
+        serverUrl,
         devId: request.devId,
         tree: request.tree,
         alertCode: request.trigger === 'push' ? (this.options.pushAlert ?? '1201') : '1201',
+        account: request.account,
+        unenroll: request.trigger === 'unenroll',
       });
       first = session.start();
+      lease = this.agents.lease(target, request.identity);
     } catch (error) {
-      done({ ok: false, reason: `cannot start the session: ${(error as Error).message}` });
+      whenDone({ ok: false, reason: `cannot start the session: ${(error as Error).message}` });
       return;
     }
+    const done = (result: SessionResult): void => {
+      lease.release();
+      whenDone(result);
+    };
     let throttled = 0;
     /** Real milliseconds spent waiting on the server so far. */
     let waited = 0;
@@ -130,7 +168,7 @@ export class OmaDmHttpClient implements MdmTransport {
       // half done.
       if (answers) this.options.beforeSend?.();
       const sent = performance.now();
-      void this.post(serializeSyncML(message), deadline).then((reply) => {
+      void this.post(serializeSyncML(message), deadline, target, lease.agent).then((reply) => {
         waited += performance.now() - sent;
         if (reply.kind === 'error') return done({ ok: false, reason: reply.reason });
         if (reply.kind === 'throttled') {
@@ -157,9 +195,9 @@ export class OmaDmHttpClient implements MdmTransport {
     exchange(first, false);
   }
 
-  /** Closes idle keep-alive connections. */
+  /** Closes the keep-alive connections. */
   close(): void {
-    this.agent.destroy();
+    this.agents.close();
   }
 
   /** The deadline of the next request of a session that has waited `waited` ms on the server. */
@@ -174,9 +212,9 @@ export class OmaDmHttpClient implements MdmTransport {
    * POSTs one message and reads its reply, giving up at `deadline` (real time, whatever pace the
    * server keeps); never rejects. Tracked on the clock as I/O in flight.
    */
-  private post(body: string, deadline: Deadline): Promise<Reply> {
+  private post(body: string, deadline: Deadline, target: URL, agent: Agent): Promise<Reply> {
     const work = new Promise<Reply>((resolve) => {
-      const send = this.target.protocol === 'https:' ? httpsRequest : httpRequest;
+      const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
       let settled = false;
       const finish = (reply: Reply): void => {
         if (settled) return;
@@ -184,9 +222,9 @@ export class OmaDmHttpClient implements MdmTransport {
         this.wall.cancel(timer);
         resolve(reply);
       };
-      const req = send(this.target, {
+      const req = send(target, {
         method: 'POST',
-        agent: this.agent,
+        agent,
         signal: this.options.signal?.(),
         headers: {
           'content-type': SYNCML_CONTENT_TYPE,
@@ -223,7 +261,8 @@ export class OmaDmHttpClient implements MdmTransport {
     }
     if (status !== 200) {
       res.resume();
-      finish({ kind: 'error', reason: `HTTP ${status} from the management server` });
+      const auth = status === 401 || status === 403 ? 'auth-rejected: ' : '';
+      finish({ kind: 'error', reason: `${auth}HTTP ${status} from the management server` });
       return;
     }
     const type = (res.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
