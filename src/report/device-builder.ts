@@ -1,12 +1,13 @@
 /**
- * One device's timeline, built from its events in time order: the device's conditions, its
- * channel and renewals, its pushes and its sessions each have a lane builder; this class hands
- * every event to the one it concerns and, at the end, closes every open period.
+ * One device's timeline, built from its events in time order: the device's enrollment, its
+ * conditions, its channel and renewals, its pushes and its sessions each have a lane builder; this
+ * class hands every event to the one it concerns and, at the end, closes every open period.
  */
 import type { OsVersion } from '../core/dmclient/renewal-policy.js';
 import type { TimelineEvent } from '../core/timeline/events.js';
 import { ChannelLanes } from './channel-lanes.js';
 import { ConditionLanes } from './condition-lanes.js';
+import { EnrollmentLane } from './enrollment-lane.js';
 import { LaneItems } from './lane-items.js';
 import { PushLane } from './push-lane.js';
 import { SessionLane } from './session-lane.js';
@@ -16,6 +17,7 @@ export class DeviceBuilder {
   os: OsVersion | null = null;
   pfn: string | null = null;
   private readonly out: LaneItems;
+  readonly enrollment: EnrollmentLane;
   readonly conditions: ConditionLanes;
   readonly channel: ChannelLanes;
   readonly pushes: PushLane;
@@ -28,6 +30,7 @@ export class DeviceBuilder {
   ) {
     // One item list for all lanes: item ids count up across lanes in the order items are made.
     this.out = new LaneItems(id, from);
+    this.enrollment = new EnrollmentLane(this.out);
     this.conditions = new ConditionLanes(this.out);
     this.channel = new ChannelLanes(this.out);
     this.pushes = new PushLane(this.out);
@@ -73,15 +76,26 @@ export class DeviceBuilder {
       case 'session.skipped':
         this.sessions.apply(e);
         break;
+      case 'enrollment.started':
+      case 'enrollment.discovered':
+      case 'enrollment.completed':
+      case 'enrollment.failed':
+      case 'unenrolled':
+        this.enrollment.apply(e);
+        break;
       case 'device.rebooted':
       case 'wns.pfn-blocked':
       case 'wns.pfn-unblocked':
         break;
+      default:
+        // Every event type has its case: a new one fails to compile here.
+        return e satisfies never;
     }
   }
 
   /** Closes every open period at `end` and returns the lanes. */
   finish(end: number): Lane[] {
+    this.enrollment.finish(end);
     this.conditions.finish(end);
     this.channel.finish(end, this.os);
     this.pushes.finish(end);

@@ -1,7 +1,7 @@
 /**
  * The fleet summary of a timeline: at one instant, how many devices are on WNS and how their
- * channels stand; over the run, pushes by outcome, sessions by trigger, renewal decisions by rule
- * and channel requests by outcome.
+ * channels stand and how many are enrolled; over the run, pushes by outcome, sessions by trigger,
+ * renewal decisions by rule, channel requests by outcome and enrollments by outcome.
  */
 import type { RenewalRule } from '../core/dmclient/renewal-policy.js';
 import { DAY } from '../core/time/iso.js';
@@ -11,12 +11,32 @@ import type { SessionCount } from './session-lane.js';
 import {
   PUSH_OUTCOMES,
   type AttemptOutcome,
+  type EnrollmentSummary,
   type FleetSummary,
   type PushOutcome,
 } from './timeline-types.js';
 
 /** At most this many devices are named as expiring within 15 days. */
 const EXPIRING_NAMED = 20;
+
+/** Enrollment over the devices' timelines: enrolled now, attempts, failures by stage, ends. */
+function summarizeEnrollment(builders: readonly DeviceBuilder[]): EnrollmentSummary {
+  const failed = { discovery: 0, policy: 0, enroll: 0, provisioning: 0 };
+  const unenrolled = { device: 0, server: 0 };
+  let enrolled = 0;
+  let started = 0;
+  let completed = 0;
+  for (const b of builders) {
+    const c = b.enrollment.counts;
+    if (b.enrollment.enrolled) enrolled++;
+    started += c.started;
+    completed += c.completed;
+    for (const k of Object.keys(failed) as (keyof typeof failed)[]) failed[k] += c.failed[k];
+    unenrolled.device += c.unenrolled.device;
+    unenrolled.server += c.unenrolled.server;
+  }
+  return { enrolled, started, completed, failed, unenrolled };
+}
 
 /** The summary of the devices' timelines; state counts refer to `at`. */
 export function summarize(
@@ -88,6 +108,7 @@ export function summarize(
     sessions,
     renewals,
     attempts,
+    enrollment: summarizeEnrollment(builders),
     events: eventCount,
   };
 }

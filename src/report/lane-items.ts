@@ -1,8 +1,9 @@
 /**
  * The items of one device's lanes as the lane builders make them: each gets an id unique in the
  * device (numbered in the order items are made, which keeps the model deterministic), and the
- * lanes come out in {@link LANES} order with their items by time. Given a window start, items that
- * end before it are counted (ids stay the same whatever the window) but not kept.
+ * lanes come out in {@link LANES} order with their items by time (an optional lane only once a lane
+ * builder has {@link LaneItems.use}d it). Given a window start, items that end before it are
+ * counted (ids stay the same whatever the window) but not kept.
  */
 import { LANE_ROWS, LANES } from './timeline-legend.js';
 import type { Lane, LaneKind, TimelineItem } from './timeline-types.js';
@@ -19,6 +20,7 @@ export type NewItem = Omit<TimelineItem, 'id' | 'device' | 'lane' | 'row' | 'exp
 
 export class LaneItems {
   private readonly items: Record<LaneKind, TimelineItem[]> = {
+    enrollment: [],
     wns: [],
     power: [],
     'data-sense': [],
@@ -29,12 +31,19 @@ export class LaneItems {
     session: [],
   };
   private seq = 0;
+  /** The optional lanes that had an event. */
+  private readonly used = new Set<LaneKind>();
 
   constructor(
     readonly device: string,
     /** Items that end (points: start) before this instant are left out. */
     private readonly from = -Infinity,
   ) {}
+
+  /** Shows an optional lane (see {@link LANES}): the device had an event of it. */
+  use(lane: LaneKind): void {
+    this.used.add(lane);
+  }
 
   add(lane: LaneKind, item: NewItem): void {
     const id = this.seq++;
@@ -53,9 +62,10 @@ export class LaneItems {
     });
   }
 
-  /** Every lane, top to bottom, its items sorted by start (then id). */
+  /** Every lane shown, top to bottom, its items sorted by start (then id). */
   lanes(): Lane[] {
-    return LANES.map(({ kind, label }) => ({
+    const shown = LANES.filter((l) => !l.optional || this.used.has(l.kind));
+    return shown.map(({ kind, label }) => ({
       id: `${this.device}/${kind}`,
       kind,
       label,

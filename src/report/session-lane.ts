@@ -1,12 +1,19 @@
 /**
  * The sessions lane: one point per OMA-DM session (coloured by its trigger, or as failed) and per
- * session that could not start; and the counts per trigger for the summary.
+ * session that could not start; and the counts per trigger for the summary. A session failure
+ * says what its reason means when it has words for it (authentication, see `timeline-texts.ts`).
  */
 import { humanSpan } from '../core/time/iso.js';
 import type { SessionTrigger, TimelineEventOf } from '../core/timeline/events.js';
 import { countOf, formatTime } from './format.js';
 import type { LaneItems } from './lane-items.js';
-import { SESSION_BLOCKER_TEXT } from './timeline-texts.js';
+import { SESSION_BLOCKER_TEXT, sessionFailureText } from './timeline-texts.js';
+
+/** What a trigger's session is for, where its name does not say it. */
+const TRIGGER_NOTE: Partial<Readonly<Record<SessionTrigger, string>>> = {
+  enrolled: ', the first after enrollment',
+  unenroll: ', telling the server the device leaves (Alert 1226)',
+};
 
 interface OpenSession {
   readonly start: number;
@@ -91,7 +98,7 @@ export class SessionLane {
       end: null,
       label: '',
       explanation: () =>
-        `OMA-DM session (trigger ${s.trigger}) ${formatTime(s.start, undefined, true)}: ${outcome === 'completed' ? `completed after ${humanSpan(t - s.start)}` : outcome === 'open' ? 'still running at the end of the run' : `failed after ${humanSpan(t - s.start)}: ${outcome}`}${queued}.`,
+        `OMA-DM session (trigger ${s.trigger}${TRIGGER_NOTE[s.trigger] ?? ''}) ${formatTime(s.start, undefined, true)}: ${outcome === 'completed' ? `completed after ${humanSpan(t - s.start)}` : outcome === 'open' ? 'still running at the end of the run' : `failed after ${humanSpan(t - s.start)}: ${sessionFailureText(outcome)}`}${queued}.`,
     });
   }
 }

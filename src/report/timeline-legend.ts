@@ -4,8 +4,20 @@
  */
 import type { ItemKind, LaneKind } from './timeline-types.js';
 
+/** A lane of a device: its kind and label. */
+export interface LaneInfo {
+  readonly kind: LaneKind;
+  readonly label: string;
+  /**
+   * Shown only for a device that had an event of the lane (a fleet managed without enrollment
+   * keeps its timeline as it was).
+   */
+  readonly optional?: true;
+}
+
 /** The lanes of a device, top to bottom, with their labels. */
-export const LANES: readonly { readonly kind: LaneKind; readonly label: string }[] = [
+export const LANES: readonly LaneInfo[] = [
+  { kind: 'enrollment', label: 'Enrollment', optional: true },
   { kind: 'wns', label: 'WNS connection' },
   { kind: 'power', label: 'Battery' },
   { kind: 'data-sense', label: 'Data Sense' },
@@ -18,6 +30,7 @@ export const LANES: readonly { readonly kind: LaneKind; readonly label: string }
 
 /** The rows of each lane, top to bottom (e.g. renewal windows above attempts). */
 export const LANE_ROWS: Readonly<Record<LaneKind, readonly string[]>> = {
+  enrollment: ['attempt', 'enrolled'],
   wns: ['wns'],
   power: ['level', 'saver'],
   'data-sense': ['data-sense'],
@@ -38,6 +51,21 @@ export interface LegendEntry {
 }
 
 export const LEGEND: readonly LegendEntry[] = [
+  {
+    lane: 'enrollment',
+    kind: 'enrollment',
+    variant: 'enrolling',
+    label: 'enrolling (discovery → policy → enroll)',
+  },
+  { lane: 'enrollment', kind: 'enrollment', variant: 'failed', label: 'enrollment failed (stage)' },
+  { lane: 'enrollment', kind: 'enrollment', variant: 'enrolled', label: 'enrolled (provider)' },
+  {
+    lane: 'enrollment',
+    kind: 'enrollment',
+    variant: 'unenrolled',
+    label: 'unenrolled',
+    point: true,
+  },
   { lane: 'wns', kind: 'wns', variant: 'up', label: 'WNS connected' },
   { lane: 'wns', kind: 'wns', variant: 'down', label: 'WNS down (reason on the band)' },
   { lane: 'power', kind: 'battery', variant: 'high', label: 'battery > 50 %' },
@@ -114,6 +142,20 @@ export const LEGEND: readonly LegendEntry[] = [
     kind: 'session',
     variant: 'provisioned',
     label: 'session: provisioned',
+    point: true,
+  },
+  {
+    lane: 'session',
+    kind: 'session',
+    variant: 'enrolled',
+    label: 'session: enrolled (first)',
+    point: true,
+  },
+  {
+    lane: 'session',
+    kind: 'session',
+    variant: 'unenroll',
+    label: 'session: unenroll (Alert 1226)',
     point: true,
   },
   { lane: 'session', kind: 'session', variant: 'failed', label: 'session failed', point: true },

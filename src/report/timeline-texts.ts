@@ -1,7 +1,8 @@
 /**
  * The words of the timeline's explanations: why a connection went down, why a channel request
- * failed, why no session could start, why WNS dropped a push, when a rule retries; and how a
- * period reads. Shared by the lane builders.
+ * failed, why no session could start or a session failed, why WNS dropped a push, when a rule
+ * retries, what an enrollment stage does and who ended an enrollment; and how a period reads.
+ * Shared by the lane builders.
  */
 import type { RenewalRule } from '../core/dmclient/renewal-policy.js';
 import { humanSpan } from '../core/time/iso.js';
@@ -9,7 +10,9 @@ import type {
   ChannelFailure,
   DisconnectReason,
   DropReason,
+  EnrollmentStage,
   SessionBlocker,
+  UnenrollInitiator,
 } from '../core/timeline/events.js';
 import { formatTime } from './format.js';
 
@@ -63,3 +66,33 @@ export const RULE_SHORT: Readonly<Record<RenewalRule, string>> = {
   expired: 'in 1 day ± 4 h',
   'no-network': 'in 4 ± 1 h',
 };
+
+/** What each stage of MS-MDE2 enrollment asks for, as a clause (where a failure stopped). */
+export const ENROLLMENT_STAGE_TEXT: Readonly<Record<EnrollmentStage, string>> = {
+  discovery: 'the discovery service did not say where and how to enroll',
+  policy: 'the certificate enrollment policy service (MS-XCEP) gave no policy',
+  enroll: 'the enrollment service (MS-WSTEP) issued no device certificate',
+  provisioning: 'the device could not apply the provisioning document it got',
+};
+
+/** Who ended an enrollment, as a clause. */
+export const UNENROLL_TEXT: Readonly<Record<UnenrollInitiator, string>> = {
+  device: 'the device left (it told the server with Alert 1226)',
+  server: "the server removed the device's account",
+};
+
+/** What the start of a session failure's reason means, for the reasons that have words. */
+const SESSION_FAILURE_TEXT: readonly (readonly [prefix: string, text: string])[] = [
+  ['auth-rejected', "the server rejected the device's credentials"],
+  ['auth-challenge-loop', 'the server kept challenging the credentials the device sent'],
+];
+
+/** Why a session failed: its reason, after its meaning when the reason has one. */
+export function sessionFailureText(reason: string): string {
+  const known = SESSION_FAILURE_TEXT.find(([prefix]) => reason.startsWith(prefix));
+  return known ? `${known[1]} (${reason})` : reason;
+}
+
+/** `HTTP 500`, or `no answer` for status 0 (network error, timeout). */
+export const httpStatusText = (status: number): string =>
+  status === 0 ? 'no answer' : `HTTP ${status}`;

@@ -5,11 +5,23 @@
  * @see ./timeline-model.ts for how events become this model.
  */
 import type { OsVersion, RenewalRule } from '../core/dmclient/renewal-policy.js';
-import type { SessionTrigger } from '../core/timeline/events.js';
+import type {
+  EnrollmentStage,
+  SessionTrigger,
+  UnenrollInitiator,
+} from '../core/timeline/events.js';
 
 /** The lanes of a device, top to bottom. */
 export type LaneKind =
-  'wns' | 'power' | 'data-sense' | 'network' | 'channel' | 'renewal' | 'push' | 'session';
+  | 'enrollment'
+  | 'wns'
+  | 'power'
+  | 'data-sense'
+  | 'network'
+  | 'channel'
+  | 'renewal'
+  | 'push'
+  | 'session';
 
 /** What an item shows; with its `variant` it picks the item's colour. */
 export type ItemKind =
@@ -24,6 +36,7 @@ export type ItemKind =
   | 'renewal-attempt'
   | 'push'
   | 'session'
+  | 'enrollment'
   | 'pfn-blocked';
 
 /** Outcomes of a push, as counted in the summary and coloured on the timeline. */
@@ -102,7 +115,20 @@ export interface FleetSummary {
   readonly renewals: Readonly<Record<RenewalRule, number>>;
   /** Channel requests by outcome. */
   readonly attempts: Readonly<Record<AttemptOutcome, number>>;
+  readonly enrollment: EnrollmentSummary;
   readonly events: number;
+}
+
+/** Enrollment over the run (all zero for a fleet whose devices never enroll). */
+export interface EnrollmentSummary {
+  /** Devices enrolled at `at`. */
+  readonly enrolled: number;
+  /** Enrollment attempts started, completed, and failed by the stage that failed. */
+  readonly started: number;
+  readonly completed: number;
+  readonly failed: Readonly<Record<EnrollmentStage, number>>;
+  /** Enrollments ended, by who ended them. */
+  readonly unenrolled: Readonly<Record<UnenrollInitiator, number>>;
 }
 
 export interface TimelineModel {
