@@ -1,19 +1,16 @@
 /**
- * The selected device's panel: its title, its conditions and DMClient nodes as facts, the
- * controls' current values, and its DM tree.
+ * The selected device's panel: its title, its conditions, DMClient nodes and enrollment as facts,
+ * the controls' current values, and its DM tree.
  */
 import { formatIsoTime } from '../../report/format.js';
 import { byId, esc, field, form } from '../shared/dom.js';
-import { pill, pushStatusPill, tenth } from './badges.js';
+import { fact, pill, pushStatusPill, tenth } from './badges.js';
+import { enrollmentFacts } from './enrollment.js';
 import { selectedDevice } from './state.js';
 import type { DeviceJson, TreeNode } from './wire.js';
 
 /** Values longer than this are cut in the tree (the cell's title holds the whole). */
 const TREE_VALUE_MAX = 120;
-
-function fact(label: string, valueHtml: string, wide = false): string {
-  return `<div class="fact${wide ? ' wide' : ''}"><span class="label">${esc(label)}</span> ${valueHtml}</div>`;
-}
 
 function facts(d: DeviceJson): string[] {
   const n = d.network;
@@ -50,6 +47,7 @@ function facts(d: DeviceJson): string[] {
       true,
     ),
     fact('Next renewal', esc(formatIsoTime(d.nextRenewalAt))),
+    ...enrollmentFacts(d),
   ];
 }
 

@@ -1,10 +1,12 @@
 /**
- * The fleet list: one row per device (OS, battery, Battery Saver, WNS, Push/Status, channel
- * expiry), in pages of {@link PAGE_SIZE}, narrowed by the find box; a click selects a device.
+ * The fleet list: one row per device (a badge when it is enrolled; OS, battery, Battery Saver,
+ * WNS, Push/Status, channel expiry), in pages of {@link PAGE_SIZE}, narrowed by the find box; a
+ * click selects a device.
  */
 import { countOf, formatIsoTime } from '../../report/format.js';
 import { byId, esc, query, targetOf } from '../shared/dom.js';
 import { pill, pushStatusPill } from './badges.js';
+import { enrollmentBadge } from './enrollment.js';
 import { PAGE_SIZE, shown, state } from './state.js';
 import type { DeviceJson } from './wire.js';
 
@@ -13,7 +15,7 @@ function row(d: DeviceJson): string {
   const expiry = formatIsoTime(d.channelExpiresAt);
   return (
     `<tr data-device="${esc(d.id)}" class="${d.id === state.selected ? 'selected' : ''}">` +
-    `<td class="id">${esc(d.id)}</td>` +
+    `<td class="id">${esc(d.id)}${enrollmentBadge(d)}</td>` +
     `<td>${esc(d.os)}</td>` +
     `<td class="num">${esc(Math.round(b.level))}%${b.charging ? ' <span title="charging">⚡</span>' : ''}</td>` +
     `<td>${b.saverOn ? '<span class="pill warn">on</span>' : '<span class="dim">off</span>'}</td>` +

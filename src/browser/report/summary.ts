@@ -1,7 +1,8 @@
 /**
  * The fleet summary of a section as cards: WNS connections, channels (expiring within 15 days),
- * pushes by outcome, sessions by trigger, renewals by rule and channel requests by outcome. The
- * numbers come from the model ({@link FleetSummary}); rows carry the legend's swatches.
+ * pushes by outcome, enrollment (when devices enroll), sessions by trigger, renewals by rule and
+ * channel requests by outcome. The numbers come from the model ({@link FleetSummary}); rows carry
+ * the legend's swatches.
  */
 import type { LegendEntry } from '../../report/timeline-legend.js';
 import type { FleetSummary } from '../../report/timeline-types.js';
@@ -37,8 +38,21 @@ function channelsCard(s: FleetSummary, label: (kind: string, v: string, t: strin
   return card('Channels expiring ≤ 15 days', String(s.channels.expiringWithin15Days), rows);
 }
 
+/** Triggers of enrollment, listed only for a section where devices enroll or sessions had them. */
+const ENROLLMENT_TRIGGERS: ReadonlySet<string> = new Set(['enrolled', 'unenroll']);
+
+/** True when the section shows enrollment: an attempt, an enrollment or an unenrollment. */
+function hasEnrollment(s: FleetSummary): boolean {
+  const e = s.enrollment;
+  return e.started + e.enrolled + e.unenrolled.device + e.unenrolled.server > 0;
+}
+
 function sessionsCard(s: FleetSummary, label: (kind: string, v: string, t: string) => string) {
-  const rows = Object.entries(s.sessions).map(([trigger, c]): Row => {
+  const shown = Object.entries(s.sessions).filter(
+    ([trigger, c]) =>
+      !ENROLLMENT_TRIGGERS.has(trigger) || hasEnrollment(s) || c.started + c.failed + c.skipped > 0,
+  );
+  const rows = shown.map(([trigger, c]): Row => {
     const extra: string[] = [];
     if (c.failed) extra.push(`${c.failed} failed`);
     if (c.skipped) extra.push(`${c.skipped} not possible`);
@@ -47,6 +61,19 @@ function sessionsCard(s: FleetSummary, label: (kind: string, v: string, t: strin
   });
   const started = sum(Object.values(s.sessions).map((c) => c.started));
   return card('Sessions by trigger', String(started), rows);
+}
+
+function enrollmentCard(s: FleetSummary, label: (kind: string, v: string, t: string) => string) {
+  const e = s.enrollment;
+  const rows: Row[] = [
+    [label('enrollment', 'enrolling', 'attempts'), e.started],
+    [label('enrollment', 'enrolled', 'completed'), e.completed],
+  ];
+  for (const [stage, n] of Object.entries(e.failed))
+    if (n) rows.push([label('enrollment', 'failed', `failed at ${stage}`), n]);
+  if (e.unenrolled.device) rows.push([esc('left (Alert 1226)'), e.unenrolled.device]);
+  if (e.unenrolled.server) rows.push([esc('removed by the server'), e.unenrolled.server]);
+  return card('Enrolled', `${e.enrolled} / ${s.devices}`, rows);
 }
 
 /** The summary cards of one section. */
@@ -69,6 +96,7 @@ export function renderSummary(s: FleetSummary, legend: readonly LegendEntry[]): 
       pushes.map(([outcome, n]) => [label('push', outcome, outcome), n]),
     ),
   );
+  if (hasEnrollment(s)) box.appendChild(enrollmentCard(s, label));
   box.appendChild(sessionsCard(s, label));
   const rules = Object.entries(s.renewals);
   box.appendChild(

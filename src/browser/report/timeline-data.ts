@@ -2,10 +2,11 @@
  * A section's model as the timeline library wants it: one group per device (a header row) with a
  * nested group per lane, the cloud-wide group, and one item per band or point, with the rows of
  * each lane (subgroups) in the model's order. Pushes are few and labelled: they are spread over
- * rows so that, at the first zoom, no label covers another.
+ * rows so that, at the first zoom, no label covers another; an enrollment attempt too short to see
+ * as a band is an unlabelled point.
  */
 import type { DataGroup, DataItem } from 'vis-timeline';
-import type { Lane, TimelineItem, TimelineModel } from '../../report/timeline-types.js';
+import type { ItemKind, Lane, TimelineItem, TimelineModel } from '../../report/timeline-types.js';
 import { esc } from '../shared/dom.js';
 import { variantKey } from './legend.js';
 
@@ -53,6 +54,14 @@ function spreadLabels(
   return { rows, names };
 }
 
+/**
+ * Kinds whose bands are often instants at the first zoom (an enrollment attempt takes seconds in a
+ * run of days): a band of one narrower than {@link MIN_BAND_PX} is drawn as a point, so that it
+ * shows and can be hovered. Their explanations still give the period.
+ */
+const POINT_WHEN_SHORT: ReadonlySet<ItemKind> = new Set(['enrollment']);
+const MIN_BAND_PX = 4;
+
 /** Orders a lane's items by the position of their row in `rows`. */
 const rowOrder =
   (rows: readonly string[]) =>
@@ -68,14 +77,19 @@ export function visData(model: TimelineModel, pxPerMs: number): VisData {
   let lo = model.start;
   let hi = model.end;
   const addItem = (item: TimelineItem, group: string, where: string, row?: string): void => {
-    const range = item.end !== null && item.end > item.start;
+    const short =
+      POINT_WHEN_SHORT.has(item.kind) &&
+      item.end !== null &&
+      (item.end - item.start) * pxPerMs < MIN_BAND_PX;
+    const range = item.end !== null && item.end > item.start && !short;
     const vi: DataItem = {
       id: item.id,
       group,
       subgroup: row ?? item.row,
       start: new Date(item.start),
       type: range ? 'range' : 'point',
-      content: item.label ? esc(item.label) : '&nbsp;',
+      // A band drawn as a point is unlabelled, as dense points are (its neighbours may be close).
+      content: item.label && !short ? esc(item.label) : '&nbsp;',
       className: `k-${item.kind} v-${item.variant}`,
       title: esc(item.explanation),
     };
