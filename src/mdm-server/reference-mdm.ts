@@ -6,10 +6,9 @@
  */
 import { ValidationError } from '../core/errors.js';
 import { MemoryStateStore, type RecordTable, type StateStore } from '../core/state/state-store.js';
-import type { PollConfig } from '../core/dmclient/poll-schedule.js';
 import { pushNodePath } from '../core/dmclient/push-status.js';
 import type {
-  Command,
+  Chal,
   NodeCommand,
   ResultsCommand,
   StatusCommand,
@@ -17,24 +16,26 @@ import type {
   SyncMLMessage,
 } from '../core/syncml/message.js';
 import { checkChannelHost } from './channel-host.js';
+import type { DistributiveOmit, MdmServerEvent } from './mdm-events.js';
 import type { PushResult } from './push-result.js';
+import {
+  DEFAULT_PROVIDER_ID,
+  POLL_NODES,
+  REFERENCE_POLL,
+  type PollSchedule,
+} from './server-defaults.js';
+import {
+  ABORT_ALERT,
+  asksUnenrollment,
+  hdrStatus,
+  NEXT_MESSAGE_ALERT,
+  Outgoing,
+  SESSION_START_ALERTS,
+} from './server-message.js';
+import type { AuthDecision, SessionAuth } from './session-auth.js';
 
-/** The three poll sets the server writes (the maintenance time is the device's own). */
-export type PollSchedule = Pick<PollConfig, 'first' | 'second' | 'remaining'>;
-
-/**
- * 3 min × 5, 15 min × 8, then every 8 h: Mattrax's values, and the mapping of Intune's
- * documented "every 3 minutes for 15 minutes, every 15 minutes for 2 hours, then around every
- * 8 hours" (dmclient-omadm.md §1, "Poll values servers use").
- */
-export const REFERENCE_POLL: PollSchedule = {
-  first: { intervalMinutes: 3, count: 5 },
-  second: { intervalMinutes: 15, count: 8 },
-  remaining: { intervalMinutes: 480, count: 0 },
-};
-
-/** The DMClient Provider node the demos use (scenario `providerId` default). */
-export const DEFAULT_PROVIDER_ID = 'DMPUSH';
+export type { MdmServerEvent } from './mdm-events.js';
+export { DEFAULT_PROVIDER_ID, REFERENCE_POLL, type PollSchedule } from './server-defaults.js';
 
 /** Options of {@link ReferenceMdm}. */
 export interface ReferenceMdmOptions {
@@ -61,6 +62,12 @@ export interface ReferenceMdmOptions {
   readonly onEvent?: (event: MdmServerEvent) => void;
   /** Where its records are kept: the table `mdm` of this store (default: in memory). */
   readonly store?: StateStore;
+  /**
+   * Enrollment mode: every message must authenticate with the device's enrolled credential
+   * ({@link SessionAuth}); a device's Alert 1226 unenrolls it. Absent: no authentication, as
+   * before enrollment existed.
+   */
+  readonly auth?: SessionAuth;
 }
 
 /** What the server knows of a device. */
@@ -79,71 +86,8 @@ export interface MdmDeviceRecord {
   readonly lastSessionAt: number;
 }
 
-interface EventBase {
-  /** Epoch ms, from the `now` option. */
-  readonly time: number;
-  readonly deviceId: string;
-}
-
-/** What the reference server reports through `onEvent`. */
-export type MdmServerEvent =
-  /** A session started: package 1 carried Alert 1201 (client) or 1200 (server-initiated). */
-  | (EventBase & {
-      readonly type: 'mdm.session';
-      readonly sessionId: string;
-      readonly alert: string;
-    })
-  /** The server ended a session (`aborted`: the device sent Alert 1223). */
-  | (EventBase & {
-      readonly type: 'mdm.session-ended';
-      readonly sessionId: string;
-      readonly reason: 'completed' | 'aborted';
-    })
-  /** A message of a session the server does not know: answered with an end message. */
-  | (EventBase & { readonly type: 'mdm.unknown-session'; readonly sessionId: string })
-  /** The device confirmed `Push/PFN`. */
-  | (EventBase & {
-      readonly type: 'mdm.pfn-set';
-      readonly pfn: string;
-      readonly via: 'Add' | 'Replace';
-    })
-  /**
-   * A device reported a ChannelURI that is not on a WNS host: ignored (the held one is kept).
-   * `origin` is the URI's (null when it is not a URL), never the whole URI.
-   */
-  | (EventBase & {
-      readonly type: 'mdm.channel-refused';
-      readonly origin: string | null;
-      readonly reason: string;
-    })
-  /** Push nodes were read; `channelUri` is what the server now holds. */
-  | (EventBase & {
-      readonly type: 'mdm.channel-read';
-      readonly channelUri: string | null;
-      readonly pushStatus: number | null;
-    })
-  /** The device answered a server command with a non-2xx status (418 on Add PFN excepted). */
-  | (EventBase & {
-      readonly type: 'mdm.command-failed';
-      readonly sessionId: string;
-      readonly cmd: string;
-      readonly target: string;
-      readonly status: string;
-    })
-  /** A push was attempted (see {@link ReferenceMdm.recordPush}). */
-  | (EventBase & {
-      readonly type: 'mdm.push';
-      readonly channelUri: string | null;
-      readonly result: PushResult;
-    });
-
 /** A device message the server cannot answer (an empty SyncHdr field). */
 export class MdmProtocolError extends ValidationError {}
-
-/** Alert codes [MDM 2.2.7.2]. */
-const SESSION_START_ALERTS = new Set(['1200', '1201']);
-const NEXT_MESSAGE_ALERT = '1222';
-const ABORT_ALERT = '1223';
 
 /** What a command the server sent is for. */
 type Purpose = 'pfn-add' | 'pfn-replace' | 'poll' | 'channel-uri' | 'push-status';
@@ -170,24 +114,6 @@ interface Session {
 
 type DeviceState = { -readonly [K in keyof MdmDeviceRecord]: MdmDeviceRecord[K] };
 
-/** A server message being built: CmdIDs count from 1 within it. */
-class Outgoing {
-  readonly commands: Command[] = [];
-
-  /** Appends `command` with the next CmdID, and returns that CmdID. */
-  add(command: DistributiveOmit<Command, 'cmdId'>): string {
-    const cmdId = String(this.commands.length + 1);
-    this.commands.push({ ...command, cmdId });
-    return cmdId;
-  }
-}
-
-const POLL_NODES = [
-  ['first', 'IntervalForFirstSetOfRetries', 'NumberOfFirstRetries'],
-  ['second', 'IntervalForSecondSetOfRetries', 'NumberOfSecondRetries'],
-  ['remaining', 'IntervalForRemainingScheduledRetries', 'NumberOfRemainingScheduledRetries'],
-] as const;
-
 const isSuccess = (status: string): boolean => /^2\d\d$/.test(status);
 
 /**
@@ -210,6 +136,12 @@ const isSuccess = (status: string): boolean => /^2\d\d$/.test(status);
  * answered with Statuses (200) and Final, recording nothing: the device's next session starts
  * afresh. One open session per device (a new package 1 replaces it; ended sessions are
  * dropped), so state is bounded by the number of devices.
+ *
+ * With `auth` (enrollment mode), the SyncHdr of every message is checked first
+ * ({@link SessionAuth}): a message whose credential is not accepted is answered with the SyncHdr
+ * Status alone (407 or 401 with a `Chal`, or 403) and nothing else of it is processed; an
+ * accepted one proceeds as above. Alert 1226 `com.microsoft:mdm.unenrollment.userrequest`
+ * unenrolls the device (`mdm.device-unenrolled`); its later messages are refused (403).
  *
  * `rereadChannelUri: false` models a server that reads the ChannelURI once: it keeps pushing to
  * that URI after the device renewed it, until WNS answers 410. Like any server it then forgets
@@ -253,11 +185,15 @@ export class ReferenceMdm {
       throw new MdmProtocolError(missing.map((f) => `SyncHdr ${f}: expected a non-empty value`));
 
     const deviceId = header.source;
+    const auth = this.options.auth?.check(header);
+    if (auth && !auth.ok) return this.refuse(header, auth);
+    if (this.options.auth && asksUnenrollment(message) && this.options.auth.unenroll(deviceId))
+      this.emit({ type: 'mdm.device-unenrolled', deviceId });
     const alerts = message.commands.flatMap((c) => (c.kind === 'Alert' ? [c.data] : []));
     const start = alerts.find((code) => SESSION_START_ALERTS.has(code));
     const session = start === undefined ? this.sessions.get(deviceId) : this.open(header, start);
     const out = new Outgoing();
-    this.acknowledge(message, out);
+    this.acknowledge(message, out, auth?.chal);
     if (!session || session.id !== header.sessionId) {
       this.emit({ type: 'mdm.unknown-session', deviceId, sessionId: header.sessionId });
       return this.message(header, 1, out);
@@ -345,8 +281,11 @@ export class ReferenceMdm {
     return session;
   }
 
-  /** A Status for the SyncHdr, then one (200) per device command but Status and Results. */
-  private acknowledge(message: SyncMLMessage, out: Outgoing): void {
+  /**
+   * A Status for the SyncHdr (with `chal`, a fresh nonce, when given), then one (200) per device
+   * command but Status and Results.
+   */
+  private acknowledge(message: SyncMLMessage, out: Outgoing, chal?: Chal): void {
     const { header } = message;
     const status = (cmdRef: string, cmd: string): Omit<StatusCommand, 'cmdId'> => ({
       kind: 'Status',
@@ -355,7 +294,7 @@ export class ReferenceMdm {
       cmd,
       data: '200',
     });
-    out.add({ ...status('0', 'SyncHdr'), targetRef: header.target, sourceRef: header.source });
+    out.add({ ...hdrStatus(header, '200', chal) });
     for (const c of message.commands)
       if (c.kind !== 'Status' && c.kind !== 'Results') out.add(status(c.cmdId, c.kind));
   }
@@ -487,6 +426,29 @@ export class ReferenceMdm {
     });
   }
 
+  /**
+   * Answers a message whose credential was not accepted with the SyncHdr Status alone (401/407
+   * with a `Chal`, or 403), as Fleet does; nothing else of the message is processed. A refused
+   * device's open session is dropped.
+   */
+  private refuse(header: SyncHdr, decision: Exclude<AuthDecision, { ok: true }>): SyncMLMessage {
+    const deviceId = header.source;
+    const { sessionId } = header;
+    const session = this.sessions.get(deviceId);
+    const msgId = session && session.id === sessionId ? ++session.msgId : 1;
+    const out = new Outgoing();
+    if (decision.status === '403') {
+      this.sessions.delete(deviceId);
+      out.add(hdrStatus(header, '403'));
+      this.emit({ type: 'mdm.auth-refused', deviceId, sessionId, reason: decision.reason });
+    } else {
+      const { status, reason, chal } = decision;
+      out.add(hdrStatus(header, status, chal));
+      this.emit({ type: 'mdm.auth-challenged', deviceId, sessionId, status, reason });
+    }
+    return this.message(header, msgId, out);
+  }
+
   private end(
     header: SyncHdr,
     session: Session,
@@ -523,5 +485,3 @@ export class ReferenceMdm {
     this.options.onEvent?.({ ...event, time: this.options.now() });
   }
 }
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

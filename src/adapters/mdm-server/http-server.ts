@@ -17,7 +17,9 @@ import {
 } from '../../core/syncml/codec.js';
 import { SYNCML_CONTENT_TYPE } from '../../core/syncml/message.js';
 import type { PushResult } from '../../mdm-server/push-result.js';
+import type { EnrollmentServer } from '../../mdm-server/enrollment/enrollment-server.js';
 import { MdmProtocolError, type ReferenceMdm } from '../../mdm-server/reference-mdm.js';
+import { enrollmentRoutes } from './enrollment-routes.js';
 import type { PushOptions, WnsSender } from './wns-sender.js';
 
 /** Largest SyncML body accepted: 1 MiB (Windows publishes no MaxMsgSize; dmclient-omadm.md §2). */
@@ -42,6 +44,11 @@ export interface ReferenceMdmServerOptions {
   readonly beforeReply?: () => void;
   /** Host names served besides local ones (`--allow-host`). */
   readonly access?: AccessPolicy;
+  /**
+   * The MS-MDE2 enrollment service, served on `/EnrollmentServer/…` (see
+   * `enrollment-routes.ts`); absent: no enrollment endpoints.
+   */
+  readonly enrollment?: EnrollmentServer;
 }
 
 /** The reference MDM server over HTTP. */
@@ -94,7 +101,8 @@ function answerSyncML(x: Exchange, mdm: ReferenceMdm, limits: SyncMLLimits | und
  * 405 for another method, 415 for another content type (WBXML included), 413 over
  * {@link MAX_SYNCML_BYTES}, 400 for a body that is not UTF-8 or not a SyncML message the server
  * can answer (the body names the problem), 500 for a bug (`internal error`, reported to
- * `onError`). The request URL is not checked against the SyncHdr Target.
+ * `onError`). The request URL is not checked against the SyncHdr Target. With `enrollment`, the
+ * MS-MDE2 endpoints are served too (`enrollment-routes.ts`).
  *
  * @example
  * ```ts
@@ -109,6 +117,7 @@ export function createReferenceMdmServer(options: ReferenceMdmServerOptions): Re
   const service = createHttpService({
     name: 'mdm',
     routes: [
+      ...(options.enrollment ? enrollmentRoutes(options.enrollment) : []),
       {
         method: 'POST',
         path: '*',

@@ -3,13 +3,75 @@
  * sender and its HTTP endpoint, on one clock, listening. Used by `dmpush serve`, the tests and
  * the benchmarks.
  */
+import { randomUUID } from 'node:crypto';
 import type { AccessPolicy } from '../http/access.js';
+import { ValidationError } from '../../core/errors.js';
 import type { StateStore } from '../../core/state/state-store.js';
 import type { Clock } from '../../core/time/clock.js';
+import {
+  EnrollmentServer,
+  type EnrollmentSettings,
+} from '../../mdm-server/enrollment/enrollment-server.js';
+import { EnrollmentRegistry } from '../../mdm-server/enrollment/registry.js';
+import { checkEnrollmentSettings } from '../../mdm-server/enrollment/ws-security.js';
 import { createReferenceMdmServer, type ReferenceMdmServer } from './http-server.js';
 import type { PushResult } from '../../mdm-server/push-result.js';
 import { ReferenceMdm, type MdmServerEvent } from '../../mdm-server/reference-mdm.js';
+import { DEFAULT_PROVIDER_ID } from '../../mdm-server/server-defaults.js';
+import { SessionAuth, type NonceRotation } from '../../mdm-server/session-auth.js';
+import { LocalEnrollmentCa } from './enrollment-ca.js';
+import { enrollmentUrls } from './enrollment-routes.js';
 import { WnsSender, type PushOptions } from './wns-sender.js';
+
+/**
+ * Enrollment mode (MS-MDE2 endpoints, digest-authenticated sessions): how devices authenticate
+ * to enroll, and where the server's CA and public origin are.
+ */
+export interface ReferenceEnrollmentOptions extends EnrollmentSettings {
+  /** Where the enrollment CA is kept (generated there once); default: a new CA in memory. */
+  readonly caDir?: string;
+  /**
+   * The server's public origin (`https://mdm.example.com`, optionally with a path prefix): the
+   * DiscoverResponse URLs and the w7 `ADDR` are absolute URLs on it. Default: the URL it listens
+   * on.
+   */
+  readonly publicUrl?: string;
+  /** How long an issued nonce is accepted (default 5 minutes, Fleet's). */
+  readonly nonceLifetimeMs?: number;
+  /** `on-challenge` (default, Fleet) or `every-message` (a fresh NextNonce on every Status 200). */
+  readonly nonceRotation?: NonceRotation;
+  /** w7 `NAME` (default: the provider id). */
+  readonly providerName?: string;
+}
+
+/** The enrollment side of a running server. */
+export interface RunningEnrollment {
+  readonly server: EnrollmentServer;
+  /** The enrolled devices (kept in the server's store, table `mdm-enrollment`). */
+  readonly registry: EnrollmentRegistry;
+  readonly ca: LocalEnrollmentCa;
+  /** The absolute URLs devices are given (discovery first). */
+  readonly urls: ReturnType<typeof enrollmentUrls>;
+}
+
+/** `publicUrl` without a trailing `/`; throws a ValidationError for anything but an http(s) URL. */
+function publicOrigin(publicUrl: string): string {
+  let url: URL;
+  try {
+    url = new URL(publicUrl);
+  } catch {
+    throw new ValidationError([
+      `enrollment.publicUrl: expected an http(s) URL, got "${publicUrl}"`,
+    ]);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new ValidationError([
+      `enrollment.publicUrl: expected an http(s) URL, got "${publicUrl}"`,
+    ]);
+  if (url.search !== '' || url.hash !== '')
+    throw new ValidationError(['enrollment.publicUrl: expected no query or fragment']);
+  return url.href.replace(/\/+$/, '');
+}
 
 /** How `dmpush serve` (and tests) start the reference MDM server. */
 export interface StartReferenceMdmOptions {
@@ -47,6 +109,12 @@ export interface StartReferenceMdmOptions {
    * default: a JSON line on stderr). The line names the device, the URI's origin and why.
    */
   readonly logger?: { warn(fields: Record<string, unknown>, message: string): void };
+  /**
+   * Enrollment mode: the MS-MDE2 endpoints are served and every management message must
+   * authenticate (`syncml:auth-md5`) as an enrolled device. Absent: no enrollment, sessions
+   * unauthenticated (the behaviour before enrollment existed).
+   */
+  readonly enrollment?: ReferenceEnrollmentOptions;
 }
 
 /** Writes one JSON line to stderr: the default logger. */
@@ -63,6 +131,8 @@ export interface RunningReferenceMdm {
   readonly url: string;
   readonly mdm: ReferenceMdm;
   readonly server: ReferenceMdmServer;
+  /** The enrollment service and its records; null without enrollment. */
+  readonly enrollment: RunningEnrollment | null;
   /** Pushes to a device (by its DevId) at the ChannelURI the server holds. */
   push(devId: string, options?: PushOptions): Promise<PushResult>;
   close(): Promise<void>;
@@ -76,20 +146,27 @@ export async function startReferenceMdm(
   const now = (): number => clock.now();
   const wnsOrigins = [options.wns.tokenUrl, ...(options.wns.channelOrigins ?? [])];
   const logger = options.logger ?? stderrWarn;
+  const onEvent = (event: MdmServerEvent): void => {
+    if (event.type === 'mdm.channel-refused') {
+      const { deviceId, origin, reason } = event;
+      logger.warn({ deviceId, origin, reason }, 'ChannelURI ignored: not a WNS host');
+    }
+    options.onEvent?.(event);
+  };
+  const origin = { value: options.enrollment?.publicUrl };
+  if (origin.value !== undefined) origin.value = publicOrigin(origin.value);
+  const enrollment = options.enrollment
+    ? await startEnrollment(options, () => enrollmentUrls(origin.value ?? ''), onEvent)
+    : null;
   const mdm = new ReferenceMdm({
     pfn: options.pfn,
     providerId: options.providerId,
     now,
     rereadChannelUri: options.rereadChannelUri,
     wnsOrigins,
-    onEvent: (event) => {
-      if (event.type === 'mdm.channel-refused') {
-        const { deviceId, origin, reason } = event;
-        logger.warn({ deviceId, origin, reason }, 'ChannelURI ignored: not a WNS host');
-      }
-      options.onEvent?.(event);
-    },
+    onEvent,
     store: options.store,
+    ...(enrollment ? { auth: enrollment.auth } : {}),
   });
   const wns = new WnsSender({ ...options.wns, now, channelOrigins: wnsOrigins });
   const server = createReferenceMdmServer({
@@ -97,13 +174,56 @@ export async function startReferenceMdm(
     wns,
     beforeReply: options.beforeReply,
     access: options.access,
+    ...(enrollment ? { enrollment: enrollment.server } : {}),
   });
   const { url } = await server.listen(options.port, options.host ?? '127.0.0.1');
+  origin.value ??= url;
   return {
     url,
     mdm,
     server,
+    enrollment: enrollment && {
+      server: enrollment.server,
+      registry: enrollment.registry,
+      ca: enrollment.ca,
+      urls: enrollmentUrls(origin.value),
+    },
     push: (devId, pushOptions) => clock.track(server.push(devId, pushOptions)),
     close: () => server.close(),
   };
+}
+
+/** The enrollment service, its registry (in the server's store), CA and session authentication. */
+async function startEnrollment(
+  options: StartReferenceMdmOptions,
+  urls: () => ReturnType<typeof enrollmentUrls>,
+  onEvent: (event: MdmServerEvent) => void,
+): Promise<Omit<RunningEnrollment, 'urls'> & { readonly auth: SessionAuth }> {
+  const settings = options.enrollment as ReferenceEnrollmentOptions;
+  // Before the CA is made (and perhaps written to caDir).
+  checkEnrollmentSettings(settings);
+  const now = (): number => options.clock.now();
+  const registry = new EnrollmentRegistry(options.store);
+  const ca = await LocalEnrollmentCa.open(settings.caDir, now);
+  const server = new EnrollmentServer({
+    settings,
+    providerId: options.providerId ?? DEFAULT_PROVIDER_ID,
+    ...(settings.providerName === undefined ? {} : { providerName: settings.providerName }),
+    urls,
+    ca,
+    registry,
+    uuid: randomUUID,
+    now,
+    onEvent,
+  });
+  const auth = new SessionAuth({
+    registry,
+    now,
+    uuid: randomUUID,
+    ...(settings.nonceLifetimeMs === undefined
+      ? {}
+      : { nonceLifetimeMs: settings.nonceLifetimeMs }),
+    ...(settings.nonceRotation === undefined ? {} : { rotation: settings.nonceRotation }),
+  });
+  return { server, registry, ca, auth };
 }
