@@ -96,8 +96,19 @@ describe('enrollment service: reading requests', () => {
     );
     expect(faultOf(await server.discover(soap11)).reason).toMatch(/SOAP 1\.2 Envelope/);
     expect(faultOf(await server.discover(policiesXml('x', security))).reason).toMatch(
-      /expected Discover, got <GetPolicies>/,
+      /expected Discover, got "GetPolicies"/,
     );
+  });
+
+  it('quotes at most 80 characters of a hostile value in a fault', async () => {
+    const { server, events } = setup();
+    const long = 'W'.repeat(10_000);
+    const reason = faultOf(
+      await server.discover(discoverXml({ to: 'x', deviceType: long })),
+    ).reason;
+    expect(reason).toContain(`"${'W'.repeat(80)}…"`);
+    expect(reason.length).toBeLessThan(200);
+    expect(JSON.stringify(events).length).toBeLessThan(500);
   });
 
   it('answers the request MessageID in RelatesTo, faults with an ActivityId and xml:lang', async () => {

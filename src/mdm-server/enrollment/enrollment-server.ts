@@ -23,7 +23,7 @@ import { REFERENCE_POLL, type PollSchedule } from '../server-defaults.js';
 import { utf8ToBase64 } from './base64.js';
 import { CsrRejectedError, type EnrollmentCa } from './ca.js';
 import { credentialHash } from './digest.js';
-import { EnrollmentFault } from './faults.js';
+import { EnrollmentFault, quoted } from './faults.js';
 import { ACTION } from './mde2.js';
 import { provisioningDoc } from './provisioning.js';
 import type { EnrollmentAuthPolicy, EnrollmentRecord, EnrollmentRegistry } from './registry.js';
@@ -104,7 +104,7 @@ export class EnrollmentServer {
       if (!discover.authPolicies.includes(authPolicy))
         throw new EnrollmentFault(
           'Authorization',
-          `AuthPolicies: this server uses ${authPolicy}, the request offers ${discover.authPolicies.join(', ') || 'none'}`,
+          `AuthPolicies: this server uses ${authPolicy}, the request offers ${discover.authPolicies.slice(0, 4).map(quoted).join(', ') || 'none'}`,
         );
       const urls = this.options.urls();
       return discoverResponse(this.addressing(request, true), {

@@ -55,3 +55,10 @@ export class EnrollmentFault extends DmpushError {
 /** `s:MessageFormat`: a field of the request is missing or not what the protocol says. */
 export const badMessage = (reason: string): EnrollmentFault =>
   new EnrollmentFault('MessageFormat', reason);
+
+/** Longest part of a request a fault's Reason quotes. */
+const QUOTE_LIMIT = 80;
+
+/** `value` quoted for a fault's Reason, cut at {@link QUOTE_LIMIT} characters (requests are untrusted). */
+export const quoted = (value: string): string =>
+  JSON.stringify(value.length > QUOTE_LIMIT ? `${value.slice(0, QUOTE_LIMIT)}…` : value);

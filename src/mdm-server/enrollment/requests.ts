@@ -4,7 +4,7 @@
  * `IsValidRequestSecurityTokenMsg`). Each problem is a fault naming the field.
  */
 import type { XmlElement } from '../../core/syncml/xml-reader.js';
-import { badMessage, EnrollmentFault } from './faults.js';
+import { badMessage, EnrollmentFault, quoted } from './faults.js';
 import {
   DEVICE_ENROLLMENT_TOKEN,
   MIN_REQUEST_VERSION,
@@ -40,12 +40,16 @@ export function readDiscover(body: XmlElement): DiscoverRequest {
   if (requestVersion === null) throw badMessage('Discover/request/RequestVersion: missing');
   const version = /^\d+(\.\d+)?$/.test(requestVersion) ? Number(requestVersion) : NaN;
   if (Number.isNaN(version))
-    throw badMessage(`RequestVersion: expected a version such as 4.0, got "${requestVersion}"`);
+    throw badMessage(
+      `RequestVersion: expected a version such as 4.0, got ${quoted(requestVersion)}`,
+    );
   if (version < MIN_REQUEST_VERSION)
-    throw notSupported(`RequestVersion ${requestVersion} is not supported (4.0 or later)`);
+    throw notSupported(`RequestVersion ${quoted(requestVersion)} is not supported (4.0 or later)`);
   const deviceType = fieldOf(request, 'DeviceType');
   if (deviceType !== null && deviceType !== WINDOWS_DEVICE_TYPE)
-    throw notSupported(`DeviceType ${deviceType} is not supported (${WINDOWS_DEVICE_TYPE})`);
+    throw notSupported(
+      `DeviceType ${quoted(deviceType)} is not supported (${WINDOWS_DEVICE_TYPE})`,
+    );
   const policies = childOf(request, 'AuthPolicies');
   return {
     emailAddress: fieldOf(request, 'EmailAddress'),
@@ -92,18 +96,18 @@ export function readEnrollRequest(body: XmlElement): EnrollRequest {
   const tokenType = fieldOf(body, 'TokenType');
   if (tokenType !== DEVICE_ENROLLMENT_TOKEN)
     throw badMessage(
-      `wst:TokenType: expected ${DEVICE_ENROLLMENT_TOKEN}, got ${tokenType ?? 'none'}`,
+      `wst:TokenType: expected ${DEVICE_ENROLLMENT_TOKEN}, got ${tokenType === null ? 'none' : quoted(tokenType)}`,
     );
   const requestType = fieldOf(body, 'RequestType');
   if (requestType !== REQUEST_ISSUE)
     throw badMessage(
-      `wst:RequestType: expected ${REQUEST_ISSUE} (renewal is not served), got ${requestType ?? 'none'}`,
+      `wst:RequestType: expected ${REQUEST_ISSUE} (renewal is not served), got ${requestType === null ? 'none' : quoted(requestType)}`,
     );
   const token = childOf(body, 'BinarySecurityToken');
   const valueType = token ? attributeOf(token, 'ValueType') : null;
   if (valueType !== PKCS10)
     throw badMessage(
-      `BinarySecurityToken ValueType: expected ${PKCS10}, got ${valueType ?? 'none'}` +
+      `BinarySecurityToken ValueType: expected ${PKCS10}, got ${valueType === null ? 'none' : quoted(valueType)}` +
         (valueType === PKCS7 ? ' (PKCS#7 renewal is not served)' : ''),
     );
   const csr = textOf(token);
@@ -117,11 +121,13 @@ export function readEnrollRequest(body: XmlElement): EnrollRequest {
   const enrollmentType = context.get('EnrollmentType');
   if (enrollmentType !== 'Full' && enrollmentType !== 'Device')
     throw badMessage(
-      `ContextItem EnrollmentType: expected Full or Device, got "${enrollmentType}"`,
+      `ContextItem EnrollmentType: expected Full or Device, got ${quoted(enrollmentType ?? '')}`,
     );
   const deviceType = context.get('DeviceType');
   if (deviceType !== undefined && deviceType !== WINDOWS_DEVICE_TYPE)
-    throw notSupported(`DeviceType ${deviceType} is not supported (${WINDOWS_DEVICE_TYPE})`);
+    throw notSupported(
+      `DeviceType ${quoted(deviceType)} is not supported (${WINDOWS_DEVICE_TYPE})`,
+    );
   return {
     csr,
     context,

@@ -7,7 +7,7 @@
  */
 import { SyncMLError } from '../../core/syncml/errors.js';
 import { readDocument, type XmlElement } from '../../core/syncml/xml-reader.js';
-import { badMessage } from './faults.js';
+import { badMessage, quoted } from './faults.js';
 import { NS } from './mde2.js';
 
 /** Largest request read: 256 KiB (an enrollment request with its CSR is a few KiB). */
@@ -110,7 +110,7 @@ export function readSoapRequest(xml: string): SoapRequest {
     throw error;
   }
   if (root.local !== 'Envelope' || namespaceOf(root) !== NS.soap)
-    throw badMessage(`expected a SOAP 1.2 Envelope (${NS.soap}), got <${root.name}>`);
+    throw badMessage(`expected a SOAP 1.2 Envelope (${NS.soap}), got the element ${quoted(root.name)}`);
   const header = childOf(root, 'Header');
   const body = elementsOf(childOf(root, 'Body') ?? root).find((e) => e !== header);
   if (!childOf(root, 'Body') || !body) throw badMessage('s:Body: expected one request element');
@@ -144,6 +144,6 @@ export function requireAddressing(header: SoapHeader): void {
 /** Checks that the Body holds `local`; returns it. */
 export function requireBody(request: SoapRequest, local: string): XmlElement {
   if (request.body.local !== local)
-    throw badMessage(`s:Body: expected ${local}, got <${request.body.name}>`);
+    throw badMessage(`s:Body: expected ${local}, got ${quoted(request.body.name)}`);
   return request.body;
 }
