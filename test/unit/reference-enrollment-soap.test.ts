@@ -18,6 +18,7 @@ import { EnrollmentRegistry } from '../../src/mdm-server/enrollment/registry.js'
 import type { MdmServerEvent } from '../../src/mdm-server/mdm-events.js';
 import {
   at,
+  binaryToken,
   deviceContext,
   discoverXml,
   enrollXml,
@@ -152,6 +153,36 @@ describe('enrollment service: reading requests', () => {
     );
     const bad = enrollXml('x', security, 'BAD', context);
     expect(faultOf(await server.enroll(bad))).toMatchObject({ subcode: 's:CertificateRequest' });
+  });
+});
+
+describe('enrollment service: Federated tokens', () => {
+  it('accepts a configured token as sent or base64-encoded (its EncodingType), nothing else', async () => {
+    const { server } = setup({ authPolicy: 'Federated', tokens: ['tok-1', 'dG9rLTI='] });
+    const accepted = async (token: string): Promise<boolean> =>
+      at(
+        readXml(await server.policies(policiesXml('x', binaryToken(token)))),
+        'Envelope',
+        'Body',
+        'GetPoliciesResponse',
+      ) !== undefined;
+    expect(await accepted(Buffer.from('tok-1').toString('base64'))).toBe(true);
+    expect(await accepted('tok-1')).toBe(true);
+    expect(await accepted('dG9rLTI=')).toBe(true);
+    expect(await accepted(Buffer.from('tok-3').toString('base64'))).toBe(false);
+    const jwt = binaryToken('tok-1', 'urn:ietf:params:oauth:token-type:jwt');
+    expect(
+      at(
+        readXml(await server.policies(policiesXml('x', jwt))),
+        'Envelope',
+        'Body',
+        'GetPoliciesResponse',
+      ),
+    ).toBeDefined();
+    const other = binaryToken('tok-1', 'urn:example:other');
+    expect(faultOf(await server.policies(policiesXml('x', other))).subcode).toBe(
+      'a:InvalidSecurity',
+    );
   });
 });
 

@@ -4,6 +4,7 @@
  * check of a request's WS-Security header against them.
  */
 import { ValidationError } from '../../core/errors.js';
+import { base64ToBytes } from './base64.js';
 import { EnrollmentFault } from './faults.js';
 import { FEDERATED_TOKEN_TYPES, PASSWORD_TEXT } from './mde2.js';
 import type { EnrollmentAuthPolicy } from './registry.js';
@@ -20,7 +21,10 @@ export interface EnrollmentSettings {
   readonly authPolicy: EnrollmentAuthPolicy;
   /** OnPremise: the users accepted (at least one). */
   readonly users?: readonly EnrollmentUser[];
-  /** Federated: the BinarySecurityTokens accepted, as the device sends them (at least one). */
+  /**
+   * Federated: the tokens accepted (at least one), as sent or as their base64 encoding (a
+   * BinarySecurityToken's EncodingType is base64binary).
+   */
   readonly tokens?: readonly string[];
 }
 
@@ -49,7 +53,7 @@ export function checkEnrollmentSettings(settings: EnrollmentSettings): void {
  * Checks a request's WS-Security header against the policy; returns the UsernameToken user
  * (null for a token). OnPremise wants a UsernameToken whose password is sent as text and matches
  * a configured user; Federated a BinarySecurityToken (device enrollment user token or JWT) that
- * is one of the configured tokens. Throws `a:InvalidSecurity` for a missing or unusable header,
+ * is, or encodes, one of the configured tokens. Throws `a:InvalidSecurity` for a missing or unusable header,
  * `s:Authentication` for credentials not accepted (the fault never quotes them).
  */
 export function authenticate(
@@ -79,7 +83,23 @@ export function authenticate(
       'InvalidSecurity',
       `BinarySecurityToken ValueType: expected one of ${FEDERATED_TOKEN_TYPES.join(', ')}`,
     );
-  if (!tokens.some((t) => t.trim() === security.token))
+  const sent = [security.token, decodedToken(security.token)];
+  if (!tokens.some((t) => sent.includes(t.trim())))
     throw new EnrollmentFault('Authentication', 'the security token is not accepted');
   return null;
+}
+
+/**
+ * The token a BinarySecurityToken carries base64-encoded (its EncodingType), as UTF-8 text; null
+ * when it is not base64 of UTF-8. A configured token matches either form: the text as sent (a
+ * token that is base64 itself, as Fleet's programmatic one) or what it encodes.
+ */
+function decodedToken(text: string): string | null {
+  const bytes = base64ToBytes(text);
+  if (bytes === null) return null;
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return null;
+  }
 }
