@@ -15,6 +15,7 @@
  * | `E_CREDENTIAL_REFUSED` | `DeviceCredentialRefusedError` | WNS refused a device's credential            |
  * | `E_PROVISIONING_DOC`   | `ProvisioningDocError`         | a wap-provisioningdoc that cannot be used    |
  * | `E_ENROLL_MESSAGE`     | `EnrollMessageError`           | an enrollment SOAP message not understood    |
+ * | `E_TOKEN_COMMAND`      | `TokenCommandError`            | an enrollment token command that failed      |
  *
  * Protocol errors carry the wire status (`status`).
  */

@@ -10,7 +10,7 @@ export type WindowsRelease = 'windows10' | 'windows11';
 export type CsrHash = 'SHA-1' | 'SHA-256' | 'SHA-384' | 'SHA-512';
 
 /** What differs between releases. */
-export interface ReleaseDefaults {
+interface ReleaseDefaults {
   /**
    * `RequestVersion` of the Discover request. Windows 10 sends `4.0` (captures of builds 17134
    * and 19043 in public Windows MDM demos); Windows 11 25H2 (build 26200) sends `9.0`
@@ -36,7 +36,7 @@ export interface ReleaseDefaults {
 }
 
 /** The defaults of each release. Builds are examples of each release (**assumption**). */
-export const RELEASES: Readonly<Record<WindowsRelease, ReleaseDefaults>> = {
+const RELEASES: Readonly<Record<WindowsRelease, ReleaseDefaults>> = {
   windows10: {
     requestVersion: '4.0',
     osVersion: '10.0.19045.3803',

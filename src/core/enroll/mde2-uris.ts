@@ -27,20 +27,14 @@ export const NS_ENROLLMENT = 'http://schemas.microsoft.com/windows/management/20
 /** The GetPolicies messages' namespace (MS-XCEP §3.1.4.1). */
 export const NS_POLICY = 'http://schemas.microsoft.com/windows/pki/2009/01/enrollmentpolicy';
 /** MS-WSTEP's enrollment namespace (`RequestID`, `DispositionMessage`, the PKCS#10 value type). */
-export const NS_WSTEP = 'http://schemas.microsoft.com/windows/pki/2009/01/enrollment';
+const NS_WSTEP = 'http://schemas.microsoft.com/windows/pki/2009/01/enrollment';
 
 /** `a:Action` of the Discover request (MS-MDE2 §3.1.4.1.1.1). */
 export const ACTION_DISCOVER = `${NS_ENROLLMENT}/IDiscoveryService/Discover`;
-/** `a:Action` of the Discover response. */
-export const ACTION_DISCOVER_RESPONSE = `${NS_ENROLLMENT}/IDiscoveryService/DiscoverResponse`;
 /** `a:Action` of GetPolicies (MS-XCEP §3.1.4.1.1.1). */
 export const ACTION_GET_POLICIES = `${NS_POLICY}/IPolicy/GetPolicies`;
-/** `a:Action` of the GetPolicies response. */
-export const ACTION_GET_POLICIES_RESPONSE = `${NS_POLICY}/IPolicy/GetPoliciesResponse`;
 /** `a:Action` of RequestSecurityToken (MS-WSTEP §3.1.4.1.1.1). */
 export const ACTION_RST = `${NS_WSTEP}/RST/wstep`;
-/** `a:Action` of the RequestSecurityTokenResponseCollection. */
-export const ACTION_RSTRC = `${NS_WSTEP}/RSTRC/wstep`;
 
 /** `a:ReplyTo/a:Address`: the anonymous endpoint (the reply comes back on the HTTP response). */
 export const ADDRESS_ANONYMOUS = 'http://www.w3.org/2005/08/addressing/anonymous';
@@ -63,9 +57,6 @@ export const ENROLLMENT_TOKEN_TYPE =
 export const REQUEST_TYPE_ISSUE = `${NS_WST}/Issue`;
 /** `ValueType` of the BinarySecurityToken holding the PKCS#10 request. */
 export const PKCS10_VALUE_TYPE = `${NS_WSTEP}#PKCS10`;
-/** `ValueType` of the returned provisioning document (MS-MDE2 §3.4.4.2.1). */
-export const PROVISION_DOC_VALUE_TYPE =
-  'http://schemas.microsoft.com/5.0.0.0/ConfigurationManager/Enrollment/DeviceEnrollmentProvisionDoc';
 
 /** `DeviceType` of a Windows desktop (MS-MDE2 §2.2.9.2). */
 export const DEVICE_TYPE_WINDOWS = 'CIMClient_Windows';

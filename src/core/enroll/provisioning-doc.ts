@@ -30,9 +30,9 @@ export interface ProvisioningDocLimits {
 }
 
 /** {@link ProvisioningDocLimits.maxBytes} when not given: 256 KiB (a document with a few certificates is a few KiB). */
-export const PROVISIONING_DOC_MAX_BYTES = 256 * 1024;
+const PROVISIONING_DOC_MAX_BYTES = 256 * 1024;
 /** {@link ProvisioningDocLimits.maxDepth} when not given. */
-export const PROVISIONING_DOC_MAX_DEPTH = 16;
+const PROVISIONING_DOC_MAX_DEPTH = 16;
 
 const ROOT = 'wap-provisioningdoc';
 

@@ -20,27 +20,28 @@ export interface SoapFault {
  * The subcodes of MS-MDE2 §2.2.10 with the error Windows reports for each (HRESULT), by the
  * subcode's local name in lower case.
  */
-export const FAULT_ERRORS: ReadonlyMap<
-  string,
-  { readonly error: string; readonly hresult: string }
-> = new Map([
-  ['messageformat', { error: 'MENROLL_E_DEVICE_MESSAGE_FORMAT_ERROR', hresult: '0x80180001' }],
-  ['authentication', { error: 'MENROLL_E_DEVICE_AUTHENTICATION_ERROR', hresult: '0x80180002' }],
-  ['authorization', { error: 'MENROLL_E_DEVICE_AUTHORIZATION_ERROR', hresult: '0x80180003' }],
-  [
-    'certificaterequest',
-    { error: 'MENROLL_E_DEVICE_CERTIFCATEREQUEST_ERROR', hresult: '0x80180004' },
-  ],
-  ['enrollmentserver', { error: 'MENROLL_E_DEVICE_CONFIGMGRSERVER_ERROR', hresult: '0x80180005' }],
-  [
-    'internalservicefault',
-    { error: 'MENROLL_E_DEVICE_INTERNALSERVICE_ERROR', hresult: '0x80180006' },
-  ],
-  ['invalidsecurity', { error: 'MENROLL_E_DEVICE_INVALIDSECURITY_ERROR', hresult: '0x80180007' }],
-  ['devicecapreached', { error: 'MENROLL_E_DEVICECAPREACHED', hresult: '0x80180013' }],
-  ['devicenotsupported', { error: 'MENROLL_E_DEVICENOTSUPPORTED', hresult: '0x80180014' }],
-  ['notsupported', { error: 'MENROLL_E_NOTSUPPORTED', hresult: '0x80180015' }],
-]);
+const FAULT_ERRORS: ReadonlyMap<string, { readonly error: string; readonly hresult: string }> =
+  new Map([
+    ['messageformat', { error: 'MENROLL_E_DEVICE_MESSAGE_FORMAT_ERROR', hresult: '0x80180001' }],
+    ['authentication', { error: 'MENROLL_E_DEVICE_AUTHENTICATION_ERROR', hresult: '0x80180002' }],
+    ['authorization', { error: 'MENROLL_E_DEVICE_AUTHORIZATION_ERROR', hresult: '0x80180003' }],
+    [
+      'certificaterequest',
+      { error: 'MENROLL_E_DEVICE_CERTIFCATEREQUEST_ERROR', hresult: '0x80180004' },
+    ],
+    [
+      'enrollmentserver',
+      { error: 'MENROLL_E_DEVICE_CONFIGMGRSERVER_ERROR', hresult: '0x80180005' },
+    ],
+    [
+      'internalservicefault',
+      { error: 'MENROLL_E_DEVICE_INTERNALSERVICE_ERROR', hresult: '0x80180006' },
+    ],
+    ['invalidsecurity', { error: 'MENROLL_E_DEVICE_INVALIDSECURITY_ERROR', hresult: '0x80180007' }],
+    ['devicecapreached', { error: 'MENROLL_E_DEVICECAPREACHED', hresult: '0x80180013' }],
+    ['devicenotsupported', { error: 'MENROLL_E_DEVICENOTSUPPORTED', hresult: '0x80180014' }],
+    ['notsupported', { error: 'MENROLL_E_NOTSUPPORTED', hresult: '0x80180015' }],
+  ]);
 
 function localPart(qname: string): string {
   return qname.slice(qname.indexOf(':') + 1);

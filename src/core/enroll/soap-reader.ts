@@ -26,9 +26,9 @@ export interface SoapLimits {
 }
 
 /** {@link SoapLimits.maxBytes} when not given. */
-export const SOAP_MAX_BYTES = 1024 * 1024;
+const SOAP_MAX_BYTES = 1024 * 1024;
 /** {@link SoapLimits.maxDepth} when not given. */
-export const SOAP_MAX_DEPTH = 32;
+const SOAP_MAX_DEPTH = 32;
 
 /** A SOAP envelope read: its Header (if any) and Body. */
 export interface Envelope {

@@ -27,7 +27,7 @@ export interface Addressing {
 }
 
 /** `urn:uuid:<id>` for a message id (as Windows writes MessageID, MS-MDE2 §4). */
-export function messageIdUrn(id: string): string {
+function messageIdUrn(id: string): string {
   return id.startsWith('urn:') ? id : `urn:uuid:${id}`;
 }
 
