@@ -6,6 +6,7 @@
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { webcrypto } from 'node:crypto';
@@ -348,6 +349,24 @@ describe('reference MDM enrollment (Federated) over HTTP', () => {
     );
     expect(fault(user).subcode).toBe('a:InvalidSecurity');
     expect((await fetch(`${running.url}/EnrollmentServer/Authentication.svc`)).status).toBe(501);
+  });
+
+  it('serves the public host name (a Host the server does not know is 421)', async () => {
+    const probe = (host: string): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const req = request(
+          `${running.url}/EnrollmentServer/Discovery.svc`,
+          { headers: { host } },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    expect(await probe('mdm.contoso.com')).toBe(200);
+    expect(await probe('elsewhere.example')).toBe(421);
   });
 });
 

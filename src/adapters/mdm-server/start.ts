@@ -32,8 +32,8 @@ export interface ReferenceEnrollmentOptions extends EnrollmentSettings {
   readonly caDir?: string;
   /**
    * The server's public origin (`https://mdm.example.com`, optionally with a path prefix): the
-   * DiscoverResponse URLs and the w7 `ADDR` are absolute URLs on it. Default: the URL it listens
-   * on.
+   * DiscoverResponse URLs and the w7 `ADDR` are absolute URLs on it, and its host name is served
+   * (added to `access.allowHosts`). Default: the URL it listens on.
    */
   readonly publicUrl?: string;
   /** How long an issued nonce is accepted (default 5 minutes, Fleet's). */
@@ -173,7 +173,7 @@ export async function startReferenceMdm(
     mdm,
     wns,
     beforeReply: options.beforeReply,
-    access: options.access,
+    access: withPublicHost(options.access, origin.value),
     ...(enrollment ? { enrollment: enrollment.server } : {}),
   });
   const { url } = await server.listen(options.port, options.host ?? '127.0.0.1');
@@ -191,6 +191,19 @@ export async function startReferenceMdm(
     push: (devId, pushOptions) => clock.track(server.push(devId, pushOptions)),
     close: () => server.close(),
   };
+}
+
+/**
+ * `access` serving the host of the public origin too: devices reach the server by that name
+ * (the service base answers other Host names 421).
+ */
+function withPublicHost(
+  access: AccessPolicy | undefined,
+  publicUrl: string | undefined,
+): AccessPolicy | undefined {
+  if (publicUrl === undefined) return access;
+  const host = new URL(publicUrl).hostname.replace(/^\[|\]$/g, '');
+  return { ...access, allowHosts: [...(access?.allowHosts ?? []), host] };
 }
 
 /** The enrollment service, its registry (in the server's store), CA and session authentication. */
