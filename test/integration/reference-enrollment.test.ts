@@ -7,6 +7,7 @@ import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { webcrypto } from 'node:crypto';
@@ -18,6 +19,7 @@ import {
   type RunningReferenceMdm,
   type StartReferenceMdmOptions,
 } from '../../src/adapters/mdm-server/start.js';
+import { ensureCertificates } from '../../src/adapters/tls/certificates.js';
 import { VirtualClock } from '../../src/core/time/virtual-clock.js';
 import type { MdmServerEvent } from '../../src/mdm-server/mdm-events.js';
 import {
@@ -386,6 +388,44 @@ describe('the enrollment CA kept in a directory', () => {
       expect(thumb).toMatch(/^[0-9A-F]{40}$/);
       expect(second.enrollment?.ca.root.thumbprint).toBe(thumb);
       await second.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('enrollment over HTTPS', () => {
+  it('serves discovery with TLS and names https URLs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dmpush-enroll-tls-'));
+    try {
+      const tls = await ensureCertificates(dir, ['127.0.0.1', 'localhost'], T0);
+      const running = await startReferenceMdm(
+        options({ tls: { cert: tls.certPem, key: tls.keyPem } }),
+      );
+      try {
+        expect(running.url).toMatch(/^https:/);
+        const body = discoverXml({ to: 'x' });
+        const xml = await new Promise<string>((resolve, reject) => {
+          const req = httpsRequest(
+            `${running.url}/EnrollmentServer/Discovery.svc`,
+            { method: 'POST', ca: tls.caPem, headers: { 'content-type': SOAP_TYPE } },
+            (res) => {
+              let text = '';
+              res.setEncoding('utf8');
+              res.on('data', (chunk: string) => (text += chunk));
+              res.on('end', () => resolve(text));
+            },
+          );
+          req.on('error', reject);
+          req.end(body);
+        });
+        const result = at(readXml(xml), 'Envelope', 'Body', 'DiscoverResponse', 'DiscoverResult');
+        expect(at(result, 'EnrollmentServiceUrl')).toBe(
+          `${running.url}/EnrollmentServer/Enrollment.svc`,
+        );
+      } finally {
+        await running.close();
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -49,6 +49,11 @@ export interface ReferenceMdmServerOptions {
    * `enrollment-routes.ts`); absent: no enrollment endpoints.
    */
   readonly enrollment?: EnrollmentServer;
+  /**
+   * Serve HTTPS with this certificate chain and key (PEM), as Windows requires for enrollment and
+   * management (e.g. `ensureCertificates` of `src/adapters/tls/certificates.ts`); default HTTP.
+   */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
 }
 
 /** The reference MDM server over HTTP. */
@@ -131,6 +136,7 @@ export function createReferenceMdmServer(options: ReferenceMdmServerOptions): Re
     onError: options.onError,
     logger: options.logger,
     access: options.access,
+    tls: options.tls,
   });
   return {
     mdm,

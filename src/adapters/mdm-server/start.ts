@@ -115,6 +115,8 @@ export interface StartReferenceMdmOptions {
    * unauthenticated (the behaviour before enrollment existed).
    */
   readonly enrollment?: ReferenceEnrollmentOptions;
+  /** Serve HTTPS with this certificate chain and key (PEM); default HTTP. */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
 }
 
 /** Writes one JSON line to stderr: the default logger. */
@@ -175,6 +177,7 @@ export async function startReferenceMdm(
     beforeReply: options.beforeReply,
     access: withPublicHost(options.access, origin.value),
     ...(enrollment ? { enrollment: enrollment.server } : {}),
+    ...(options.tls ? { tls: options.tls } : {}),
   });
   const { url } = await server.listen(options.port, options.host ?? '127.0.0.1');
   origin.value ??= url;
