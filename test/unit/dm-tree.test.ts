@@ -634,14 +634,15 @@ describe('windowsTree', () => {
     expect(state.pollPatches).toHaveLength(7);
   });
 
-  it('only the enrolled provider exists; other Provider nodes follow the CSP access rights', () => {
+  it('the configured provider and the CSP access rights of its nodes (Provider/{ProviderID} is Add, Delete, Get)', () => {
     const { tree } = fakeDevice();
     expect(tree.read('./Vendor/MSFT/DMClient/Provider')).toBe('MDMSRV');
     expect(code(tree.run(cmd('Get', at('./Vendor/MSFT/DMClient/Provider/OTHER/Push/PFN'))))).toBe(
       404,
     );
-    expect(code(tree.run(cmd('Add', at('./Vendor/MSFT/DMClient/Provider/OTHER'))))).toBe(405);
-    expect(code(tree.run(cmd('Delete', at(PROVIDER))))).toBe(405);
+    // The DMClient CSP's {ProviderID} is dynamic (test/unit/dm-tree-providers.test.ts).
+    expect(code(tree.run(cmd('Add', at('./Vendor/MSFT/DMClient/Provider/OTHER'))))).toBe(200);
+    expect(code(tree.run(cmd('Add', at(PROVIDER))))).toBe(418);
     expect(code(tree.run(cmd('Exec', at(`${PROVIDER}/Unenroll`))))).toBe(406);
     expect(tree.read(`${PROVIDER}/EnrollmentType`)).toBe('Full');
     expect(tree.read(`${PROVIDER}/SyncApplicationVersion`)).toBe('1.0');
@@ -655,6 +656,8 @@ describe('windowsTree', () => {
     expect(code(tree.run(cmd('Replace', at(`${PROVIDER}/RequireMessageSigning`, 'maybe'))))).toBe(
       415,
     );
+    expect(code(tree.run(cmd('Delete', at(PROVIDER))))).toBe(200);
+    expect(tree.read('./Vendor/MSFT/DMClient/Provider')).toBe('OTHER');
   });
 
   it('refuses a provider id that is not one URI segment', () => {

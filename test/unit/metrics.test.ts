@@ -188,7 +188,7 @@ describe('FleetMetrics', () => {
       expect(value('dmpush_channel_requests_failed_total', { reason })).toBe(0);
     for (const reason of ['battery-saver', 'cloud', 'channel-expired', 'no-channel', 'reboot'])
       expect(value('dmpush_wns_disconnects_total', { reason })).toBe(0);
-    expect(families.get('dmpush_sessions_total')?.samples.size).toBe(16);
+    expect(families.get('dmpush_sessions_total')?.samples.size).toBe(24);
     expect(families.get('dmpush_pushes_total')?.samples.size).toBe(9);
     expect(value('dmpush_renewals_skipped_total')).toBe(0);
     expect(value('dmpush_channel_expiries_total')).toBe(0);
@@ -294,7 +294,7 @@ describe('FleetMetrics', () => {
     expect(value('dmpush_channel_requests_failed_total', { reason: 'wns-unreachable' })).toBe(1);
     expect(value('dmpush_wns_disconnects_total', { reason: 'cloud' })).toBe(1);
     // Ignored event types add no samples.
-    expect(families.get('dmpush_sessions_total')?.samples.size).toBe(16);
+    expect(families.get('dmpush_sessions_total')?.samples.size).toBe(24);
     expect(families.get('dmpush_pushes_total')?.samples.size).toBe(9);
   });
 

@@ -1,6 +1,8 @@
 import { ValidationError } from '../errors.js';
 import { planPolls, POLL_START } from '../dmclient/poll-schedule.js';
 import type { LinkHandlers, PushNodes } from '../ports.js';
+import { readAccount } from '../dm/account-reader.js';
+import type { DmAccount } from '../dm/dm-account.js';
 import type { DmTree } from '../dm/dm-tree.js';
 import { defaultIdentity, windowsTree } from '../dm/windows-tree.js';
 import type { ArmTimer, DeviceState, TimerSnapshot } from '../snapshot.js';
@@ -78,10 +80,29 @@ export class SimDevice extends SessionDevice {
       setPfn: (pfn) => this.enter(() => this.setPfn(pfn)),
       pollConfig: () => this.pollConfig,
       setPoll: (patch) => this.enter(() => this.setPoll(patch)),
+      providerRemoved: (providerId) => this.enter(() => this.providerRemoved(providerId)),
       // The tree's stored nodes are part of the device's record.
       update: (change) => this.enter(change),
     });
     return tree;
+  }
+
+  /**
+   * A server deleted `./Vendor/MSFT/DMClient/Provider/{providerId}` (a server-side unenroll when
+   * it is the device's provider). Runs before the Delete clears the provider's PFN. Nothing yet:
+   * the enrollment work fills it in.
+   */
+  protected providerRemoved(_providerId: string): void {
+    // The enrollment work fills this in.
+  }
+
+  /**
+   * The DM account of the device's provider, read from its tree's DMAcc nodes each time (a
+   * server's rekey is seen by the next session); null while the tree has none for it. A tree never
+   * built holds no account: asking does not build it.
+   */
+  override get account(): DmAccount | null {
+    return this.dmTree ? readAccount(this.dmTree, this.providerId) : null;
   }
 
   /** `./DevInfo/DevId`. */

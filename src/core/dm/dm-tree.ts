@@ -13,8 +13,19 @@
  * - A value the node's format cannot hold (an `int` that is not an integer, a `bool` other than
  *   `true`/`false`, bad base64) or that the node refuses (its `accepts` check) is 415 "unsupported
  *   type/format". The Item's own Meta Format is not checked: the node's declared format decides.
- * - Only declared nodes exist: Add of an undeclared node under an existing node is 405 (the tree
- *   has no dynamic-node templates); under a missing parent it is 404.
+ * - Only declared nodes exist: Add of an undeclared node under an existing node is 405; under a
+ *   missing parent it is 404. The exception is a *dynamic* interior node (a CSP's `{Name}` node,
+ *   {@link DynamicChildren}): Add of a new child creates it from the node's template, with its
+ *   descendants and their defaults; Delete removes it and all it holds. A child the template
+ *   marks `implicit` is created by the Add of one of its leaves instead (CertificateStore's
+ *   `{CertHash}`), and a name the template refuses is 405.
+ * - Hidden nodes ({@link NodeSpec.hidden}) are the tree owner's bookkeeping, saved with the tree:
+ *   to commands they do not exist (Get 404, Add 405) and listings leave them out.
+ * - An alias ({@link DmTree.alias}) is another spelling of a node and its subtree (the
+ *   CertificateStore CSP's `ROOT` for `Root`); a Result's Source echoes the spelling used.
+ * - The device's own access is not a server's: {@link DmTree.peek} reads any node whatever its
+ *   rights (a secret no Get may read), {@link DmTree.poke} writes a stored leaf without hooks, and
+ *   {@link DmTree.transaction} runs the device's changes as one Atomic.
  * - An Exec on a node without an `exec` handler is 406 "unsupported feature" (not modelled).
  * - A handler that throws makes its Item 500.
  * - Inside an Atomic or a Sequence, an Alert is 406 and a Status or Results 400 (not commands to
@@ -75,19 +86,55 @@ export interface NodeSpec {
   readonly read?: () => string | null;
   /** Side effect of a successful Add or Replace of this leaf. */
   readonly write?: (value: string) => void;
-  /** Side effect of a Delete of this node or of an ancestor (only while the node is present). */
-  readonly remove?: () => void;
+  /**
+   * Side effect of a Delete of this node or of an ancestor (only while the node is present);
+   * `direct` is true when the Delete named this node itself.
+   */
+  readonly remove?: (direct: boolean) => void;
   /** Side effect of an Exec, given the Item's Data. Without it, Exec is 406. */
   readonly exec?: (data: string | undefined) => void;
   /** A check beyond the format (e.g. non-negative); a refused value is 415. */
   readonly accepts?: (value: string) => boolean;
   /** A stored leaf that always exists: Delete restores its initial `value` (a CSP default). */
   readonly resetOnDelete?: boolean;
+  /** An interior node that starts absent: a server Adds it (DMAcc's `AppAuth`). */
+  readonly startsAbsent?: boolean;
+  /** Makes an interior node dynamic: its children come and go by name (see {@link DynamicChildren}). */
+  readonly children?: DynamicChildren;
+  /**
+   * The tree owner's bookkeeping, not a node of the management tree: commands, Get listings and
+   * {@link DmTree.list} do not see it; {@link DmTree.peek} and {@link DmTree.poke} read and write
+   * it, and it is saved with the tree's state.
+   */
+  readonly hidden?: boolean;
+}
+
+/** One node of a dynamic child: its path relative to the child (`''` for the child itself). */
+export interface DynamicNode {
+  readonly path: string;
+  readonly spec: NodeSpec;
+}
+
+/** How the children of a dynamic interior node are made (a CSP's `{Name}` node). */
+interface DynamicChildren {
+  /**
+   * The nodes of a child named `name`, parents first, the first being the child itself (an
+   * interior node, path `''`); `null` refuses the name (Add is 405). Each call must return new
+   * specs bound to that name.
+   */
+  nodes(name: string): readonly DynamicNode[] | null;
+  /**
+   * The child is created by the Add of one of its leaves, not by an Add of its own (CertificateStore
+   * `{CertHash}`: "implicitly created only when the EncodedCertificate node is added").
+   */
+  readonly implicit?: boolean;
 }
 
 /**
  * What a tree stores beyond its definition (durable state): each stored node whose presence or
- * value differs from what it was defined with. Bound leaves are the device's state, saved there.
+ * value differs from what it was defined with, and each child a dynamic node created (its own
+ * entry first, then those of its nodes that differ from their template's defaults), in creation
+ * order. Bound leaves are the device's state, saved there.
  */
 export type DmTreeState = readonly {
   readonly uri: string;
@@ -100,7 +147,7 @@ export interface DmNodeListing {
   readonly uri: string;
   readonly format: NodeFormat;
   readonly access: readonly AccessType[];
-  /** A leaf's value; `null` for an interior node. */
+  /** A leaf's value; `null` for an interior node and for a leaf no Get may read (a secret). */
   readonly value: string | null;
 }
 
@@ -145,7 +192,17 @@ function parentOf(uri: string): string | null {
 
 /** A node's presence and value as defined. */
 function initialOf(spec: NodeSpec): { present: boolean; value: string } {
-  return { present: spec.format === 'node' || spec.value !== undefined, value: spec.value ?? '' };
+  const present = spec.format === 'node' ? spec.startsAbsent !== true : spec.value !== undefined;
+  return { present, value: spec.value ?? '' };
+}
+
+/** Whether `value` fits the node: its format and its own check. */
+function acceptable(spec: NodeSpec, value: string): boolean {
+  return fitsFormat(spec.format, value) && (spec.accepts?.(value) ?? true);
+}
+
+function lastSegment(uri: string): string {
+  return uri.slice(uri.lastIndexOf('/') + 1);
 }
 
 /** Whether `value` is a valid value of `format`. */
@@ -170,6 +227,8 @@ interface Entry {
   readonly spec: NodeSpec;
   /** Child URIs in definition order. */
   readonly children: string[];
+  /** Created as (part of) a dynamic child, not defined with the tree. */
+  readonly instance: boolean;
   /** Presence and value of a stored node (unused for bound leaves). */
   present: boolean;
   value: string;
@@ -197,10 +256,29 @@ interface Effect {
 class Work {
   readonly staged = new Map<string, { present: boolean; value: string }>();
   readonly effects: Effect[] = [];
+  /** Dynamic children created or deleted: those absent once the work is over are dropped. */
+  readonly touched = new Set<string>();
   /** A command inside the Atomic failed: the rest is not executed. */
   failed = false;
   constructor(readonly atomic: boolean) {}
 }
+
+/** The device's own changes as one Atomic: see {@link DmTree.transaction}. */
+export interface DmTransaction {
+  /** Runs a node command inside the transaction (a Get is 500, as in an Atomic). */
+  run(command: NodeCommand): CommandOutcome;
+  /** {@link DmTree.peek} as the transaction sees the tree: its staged changes included. */
+  peek(uri: string): string | null;
+}
+
+/** How a {@link DmTree.transaction} ended. */
+export type TransactionResult =
+  /** Every change is stored and every side effect ran. */
+  | 'committed'
+  /** A command failed: nothing changed. */
+  | 'rolled-back'
+  /** Stored, but a side effect threw (its Item's status is 500; an Atomic's 516). */
+  | 'side-effect-failed';
 
 const NODE_COMMANDS: ReadonlySet<Command['kind']> = new Set([
   'Get',
@@ -276,11 +354,15 @@ export class DmTree {
         parent: null,
         spec: { format: 'node', access: ['Get'] },
         children: [],
+        instance: false,
         present: true,
         value: '',
       },
     ],
   ]);
+
+  /** Other spellings of a node: `[from, to]`, absolute normalized URIs. */
+  private readonly aliases: [string, string][] = [];
 
   /**
    * Declares a node. Its parent must already be declared and be interior; the URI must be new.
@@ -290,23 +372,52 @@ export class DmTree {
     const normalized = normalizeUri(uri);
     if (normalized === null || normalized === '.')
       throw new Error(`DmTree.define: '${uri}' is not a valid node URI`);
-    if (this.nodes.has(normalized))
-      throw new Error(`DmTree.define: '${normalized}' is already defined`);
-    const parentUri = parentOf(normalized) as string;
+    this.add(normalized, spec, false);
+    return this;
+  }
+
+  /**
+   * Makes `from` another spelling of the node `to` and of everything below it (a CSP that
+   * documents its nodes in one case and is addressed in another). Both are absolute URIs.
+   */
+  alias(from: string, to: string): this {
+    const f = normalizeUri(from);
+    const t = normalizeUri(to);
+    if (f === null || t === null || f === '.' || t === '.')
+      throw new Error(`DmTree.alias: '${from}' → '${to}' is not a pair of node URIs`);
+    this.aliases.push([f, t]);
+    return this;
+  }
+
+  private add(uri: string, spec: NodeSpec, instance: boolean): Entry {
+    if (this.nodes.has(uri)) throw new Error(`DmTree.define: '${uri}' is already defined`);
+    const parentUri = parentOf(uri) as string;
     const parent = this.nodes.get(parentUri);
     if (!parent || parent.spec.format !== 'node')
-      throw new Error(`DmTree.define: the parent of '${normalized}' is not an interior node`);
+      throw new Error(`DmTree.define: the parent of '${uri}' is not an interior node`);
     if (spec.value !== undefined && !fitsFormat(spec.format, spec.value))
       throw new Error(`DmTree.define: '${spec.value}' is not a valid ${spec.format} value`);
-    parent.children.push(normalized);
-    this.nodes.set(normalized, {
-      uri: normalized,
+    parent.children.push(uri);
+    const entry: Entry = {
+      uri,
       parent: parentUri,
       spec,
       children: [],
+      instance,
       ...initialOf(spec),
-    });
-    return this;
+    };
+    this.nodes.set(uri, entry);
+    return entry;
+  }
+
+  /** The tree's own spelling of a LocURI (normalized, aliases applied), or null when malformed. */
+  private resolve(uri: string): string | null {
+    const normalized = normalizeUri(uri);
+    if (normalized === null) return null;
+    for (const [from, to] of this.aliases)
+      if (normalized === from || normalized.startsWith(`${from}/`))
+        return to + normalized.slice(from.length);
+    return normalized;
   }
 
   /**
@@ -317,6 +428,30 @@ export class DmTree {
     return this.runCommand(command, null);
   }
 
+  /**
+   * Runs the device's own changes (a provisioning document, not a server's commands) as one
+   * Atomic: each `tx.run` is staged and seen by the later ones and by `tx.peek`; when `body`
+   * returns, everything is stored and the side effects run, unless a command failed (then nothing
+   * changes, and the later commands were not executed: 215). If `body` throws, nothing changes and
+   * the error propagates.
+   */
+  transaction(body: (tx: DmTransaction) => void): TransactionResult {
+    const work = new Work(true);
+    try {
+      body({
+        run: (command) => this.runCommand(command, work),
+        peek: (uri) => this.peekIn(uri, work),
+      });
+    } catch (error) {
+      this.prune(work);
+      throw error;
+    }
+    let result: TransactionResult = 'rolled-back';
+    if (!work.failed) result = this.commitAtomic(work) ? 'committed' : 'side-effect-failed';
+    this.prune(work);
+    return result;
+  }
+
   /** The value a Get of `uri` would return (child names for an interior node), or `null`. */
   read(uri: string): string | null {
     const status = this.runItem('Get', { target: uri }, new Work(false));
@@ -324,8 +459,43 @@ export class DmTree {
   }
 
   /**
+   * What the device itself reads at `uri` (its own code, not a server's Get): the value whatever
+   * the access rights (a secret a Get may not read, a hidden node), the present children's names
+   * for an interior node (`A/B`), or `null` when the node or one of its ancestors is absent.
+   */
+  peek(uri: string): string | null {
+    return this.peekIn(uri, new Work(false));
+  }
+
+  private peekIn(uri: string, work: Work): string | null {
+    const resolved = this.resolve(uri);
+    const entry = resolved === null ? undefined : this.nodes.get(resolved);
+    if (!entry || !this.exists(entry.uri, work)) return null;
+    return entry.spec.format === 'node' ? this.childNames(entry, work) : this.valueOf(entry, work);
+  }
+
+  /**
+   * The device's own write of a stored leaf (a hidden one, typically): no access check, no hooks,
+   * run as an update of the owner's record. Throws an `Error` for a node that is not a stored
+   * leaf or a value its format refuses (programming errors).
+   */
+  poke(uri: string, value: string): void {
+    const resolved = this.resolve(uri);
+    const entry = resolved === null ? undefined : this.nodes.get(resolved);
+    if (!entry || entry.spec.read || entry.spec.format === 'node')
+      throw new Error(`DmTree.poke: '${uri}' is not a stored leaf`);
+    if (!acceptable(entry.spec, value))
+      throw new Error(`DmTree.poke: '${value}' is not a valid value of '${uri}'`);
+    this.update(() => {
+      entry.present = true;
+      entry.value = value;
+    });
+  }
+
+  /**
    * The present nodes below the root, depth first in definition order: each with its format,
-   * access rights and, for a leaf, its value (a bound leaf's is read now). Read-only: no hooks run.
+   * access rights and, for a leaf, its value (a bound leaf's is read now; `null` for a leaf no Get
+   * may read). Read-only: no hooks run. Hidden nodes are left out.
    */
   list(): DmNodeListing[] {
     const out: DmNodeListing[] = [];
@@ -333,12 +503,13 @@ export class DmTree {
     const visit = (uri: string): void => {
       const entry = this.entry(uri);
       if (uri !== '.') {
-        if (!this.selfPresent(entry, work)) return;
+        if (entry.spec.hidden || !this.selfPresent(entry, work)) return;
+        const leaf = entry.spec.format !== 'node' && entry.spec.access.includes('Get');
         out.push({
           uri,
           format: entry.spec.format,
           access: entry.spec.access,
-          value: entry.spec.format === 'node' ? null : this.valueOf(entry, work),
+          value: leaf ? this.valueOf(entry, work) : null,
         });
       }
       for (const child of entry.children) visit(child);
@@ -393,6 +564,7 @@ export class DmTree {
       } else if (!txn) {
         this.commitItem(work);
       }
+      if (!txn) this.prune(work);
       return status;
     });
     return { command, statuses, children: [] };
@@ -409,6 +581,7 @@ export class DmTree {
     } else if (!this.commitAtomic(work)) {
       own.code = DmStatus.AtomicRollbackFailed;
     }
+    this.prune(work);
     return outcome;
   }
 
@@ -459,30 +632,69 @@ export class DmTree {
     });
   }
 
+  /**
+   * Drops the dynamic children the work created or deleted that are absent now that it is over
+   * (deleted, or created by a command that failed or was rolled back), with all their nodes.
+   */
+  private prune(work: Work): void {
+    for (const uri of work.touched) {
+      const entry = this.nodes.get(uri);
+      if (entry && entry.instance && !entry.present) this.drop(entry);
+    }
+  }
+
+  private drop(entry: Entry): void {
+    for (const child of [...entry.children]) this.drop(this.entry(child));
+    const parent = this.entry(entry.parent as string);
+    parent.children.splice(parent.children.indexOf(entry.uri), 1);
+    this.nodes.delete(entry.uri);
+  }
+
+  /** Whether the entry is a child of a dynamic node (created by Add, removed by Delete). */
+  private isDynamicChild(entry: Entry): boolean {
+    return entry.parent !== null && this.entry(entry.parent).spec.children !== undefined;
+  }
+
   /** The stored nodes that differ from their definition (see {@link DmTreeState}). */
   saveState(): DmTreeState {
     const out: { uri: string; present: boolean; value: string }[] = [];
     for (const e of this.nodes.values()) {
       if (e.spec.read || e.uri === '.') continue;
       const initial = initialOf(e.spec);
-      if (e.present !== initial.present || e.value !== initial.value)
+      const created = e.instance && this.isDynamicChild(e);
+      if (created || e.present !== initial.present || e.value !== initial.value)
         out.push({ uri: e.uri, present: e.present, value: e.value });
     }
     return out;
   }
 
   /**
-   * Takes back what {@link saveState} returned, on a tree defined the same way. Throws
-   * {@link ValidationError} naming a node that is not a stored node of this tree.
+   * Takes back what {@link saveState} returned, on a tree defined the same way (dynamic children
+   * are created again from their entries). Throws {@link ValidationError} naming a node that is not
+   * a stored node of this tree, or a value the node refuses.
    */
   loadState(state: DmTreeState): void {
+    const created = new Work(false);
     for (const s of state) {
-      const entry = this.nodes.get(s.uri);
+      const entry = this.nodes.get(s.uri) ?? this.recreateSaved(s.uri, created);
       if (!entry || entry.spec.read || entry.uri === '.')
         throw new ValidationError([`tree: '${s.uri}' is not a stored node of this tree`]);
+      if (s.present && entry.spec.format !== 'node' && !acceptable(entry.spec, s.value))
+        throw new ValidationError([
+          `tree: '${s.uri}': ${JSON.stringify(s.value)} is not a valid value of this ${entry.spec.format} node`,
+        ]);
       entry.present = s.present;
       entry.value = s.value;
     }
+    this.prune(created);
+  }
+
+  /** A saved dynamic child: created again (absent until its saved entry says otherwise). */
+  private recreateSaved(uri: string, work: Work): Entry | undefined {
+    const parentUri = parentOf(uri);
+    const parent = parentUri === null ? undefined : this.nodes.get(parentUri);
+    if (!parent?.spec.children) return undefined;
+    return this.instantiate(parent, lastSegment(uri), work) ?? undefined;
   }
 
   private runItem(kind: NodeCommand['kind'], item: Item, work: Work): MutableStatus {
@@ -490,7 +702,7 @@ export class DmTree {
     const status = statusOf(DmStatus.Ok, target);
     const fail = (code: number): MutableStatus => ({ ...status, code });
     if (target === undefined) return fail(DmStatus.BadRequest);
-    const uri = normalizeUri(target);
+    const uri = this.resolve(target);
     if (uri === null) return fail(DmStatus.BadRequest);
     // [dmc] §2: 500 for a "Get inside Atomic".
     if (kind === 'Get' && work.atomic) return fail(DmStatus.CommandFailed);
@@ -502,6 +714,12 @@ export class DmTree {
     }
   }
 
+  /** The node commands see at `uri`: hidden nodes are not there. */
+  private visible(uri: string): Entry | undefined {
+    const entry = this.nodes.get(uri);
+    return entry && !entry.spec.hidden ? entry : undefined;
+  }
+
   /** Validates and stages one Item; returns its status code. */
   private apply(
     kind: NodeCommand['kind'],
@@ -510,11 +728,12 @@ export class DmTree {
     work: Work,
     status: MutableStatus,
   ): number {
-    const entry = this.nodes.get(uri);
+    let entry = this.visible(uri);
     if (!entry) {
       if (kind !== 'Add') return DmStatus.NotFound;
-      const parent = parentOf(uri);
-      return parent !== null && this.exists(parent, work) ? DmStatus.NotAllowed : DmStatus.NotFound;
+      const created = this.materialize(uri, work);
+      if (typeof created === 'number') return created;
+      entry = created;
     }
     const { spec } = entry;
     if (!spec.access.includes(kind)) return DmStatus.NotAllowed;
@@ -523,14 +742,17 @@ export class DmTree {
       case 'Add': {
         if (entry.parent !== null && !this.exists(entry.parent, work)) return DmStatus.NotFound;
         if (this.selfPresent(entry, work)) return DmStatus.AlreadyExists;
-        return interior ? this.stage(entry, '', work) : this.write(entry, item, work, status);
+        if (!interior) return this.write(entry, item, work, status);
+        if (this.isDynamicChild(entry)) this.reset(entry, work);
+        else this.stage(entry, '', work);
+        return DmStatus.Ok;
       }
       case 'Replace':
         if (!this.exists(uri, work)) return DmStatus.NotFound;
         return interior ? DmStatus.NotAllowed : this.write(entry, item, work, status);
       case 'Delete':
         if (!this.exists(uri, work)) return DmStatus.NotFound;
-        this.removeSubtree(entry, work, status);
+        this.removeSubtree(entry, work, status, true);
         return DmStatus.Ok;
       case 'Exec': {
         if (!this.exists(uri, work)) return DmStatus.NotFound;
@@ -541,12 +763,7 @@ export class DmTree {
       }
       case 'Get': {
         if (!this.exists(uri, work)) return DmStatus.NotFound;
-        const data = interior
-          ? entry.children
-              .filter((child) => this.selfPresent(this.entry(child), work))
-              .map((child) => child.slice(child.lastIndexOf('/') + 1))
-              .join('/')
-          : this.valueOf(entry, work);
+        const data = interior ? this.childNames(entry, work) : this.valueOf(entry, work);
         status.result =
           spec.format === 'null'
             ? { source: status.target ?? uri, meta: { format: spec.format } }
@@ -556,10 +773,91 @@ export class DmTree {
     }
   }
 
+  /**
+   * For an Add of an undeclared node: the dynamic child it names (not yet present: the Add's own
+   * rights and rules then apply to it), or, below a missing implicit child, the leaf after that
+   * child was created. Otherwise the Add's status: 404 under a missing parent, 405 for a node
+   * nobody may create.
+   */
+  private materialize(uri: string, work: Work): Entry | number {
+    const parentUri = parentOf(uri);
+    if (parentUri === null) return DmStatus.NotFound;
+    const parent = this.visible(parentUri);
+    if (parent) {
+      if (!this.exists(parentUri, work)) return DmStatus.NotFound;
+      const dynamic = parent.spec.children;
+      if (!dynamic || dynamic.implicit) return DmStatus.NotAllowed;
+      return this.instantiate(parent, lastSegment(uri), work) ?? DmStatus.NotAllowed;
+    }
+    const grandUri = parentOf(parentUri);
+    const grand = grandUri === null ? undefined : this.visible(grandUri);
+    if (!grand || grandUri === null || !this.exists(grandUri, work)) return DmStatus.NotFound;
+    if (!grand.spec.children?.implicit) return DmStatus.NotFound;
+    const child = this.instantiate(grand, lastSegment(parentUri), work);
+    if (!child) return DmStatus.NotAllowed;
+    this.reset(child, work);
+    return this.visible(uri) ?? DmStatus.NotAllowed;
+  }
+
+  /**
+   * Defines the nodes of a new dynamic child of `parent` (the child itself absent: an Add stages
+   * it present), or returns null when the template refuses the name.
+   */
+  private instantiate(parent: Entry, name: string, work: Work): Entry | null {
+    const uri = `${parent.uri}/${name}`;
+    const nodes = parent.spec.children?.nodes(name);
+    if (!nodes || this.nodes.has(uri)) return null;
+    const [first] = nodes;
+    if (first?.path !== '' || first.spec.format !== 'node')
+      throw new Error(`DmTree: the template of '${parent.uri}' must start with its child node`);
+    let root: Entry | undefined;
+    for (const { path, spec } of nodes) {
+      const entry = this.add(path === '' ? uri : `${uri}/${path}`, spec, true);
+      root ??= entry;
+    }
+    const child = root as Entry;
+    child.present = false;
+    work.touched.add(uri);
+    return child;
+  }
+
+  /**
+   * Stages a dynamic child present with every node at its default: stored nodes as defined, and
+   * dynamic children of its own gone (an Add after a Delete starts afresh, as a new child does).
+   */
+  private reset(entry: Entry, work: Work): void {
+    work.staged.set(entry.uri, { present: true, value: '' });
+    const visit = (uri: string): void => {
+      const e = this.entry(uri);
+      if (e.instance && this.isDynamicChild(e)) {
+        this.stageAbsent(e, work);
+        return;
+      }
+      if (!e.spec.read) work.staged.set(uri, initialOf(e.spec));
+      e.children.forEach(visit);
+    };
+    entry.children.forEach(visit);
+  }
+
+  private stageAbsent(entry: Entry, work: Work): void {
+    work.staged.set(entry.uri, { present: false, value: '' });
+    if (entry.instance && this.isDynamicChild(entry)) work.touched.add(entry.uri);
+    for (const child of entry.children) this.stageAbsent(this.entry(child), work);
+  }
+
+  private childNames(entry: Entry, work: Work): string {
+    return entry.children
+      .filter((child) => {
+        const e = this.entry(child);
+        return !e.spec.hidden && this.selfPresent(e, work);
+      })
+      .map(lastSegment)
+      .join('/');
+  }
+
   private write(entry: Entry, item: Item, work: Work, status: MutableStatus): number {
     const value = entry.spec.format === 'null' ? '' : (item.data ?? '');
-    if (!fitsFormat(entry.spec.format, value)) return DmStatus.UnsupportedFormat;
-    if (entry.spec.accepts && !entry.spec.accepts(value)) return DmStatus.UnsupportedFormat;
+    if (!acceptable(entry.spec, value)) return DmStatus.UnsupportedFormat;
     const hook = entry.spec.write;
     if (hook) work.effects.push({ run: () => hook(value), status });
     return this.stage(entry, value, work);
@@ -571,7 +869,7 @@ export class DmTree {
   }
 
   /** Stages the node and its present descendants as absent, queuing their `remove` hooks. */
-  private removeSubtree(entry: Entry, work: Work, status: MutableStatus): void {
+  private removeSubtree(entry: Entry, work: Work, status: MutableStatus, direct: boolean): void {
     if (!this.selfPresent(entry, work)) return;
     const { resetOnDelete, value } = entry.spec;
     work.staged.set(
@@ -580,9 +878,10 @@ export class DmTree {
         ? { present: true, value }
         : { present: false, value: '' },
     );
+    if (entry.instance && this.isDynamicChild(entry)) work.touched.add(entry.uri);
     const hook = entry.spec.remove;
-    if (hook) work.effects.push({ run: hook, status });
-    for (const child of entry.children) this.removeSubtree(this.entry(child), work, status);
+    if (hook) work.effects.push({ run: () => hook(direct), status });
+    for (const child of entry.children) this.removeSubtree(this.entry(child), work, status, false);
   }
 
   private entry(uri: string): Entry {

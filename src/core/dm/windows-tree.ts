@@ -1,31 +1,49 @@
 /**
- * The DM tree of a simulated Windows device: DevInfo, DevDetail and the DMClient CSP of its one
- * enrolled provider ([dmc] §1, §3), with the Push and Poll nodes bound to the device's state.
+ * The DM tree of a simulated Windows device: DevInfo, DevDetail ([dmc] §3), the DMClient CSP with
+ * its providers ([dmc] §1, `dmclient-nodes.ts`), the DMAcc accounts (`dmacc-nodes.ts`) and the
+ * part of the CertificateStore an enrollment fills (`certstore-nodes.ts`). A provisioning document
+ * is applied to it by `provisioning-apply.ts`; `account-reader.ts` reads the session's account.
  *
  * Choices, where the reference leaves them open:
- * - `Push/PFN` exists only while a PFN is set: with none, Get and Replace are 404 and the server
- *   must Add it; Add while one is set is 418. Add/Replace call `setPfn(value)`, Delete calls
- *   `setPfn(null)`.
+ * - `Push/PFN` exists only while a PFN is set (under the provider that owns it, see
+ *   `dmclient-nodes.ts`): with none, Get and Replace are 404 and the server must Add it; Add while
+ *   one is set is 418. Add/Replace call `setPfn(value)`, Delete calls `setPfn(null)`.
  * - Delete of `Push` removes the node with its children (clearing the PFN through `setPfn(null)`);
  *   until the server Adds `Push` again, `Push/ChannelURI` and `Push/Status` are 404.
  * - The Poll leaves always exist (the CSP gives each a default): Add is 418, Replace stores the
  *   value (ints must be non-negative integers, bools `true`/`false`, else 415), Delete restores the
- *   CSP default. `PollOnLogin` and `AllUsersPollOnFirstLogin` are stored without behaviour.
- * - Only the enrolled provider exists: Get of another `Provider/{id}` is 404, Add of one is 405.
- *   The provider node itself cannot be deleted (Get only).
- * - `EntDMID`, `EntDeviceName`, `ExchangeID` and `UPN` start absent (enrollment, which would set
- *   them, is not modelled). `AADDeviceID` is empty (the device is not Entra-joined).
+ *   CSP default. `PollOnLogin` and `AllUsersPollOnFirstLogin` are stored without behaviour. Every
+ *   provider's numeric Poll nodes are the device's one poll schedule.
+ * - `Provider/{ProviderID}` is dynamic (Add, Delete, Get): Add of a new one creates it with the
+ *   nodes below and their defaults, Add of an existing one is 418, Delete removes it with all its
+ *   nodes (calling `providerRemoved(id)`, then clearing the PFN if the provider held it). A device
+ *   starts with its configured provider, or with none (a device about to enroll).
+ * - `EntDMID`, `EntDeviceName`, `ExchangeID`, `UPN` and `Help*` start absent. `AADDeviceID` is
+ *   empty (the device is not Entra-joined).
  * - `ManagementServiceAddress` starts empty and is stored without behaviour: the session's server
- *   URL is given to the session engine by its caller.
+ *   URL comes from the DM account (or the session's caller).
  * - `MaxSyncApplicationVersion` is `1.0`: the session engine implements none of the 2.0+ features
  *   (hexadecimal SessionID, `msft:originalerror`, `UserAgentOrigin`).
  * - `Unenroll` Exec is 406 (not modelled).
  */
-import type { DevicePatch } from '../device/conditions.js';
-import { DEFAULT_POLL, type PollConfig, type PollSet } from '../dmclient/poll-schedule.js';
+import type { PollConfig } from '../dmclient/poll-schedule.js';
 import type { PushNodes } from '../ports.js';
 import { formatInstant } from '../time/iso.js';
+import { defineCertificateStore } from './certstore-nodes.js';
+import { G, GR } from './csp-nodes.js';
+import { defineDmAcc } from './dmacc-nodes.js';
+import {
+  DMCLIENT,
+  PUSH_PROVIDER,
+  providerNodes,
+  validProviderId,
+  type DmClientBindings,
+  type PollPatch,
+  type PushOwner,
+} from './dmclient-nodes.js';
 import { DmTree, type AccessType, type NodeFormat } from './dm-tree.js';
+
+export type { PollPatch } from './dmclient-nodes.js';
 
 /** The values DevInfo and DevDetail report ([dmc] §3). */
 export interface DeviceIdentity {
@@ -46,16 +64,13 @@ export interface DeviceIdentity {
   readonly serialNumber: string;
 }
 
-/** The poll part of a device patch. */
-export type PollPatch = NonNullable<DevicePatch['poll']>;
-
 /** How the tree reads and changes the device it belongs to. */
-export interface WindowsTreeBindings {
+export interface WindowsTreeBindings extends DmClientBindings {
   /** The device's current instant, epoch ms (`DevDetail/Ext/Microsoft/LocalTime`, given in UTC). */
   now(): number;
   /** `Push/PFN`, `Push/ChannelURI` (null → empty data), `Push/Status`. */
   readPush(): PushNodes;
-  /** Add/Replace of `Push/PFN` → the value; Delete of `Push/PFN` or `Push` → null. */
+  /** Add/Replace of `Push/PFN` → the value; Delete of `Push/PFN` or an ancestor → null. */
   setPfn(pfn: string | null): void;
   pollConfig(): PollConfig;
   /** Add/Replace/Delete of the six numeric Poll nodes. */
@@ -64,53 +79,19 @@ export interface WindowsTreeBindings {
   update?(change: () => void): void;
 }
 
-const G: readonly AccessType[] = ['Get'];
-const GR: readonly AccessType[] = ['Get', 'Replace'];
-const AGR: readonly AccessType[] = ['Add', 'Get', 'Replace'];
-const ADG: readonly AccessType[] = ['Add', 'Delete', 'Get'];
-const ADGR: readonly AccessType[] = ['Add', 'Delete', 'Get', 'Replace'];
-
-type PollSetName = 'first' | 'second' | 'remaining';
-
-/** The six numeric Poll nodes and the PollConfig field each maps to. */
-const POLL_NUMBERS: readonly (readonly [string, PollSetName, keyof PollSet])[] = [
-  ['IntervalForFirstSetOfRetries', 'first', 'intervalMinutes'],
-  ['NumberOfFirstRetries', 'first', 'count'],
-  ['IntervalForSecondSetOfRetries', 'second', 'intervalMinutes'],
-  ['NumberOfSecondRetries', 'second', 'count'],
-  ['IntervalForRemainingScheduledRetries', 'remaining', 'intervalMinutes'],
-  ['NumberOfRemainingScheduledRetries', 'remaining', 'count'],
-];
-
-function pollPatch(set: PollSetName, field: keyof PollSet, value: number): PollPatch {
-  const change: Partial<PollSet> =
-    field === 'count' ? { count: value } : { intervalMinutes: value };
-  switch (set) {
-    case 'first':
-      return { first: change };
-    case 'second':
-      return { second: change };
-    case 'remaining':
-      return { remaining: change };
-  }
-}
-
-/** Poll values are minutes or counts: non-negative integers. */
-function nonNegative(value: string): boolean {
-  return Number(value) >= 0;
-}
-
 /**
- * Builds the device's tree. `providerId` names `./Vendor/MSFT/DMClient/Provider/{providerId}`.
- * Reads and writes of the Push and Poll nodes go through `bindings`, so the tree always shows the
- * device's current state.
+ * Builds the device's tree. `providerId` names the provider the device starts with
+ * (`./Vendor/MSFT/DMClient/Provider/{providerId}`, holding the device's PFN), or is null for a
+ * device with none yet (a device about to enroll: the provisioning document creates it). Reads and
+ * writes of the Push and Poll nodes go through `bindings`, so the tree always shows the device's
+ * current state.
  */
 export function windowsTree(
   identity: DeviceIdentity,
-  providerId: string,
+  providerId: string | null,
   bindings: WindowsTreeBindings,
 ): DmTree {
-  if (providerId === '' || providerId.includes('/') || providerId === '.' || providerId === '..')
+  if (providerId !== null && !validProviderId(providerId))
     throw new Error(`windowsTree: '${providerId}' is not a valid provider id (one URI segment)`);
   const tree = new DmTree(bindings.update && ((change) => bindings.update?.(change)));
   const node = (uri: string, access: readonly AccessType[] = G): void => {
@@ -159,68 +140,36 @@ export function windowsTree(
   leaf(`${ext}/TotalRAM`, 'int', String(identity.totalRamMB));
   leaf(`${ext}/SMBIOSSerialNumber`, 'chr', identity.serialNumber);
 
-  const hwDevId = hexDigest(`hwdevid:${identity.devId}`, 8).toUpperCase();
+  const hwDevId = hardwareDeviceId(identity.devId);
   node('./Vendor');
   node('./Vendor/MSFT');
-  const dmc = './Vendor/MSFT/DMClient';
-  node(dmc);
-  leaf(`${dmc}/HWDevID`, 'chr', hwDevId);
-  node(`${dmc}/Provider`);
-  const p = `${dmc}/Provider/${providerId}`;
-  node(p);
-
-  node(`${p}/Push`, ADG);
-  tree.define(`${p}/Push/PFN`, {
-    format: 'chr',
-    access: ADGR,
-    read: () => bindings.readPush().pfn,
-    write: (value) => bindings.setPfn(value),
-    remove: () => bindings.setPfn(null),
-  });
-  tree.define(`${p}/Push/ChannelURI`, {
-    format: 'chr',
+  node(DMCLIENT);
+  leaf(`${DMCLIENT}/HWDevID`, 'chr', hwDevId);
+  tree.define(PUSH_PROVIDER, { format: 'chr', access: [], value: providerId ?? '', hidden: true });
+  const owner: PushOwner = {
+    get: () => tree.peek(PUSH_PROVIDER) || null,
+    set: (id) => tree.poke(PUSH_PROVIDER, id),
+  };
+  tree.define(`${DMCLIENT}/Provider`, {
+    format: 'node',
     access: G,
-    read: () => bindings.readPush().channelUri ?? '',
+    children: {
+      nodes: (id) => (validProviderId(id) ? providerNodes(id, bindings, owner, hwDevId) : null),
+    },
   });
-  tree.define(`${p}/Push/Status`, {
-    format: 'int',
-    access: G,
-    read: () => String(bindings.readPush().status),
-  });
-
-  node(`${p}/Poll`);
-  for (const [name, set, field] of POLL_NUMBERS) {
-    tree.define(`${p}/Poll/${name}`, {
-      format: 'int',
-      access: ADGR,
-      accepts: nonNegative,
-      read: () => String(bindings.pollConfig()[set][field]),
-      write: (value) => bindings.setPoll(pollPatch(set, field, Number(value))),
-      remove: () => bindings.setPoll(pollPatch(set, field, DEFAULT_POLL[set][field])),
-    });
+  if (providerId !== null) {
+    const base = `${DMCLIENT}/Provider/${providerId}`;
+    for (const { path, spec } of providerNodes(providerId, bindings, owner, hwDevId))
+      tree.define(path === '' ? base : `${base}/${path}`, spec);
   }
-  for (const name of ['PollOnLogin', 'AllUsersPollOnFirstLogin'])
-    tree.define(`${p}/Poll/${name}`, {
-      format: 'bool',
-      access: ADGR,
-      value: 'false',
-      resetOnDelete: true,
-    });
-
-  leaf(`${p}/EntDMID`, 'chr', undefined, ADGR);
-  leaf(`${p}/EntDeviceName`, 'chr', undefined, ADGR);
-  leaf(`${p}/ExchangeID`, 'chr', undefined, ADGR);
-  leaf(`${p}/AADDeviceID`, 'chr', '');
-  leaf(`${p}/HWDevID`, 'chr', hwDevId);
-  leaf(`${p}/EnrollmentType`, 'chr', 'Full');
-  leaf(`${p}/MaxSyncApplicationVersion`, 'chr', '1.0');
-  leaf(`${p}/ManagementServiceAddress`, 'chr', '', GR);
-  leaf(`${p}/SyncApplicationVersion`, 'chr', '1.0', ADGR);
-  leaf(`${p}/RequireMessageSigning`, 'bool', 'false', ADGR);
-  leaf(`${p}/UPN`, 'chr', undefined, AGR);
-  // No exec handler: Exec is 406, unenrollment is not modelled.
-  tree.define(`${p}/Unenroll`, { format: 'null', access: ['Exec', 'Get'], value: '' });
+  defineCertificateStore(tree);
+  defineDmAcc(tree);
   return tree;
+}
+
+/** `DMClient/HWDevID` of a device: 64 uppercase hex digits hashed from its DevId. */
+function hardwareDeviceId(devId: string): string {
+  return hexDigest(`hwdevid:${devId}`, 8).toUpperCase();
 }
 
 /** `Windows 11 Enterprise` from build 22000 on, `Windows 10 Enterprise` before. */
