@@ -7,19 +7,16 @@ import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { webcrypto } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   startReferenceMdm,
-  type ReferenceEnrollmentOptions,
   type RunningEnrollment,
   type RunningReferenceMdm,
   type StartReferenceMdmOptions,
 } from '../../src/adapters/mdm-server/start.js';
-import { ensureCertificates } from '../../src/adapters/tls/certificates.js';
 import { VirtualClock } from '../../src/core/time/virtual-clock.js';
 import type { MdmServerEvent } from '../../src/mdm-server/mdm-events.js';
 import {
@@ -369,65 +366,5 @@ describe('reference MDM enrollment (Federated) over HTTP', () => {
       });
     expect(await probe('mdm.contoso.com')).toBe(200);
     expect(await probe('elsewhere.example')).toBe(421);
-  });
-});
-
-describe('the enrollment CA kept in a directory', () => {
-  it('is generated once and reused', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dmpush-enroll-ca-'));
-    try {
-      const enrollment: ReferenceEnrollmentOptions = {
-        authPolicy: 'OnPremise',
-        users: [USER],
-        caDir: dir,
-      };
-      const first = await startReferenceMdm(options({ enrollment }));
-      const thumb = first.enrollment?.ca.root.thumbprint;
-      await first.close();
-      const second = await startReferenceMdm(options({ enrollment }));
-      expect(thumb).toMatch(/^[0-9A-F]{40}$/);
-      expect(second.enrollment?.ca.root.thumbprint).toBe(thumb);
-      await second.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-});
-
-describe('enrollment over HTTPS', () => {
-  it('serves discovery with TLS and names https URLs', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dmpush-enroll-tls-'));
-    try {
-      const tls = await ensureCertificates(dir, ['127.0.0.1', 'localhost'], T0);
-      const running = await startReferenceMdm(
-        options({ tls: { cert: tls.certPem, key: tls.keyPem } }),
-      );
-      try {
-        expect(running.url).toMatch(/^https:/);
-        const body = discoverXml({ to: 'x' });
-        const xml = await new Promise<string>((resolve, reject) => {
-          const req = httpsRequest(
-            `${running.url}/EnrollmentServer/Discovery.svc`,
-            { method: 'POST', ca: tls.caPem, headers: { 'content-type': SOAP_TYPE } },
-            (res) => {
-              let text = '';
-              res.setEncoding('utf8');
-              res.on('data', (chunk: string) => (text += chunk));
-              res.on('end', () => resolve(text));
-            },
-          );
-          req.on('error', reject);
-          req.end(body);
-        });
-        const result = at(readXml(xml), 'Envelope', 'Body', 'DiscoverResponse', 'DiscoverResult');
-        expect(at(result, 'EnrollmentServiceUrl')).toBe(
-          `${running.url}/EnrollmentServer/Enrollment.svc`,
-        );
-      } finally {
-        await running.close();
-      }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 });
