@@ -117,6 +117,14 @@ describe('parseProvisioningDoc', () => {
     expect(() => parseProvisioningDoc(bomb)).toThrow(/DOCTYPE/);
   });
 
+  it('reads a DOCTYPE without an internal subset (OMA CP documents may name the PROV DTD)', () => {
+    const doc = parseProvisioningDoc(
+      '<!DOCTYPE wap-provisioningdoc PUBLIC "-//WAPFORUM//DTD PROV 1.0//EN" "http://www.wapforum.org/DTD/prov.dtd">' +
+        '<wap-provisioningdoc version="1.1"/>',
+    );
+    expect(doc).toEqual({ version: '1.1', characteristics: [] });
+  });
+
   it('refuses documents over the size and depth limits', () => {
     expect(() => parseProvisioningDoc(SAMPLE, { maxBytes: 100 })).toThrow(/maxBytes limit of 100/);
     let deep = '';
