@@ -3,7 +3,8 @@
  * Node's WebCrypto (as `../tls/certificates.ts`).
  *
  * What Windows puts in the request (decoded from the captures in fleetdm/fleet
- * `pkg/mdm/mdmtest/windows.go` and a Windows 10 19043 capture): an RSA 2048 key, a subject
+ * `pkg/mdm/mdmtest/windows.go` and a Windows 10 19043 capture in the README of a Windows MDM
+ * server demo forked from oscartbeaumont/windows_mdm): an RSA 2048 key, a subject
  * `CN=<…>!<DeviceID>`, an extension request with the client-authentication extended key usage and
  * Microsoft's 1.3.6.1.4.1.311.66.1.0 extension holding the DeviceID (ASCII, NUL-terminated), signed
  * with the policy's hash (SHA-256 under Fleet's policy; SHA-1 when the policy names none). This

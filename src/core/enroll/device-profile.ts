@@ -12,8 +12,9 @@ export type CsrHash = 'SHA-1' | 'SHA-256' | 'SHA-384' | 'SHA-512';
 /** What differs between releases. */
 interface ReleaseDefaults {
   /**
-   * `RequestVersion` of the Discover request. Windows 10 sends `4.0` (captures of builds 17134
-   * and 19043 in public Windows MDM demos); Windows 11 25H2 (build 26200) sends `9.0`
+   * `RequestVersion` of the Discover request. Windows 10 sends `4.0` (a build 17134 capture in
+   * mattrax/Mattrax `windowsMDM`; a build 19043 capture in the README of a Windows MDM server demo
+   * forked from oscartbeaumont/windows_mdm); Windows 11 25H2 (build 26200) sends `9.0`
    * (fleetdm/fleet#49329; Fleet's allow-list of 4.0–7.0 refused it until Fleet 4.89.1).
    * Earlier Windows 11 builds sent 5.0–7.0 (Fleet's test client: 5.0; fleetdm/fleet#31412: 7.0).
    */

@@ -21,8 +21,9 @@ import { el } from './xml-out.js';
 export type ContextItem = readonly [name: string, value: string];
 
 /**
- * The `AdditionalContext` items, in the order a Windows 10 device sends them (a 19043 capture in
- * a public Windows MDM demo; Fleet's test client `pkg/mdm/mdmtest/windows.go` has the same order
+ * The `AdditionalContext` items, in the order a Windows 10 device sends them (a build 19043
+ * capture in the README of a Windows MDM server demo forked from oscartbeaumont/windows_mdm;
+ * fleetdm/fleet's test client `pkg/mdm/mdmtest/windows.go` has the same order
  * and adds `RequestVersion`): UXInitiated, HWDevID, Locale, TargetedUserLoggedIn, OSEdition,
  * DeviceName, MAC (one per adapter), DeviceID, EnrollmentType, DeviceType, OSVersion,
  * ApplicationVersion, NotInOobe (and RequestVersion on Windows 11). Fleet requires DeviceID,
