@@ -17,11 +17,12 @@ import type { DataSenseState } from './device/data-sense.js';
 import type { NetworkConfig } from './device/network.js';
 import type { PowerState } from './device/power.js';
 import type { DmTreeState } from './dm/dm-tree.js';
+import type { EnrollmentRecord } from './enroll/enrollment.js';
 import type { ChannelRequestReason, SessionTrigger } from './timeline/events.js';
 import { show } from './validation.js';
 
 /** The snapshot format version this build writes and reads. */
-export const SNAPSHOT_VERSION = 1;
+export const SNAPSHOT_VERSION = 2;
 
 // ---- leaves ---------------------------------------------------------------------------------------
 
@@ -90,6 +91,10 @@ export interface DeviceState {
   readonly sessionRunning: SessionTrigger | null;
   readonly sessionQueued: SessionTrigger | null;
   readonly sessionGeneration: number;
+  /** The device's enrollment, or null. */
+  readonly enrollment: EnrollmentRecord | null;
+  /** True while an enrollment attempt was running (a restore starts it over). */
+  readonly enrolling: boolean;
   /** Pending timers by role. */
   readonly timers: {
     readonly renewal: TimerSnapshot | null;
@@ -98,6 +103,8 @@ export interface DeviceState {
     readonly limit: TimerSnapshot | null;
     readonly reset: TimerSnapshot | null;
     readonly poll: TimerSnapshot | null;
+    /** The next enrollment attempt after a failed one. */
+    readonly enroll: TimerSnapshot | null;
   };
   /** Its `device:<id>` stream (a generator state). */
   readonly random: readonly number[];
@@ -109,7 +116,24 @@ const trigger = oneOf([
   'renewal',
   'poll',
   'provisioned',
+  'enrolled',
+  'unenroll',
 ] as const satisfies readonly SessionTrigger[]);
+
+const enrollmentSchema = z.strictObject({
+  providerId: z.string().min(1),
+  managementUrl: z.string().min(1),
+  certificateThumbprint: z.string(),
+  certificateSubject: z.string(),
+  certificateNotAfter: z.number(),
+  enrolledAt: z.number(),
+  authType: oneOf(['OnPremise', 'Federated'] as const),
+  identity: z.strictObject({
+    certificatePem: z.string(),
+    keyPem: z.string(),
+    trustedCaPems: z.array(z.string()),
+  }),
+}) satisfies z.ZodType<EnrollmentRecord>;
 
 const powerSchema = z.strictObject({
   level: z.number(),
@@ -189,6 +213,8 @@ const deviceStateSchema = z.strictObject({
   sessionRunning: trigger.nullable(),
   sessionQueued: trigger.nullable(),
   sessionGeneration: z.int(),
+  enrollment: enrollmentSchema.nullable(),
+  enrolling: z.boolean(),
   timers: z.strictObject({
     renewal: timerSchema.nullable(),
     expiry: timerSchema.nullable(),
@@ -196,6 +222,7 @@ const deviceStateSchema = z.strictObject({
     limit: timerSchema.nullable(),
     reset: timerSchema.nullable(),
     poll: timerSchema.nullable(),
+    enroll: timerSchema.nullable(),
   }),
   random: randomStateSchema,
 }) satisfies z.ZodType<DeviceState>;
@@ -350,7 +377,7 @@ const actionTimerSchema = z.strictObject({
  * whole). Restore it with `Simulation.restore(spec, snapshot, sink)` and the same spec.
  */
 export interface SimulationSnapshot {
-  readonly version: 1;
+  readonly version: typeof SNAPSHOT_VERSION;
   /** The spec's seed (a check that the snapshot is restored with its spec). */
   readonly seed: number;
   /** The clock's instant. */

@@ -172,7 +172,7 @@ describe('snapshot and restore', () => {
     };
 
     it('rejects a wrong version', () => {
-      expect(issue({ ...good(), version: 2 })).toMatch(/^snapshot\.version: expected 1, got 2/);
+      expect(issue({ ...good(), version: 1 })).toMatch(/^snapshot\.version: expected 2, got 1/);
       expect(issue('nope')).toMatch(/^snapshot: expected an object/);
     });
 

@@ -69,6 +69,11 @@ export function deviceJson(s: DeviceSnapshot): Record<string, unknown> {
     battery: s.battery,
     network: s.network,
     dataSense: s.dataSense,
+    enrollment: s.enrollment && {
+      ...s.enrollment,
+      certificateNotAfter: iso(s.enrollment.certificateNotAfter),
+      enrolledAt: iso(s.enrollment.enrolledAt),
+    },
   };
 }
 

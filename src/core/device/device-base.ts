@@ -14,7 +14,7 @@ import { PushStatus } from '../dmclient/push-status.js';
 import { type OsVersion, type RenewalDecision } from '../dmclient/renewal-policy.js';
 import type { MdmTransport, WnsLink } from '../ports.js';
 import type { DmTree } from '../dm/dm-tree.js';
-import type { EnrollmentService } from '../enroll/enrollment.js';
+import type { EnrollmentService, EnrollmentView } from '../enroll/enrollment.js';
 import type { RecordTable } from '../state/state-store.js';
 import type { Random } from '../random/random.js';
 import type { Clock, Timer } from '../time/clock.js';
@@ -59,6 +59,8 @@ export interface DeviceSnapshot {
   readonly battery: PowerConfig & { readonly saverOn: boolean };
   readonly network: NetworkConfig;
   readonly dataSense: DataSenseConfig & { readonly limitReached: boolean };
+  /** Its enrollment (no key, no secret), or null: not enrolled. */
+  readonly enrollment: EnrollmentView | null;
 }
 
 export const round2 = (x: number): number => Math.round(x * 100) / 100;

@@ -2,6 +2,8 @@ import { ValidationError } from '../errors.js';
 import { planPolls, POLL_START } from '../dmclient/poll-schedule.js';
 import type { LinkHandlers, PushNodes } from '../ports.js';
 import { readAccount } from '../dm/account-reader.js';
+import { removeProvider } from '../dm/provisioning-apply.js';
+import type { EnrollRequest } from '../enroll/enrollment.js';
 import type { DmAccount } from '../dm/dm-account.js';
 import type { DmTree } from '../dm/dm-tree.js';
 import { defaultIdentity, windowsTree } from '../dm/windows-tree.js';
@@ -10,17 +12,23 @@ import type { Timer } from '../time/clock.js';
 import type { DevicePatch } from './conditions.js';
 import { usedAt } from './data-sense.js';
 import { levelAt } from './power.js';
-import { SessionDevice } from './device-sessions.js';
+import { EnrollingDevice } from './device-enrollment.js';
 import { round2, structuredCopy, type DeviceSnapshot } from './device-base.js';
 export type { DeviceContext, DeviceSnapshot } from './device-base.js';
+
+/** `./Vendor/MSFT/DMClient/HWDevID` (DMClient CSP). */
+const HW_DEV_ID = './Vendor/MSFT/DMClient/HWDevID';
 
 /**
  * One simulated Windows device: power, network, Data Sense, its WNS persistent connection and the
  * DMClient's push nodes, renewal schedule and poll schedule. It runs entirely on its context's
  * clock and random stream, so a run is reproducible.
  */
-export class SimDevice extends SessionDevice {
-  /** Boots the device: conditions, then provisioning (a preset PFN) or a first poll session, then polling. */
+export class SimDevice extends EnrollingDevice {
+  /**
+   * Boots the device: conditions, then enrollment (a fleet with an enrollment service, a device
+   * not enrolled yet), provisioning (a preset PFN) or a first poll session, then polling.
+   */
   start(): void {
     this.enter(() => this.boot());
   }
@@ -43,6 +51,11 @@ export class SimDevice extends SessionDevice {
     this.refreshPower();
     this.refreshDataSense();
     this.scheduleReset();
+    if (this.mustEnroll) {
+      // Polling starts when enrollment completes.
+      this.beginEnrollment();
+      return;
+    }
     if (this.pfn !== null) this.requestChannel('provisioned');
     else this.requestSession('poll');
     this.schedulePoll(this.now(), POLL_START);
@@ -74,7 +87,9 @@ export class SimDevice extends SessionDevice {
   }
 
   private buildTree(): DmTree {
-    const tree = windowsTree(defaultIdentity(this.id, this.os), this.providerId, {
+    // A device that enrolls starts with no provider: its provisioning document creates one.
+    const provider = this.ctx.enroller ? null : this.providerId;
+    const tree = windowsTree(defaultIdentity(this.id, this.os), provider, {
       now: () => this.now(),
       readPush: () => this.readPush(),
       setPfn: (pfn) => this.enter(() => this.setPfn(pfn)),
@@ -88,21 +103,32 @@ export class SimDevice extends SessionDevice {
   }
 
   /**
-   * A server deleted `./Vendor/MSFT/DMClient/Provider/{providerId}` (a server-side unenroll when
-   * it is the device's provider). Runs before the Delete clears the provider's PFN. Nothing yet:
-   * the enrollment work fills it in.
-   */
-  protected providerRemoved(_providerId: string): void {
-    // The enrollment work fills this in.
-  }
-
-  /**
    * The DM account of the device's provider, read from its tree's DMAcc nodes each time (a
    * server's rekey is seen by the next session); null while the tree has none for it. A tree never
    * built holds no account: asking does not build it.
    */
   override get account(): DmAccount | null {
-    return this.dmTree ? readAccount(this.dmTree, this.providerId) : null;
+    return this.dmTree ? readAccount(this.dmTree, this.activeProvider) : null;
+  }
+
+  /** The provider the device is managed by: its enrollment's, else the configured one. */
+  private get activeProvider(): string {
+    return this.enrollment?.providerId ?? this.providerId;
+  }
+
+  protected enrollRequest(): EnrollRequest {
+    const identity = defaultIdentity(this.id, this.os);
+    return {
+      deviceId: this.id,
+      devId: identity.devId,
+      hwDevId: this.tree.read(HW_DEV_ID) ?? '',
+      deviceName: identity.deviceName,
+      osVersion: identity.swV,
+    };
+  }
+
+  protected removeProvider(providerId: string): void {
+    removeProvider(this.tree, providerId);
   }
 
   /** `./DevInfo/DevId`. */
@@ -112,7 +138,7 @@ export class SimDevice extends SessionDevice {
 
   /** The device's CSP path prefix (`./Vendor/MSFT/DMClient/Provider/{ProviderID}`). */
   get providerPath(): string {
-    return `./Vendor/MSFT/DMClient/Provider/${this.providerId}`;
+    return `./Vendor/MSFT/DMClient/Provider/${this.activeProvider}`;
   }
 
   snapshot(): DeviceSnapshot {
@@ -127,6 +153,7 @@ export class SimDevice extends SessionDevice {
       wnsConnected: this.link === 'up',
       pushStatus: this.status,
       sessionRunning: this.sessionRunning !== null,
+      enrollment: this.enrollmentView,
       battery: {
         ...this.powerConfig(),
         level: round2(levelAt(this.power, now)),
@@ -172,7 +199,8 @@ export class SimDevice extends SessionDevice {
    * the connections and requests of the stopped process are gone. The persistent connection is
    * opened again if the device still wants it (`wns.connected` when it is up); a channel request
    * that was waiting for WNS is asked again; a session in progress lost its server connection and
-   * fails (reason `restart`), and a queued one starts.
+   * fails (reason `restart`), and a queued one starts; an enrollment attempt in progress starts
+   * over (a new `enrollment.started`).
    */
   resume(): void {
     this.enter(() => this.pickUp());
@@ -185,6 +213,7 @@ export class SimDevice extends SessionDevice {
     if (this.pendingRequest !== null && this.pfn !== null)
       this.askForChannel(this.pfn, this.pendingRequest);
     this.runningSessionDone()?.({ ok: false, reason: 'restart' });
+    this.resumeEnrollment();
   }
 
   /** The handlers this device gives its WNS link (a restored cloud reattaches them). */
@@ -224,6 +253,8 @@ export class SimDevice extends SessionDevice {
       sessionRunning: this.sessionRunning,
       sessionQueued: this.sessionQueued,
       sessionGeneration: this.sessionGeneration,
+      enrollment: this.enrollment,
+      enrolling: this.enrolling,
       timers: {
         renewal: timer(this.renewalTimer),
         expiry: timer(this.expiryTimer),
@@ -231,6 +262,7 @@ export class SimDevice extends SessionDevice {
         limit: timer(this.limitTimer),
         reset: timer(this.resetTimer),
         poll: timer(this.pollTimer),
+        enroll: timer(this.enrollTimer),
       },
     };
   }
@@ -269,7 +301,10 @@ export class SimDevice extends SessionDevice {
     this.sessionRunning = s.sessionRunning;
     this.sessionQueued = s.sessionQueued;
     this.sessionGeneration = s.sessionGeneration;
-    const { renewal, expiry, power, limit, reset, poll } = s.timers;
+    this.enrollment = s.enrollment;
+    this.enrolling = s.enrolling;
+    const { renewal, expiry, power, limit, reset, poll, enroll } = s.timers;
+    if (enroll) arm(enroll, () => void (this.enrollTimer = this.armEnrollRetry(enroll.at)));
     if (renewal) arm(renewal, () => void (this.renewalTimer = this.armRenewal(renewal.at)));
     if (expiry) arm(expiry, () => void (this.expiryTimer = this.armExpiry(expiry.at)));
     if (power) arm(power, () => void (this.powerTimer = this.armPower(power.at)));
