@@ -144,6 +144,31 @@ export { windowsTree, defaultIdentity } from './core/dm/windows-tree.js';
 export type { DeviceIdentity, WindowsTreeBindings } from './core/dm/windows-tree.js';
 export { ClientSession } from './core/dm/client-session.js';
 export type { ClientSessionOptions, SessionStep } from './core/dm/client-session.js';
+export type {
+  AccountCredential,
+  AuthScheme,
+  ClientIdentity,
+  DmAccount,
+} from './core/dm/dm-account.js';
+export { readAccount } from './core/dm/account-reader.js';
+
+// Enrollment (MS-MDE2): the provisioning document, applying it to a DM tree, the device's port.
+export { parseProvisioningDoc, serializeProvisioningDoc } from './core/enroll/provisioning-doc.js';
+export type { ProvisioningDoc, WapCharacteristic, WapParm } from './core/enroll/wap-doc.js';
+export { applyProvisioning, ProvisioningApplyError } from './core/dm/provisioning-apply.js';
+export type { AppliedProvisioning } from './core/dm/provisioning-apply.js';
+export { ENROLL_RETRY_MS } from './core/device/device-enrollment.js';
+export type {
+  Discovered,
+  EnrollmentRecord,
+  EnrollmentService,
+  EnrollmentView,
+  EnrollOutcome,
+  EnrollRequest,
+  IssuedCertificate,
+} from './core/enroll/enrollment.js';
+export type { EnrollDeviceProfile, EnrollmentType } from './core/enroll/device-profile.js';
+export type { EnrollmentPolicy, PolicyHash } from './core/enroll/policy.js';
 
 // The event log of a live fleet (newest events kept, queried by device, type and time).
 export { EventLog } from './core/timeline/event-log.js';

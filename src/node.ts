@@ -71,7 +71,31 @@ export type {
   ReferenceMdmServerOptions,
 } from './adapters/mdm-server/http-server.js';
 export { startReferenceMdm } from './adapters/mdm-server/start.js';
-export type { StartReferenceMdmOptions, RunningReferenceMdm } from './adapters/mdm-server/start.js';
+export type {
+  StartReferenceMdmOptions,
+  RunningReferenceMdm,
+  ReferenceEnrollmentOptions,
+  RunningEnrollment,
+} from './adapters/mdm-server/start.js';
+
+// Enrollment (MS-MDE2) over HTTP(S): the device's client, its keys, the enrollment port.
+export { enroll } from './adapters/enroll/enrollment-client.js';
+export type {
+  EnrollFailure,
+  EnrollOptions,
+  EnrollStage,
+  EnrollmentOutcome,
+} from './adapters/enroll/enrollment-client.js';
+export { HttpEnrollmentService } from './adapters/enroll/enrollment-service.js';
+export type {
+  HttpEnrollmentServiceOptions,
+  TokenCommandCredentials,
+} from './adapters/enroll/enrollment-service.js';
+export {
+  generateDeviceKey,
+  createCertificateRequest,
+  thumbprint,
+} from './adapters/enroll/device-key.js';
 export { createControlApi, deviceJson } from './adapters/http/control-api.js';
 export type { ControlApiOptions, ControlPushOptions } from './adapters/http/control-api.js';
 

@@ -2,6 +2,7 @@ import type { DevicePatch, DeviceSpec } from './device/conditions.js';
 import { SimDevice, type DeviceSnapshot } from './device/device.js';
 import { InMemoryMdm, type InMemoryMdmOptions } from './mdm/in-memory-mdm.js';
 import type { MdmTransport, WnsLink } from './ports.js';
+import type { EnrollmentService } from './enroll/enrollment.js';
 import { ValidationError } from './errors.js';
 import { streamFor, type SeededRandom } from './random/random.js';
 import {
@@ -89,6 +90,11 @@ export interface SimulationPorts {
   /** Where a scenario's `wns` actions go (default: the in-process cloud; none with a live link). */
   readonly wnsControl?: WnsControl;
   readonly mdm?: MdmTransport;
+  /**
+   * The enrollment service of a fleet whose devices enroll (MS-MDE2) before they are managed
+   * (default: none; devices are managed without enrollment).
+   */
+  readonly enroller?: EnrollmentService;
   /** Sends a scenario's pushes (default: the in-process MDM server through the in-process cloud). */
   readonly push?: PushPort;
   /**
@@ -163,6 +169,7 @@ export class Simulation {
         wns,
         mdm,
         records: this.devices,
+        ...(ports.enroller ? { enroller: ports.enroller } : {}),
       });
       this.devices.set(d.id, device);
       this.indexOf.set(d.id, this.order.length);

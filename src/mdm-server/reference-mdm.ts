@@ -154,6 +154,11 @@ export class ReferenceMdm {
   /** What it knows per device; every change goes through this table. */
   private readonly state: RecordTable<DeviceState>;
   private readonly sessions = new Map<string, Session>();
+  /**
+   * Server messages already sent in a session that has not opened yet because its package 1 was
+   * challenged (by device): the session's MsgIDs go on from there when the resend opens it.
+   */
+  private readonly challenged = new Map<string, { sessionId: string; msgId: number }>();
 
   constructor(private readonly options: ReferenceMdmOptions) {
     this.providerId = options.providerId ?? DEFAULT_PROVIDER_ID;
@@ -268,10 +273,12 @@ export class ReferenceMdm {
       s.sessions++;
       s.lastSessionAt = now;
     });
+    const before = this.challenged.get(deviceId);
+    this.challenged.delete(deviceId);
     const session: Session = {
       id: header.sessionId,
       serverUrl: header.target,
-      msgId: 0,
+      msgId: before?.sessionId === header.sessionId ? before.msgId : 0,
       sent: new Map(),
       started: false,
       replacePfn: false,
@@ -443,6 +450,8 @@ export class ReferenceMdm {
       this.emit({ type: 'mdm.auth-refused', deviceId, sessionId, reason: decision.reason });
     } else {
       const { status, reason, chal } = decision;
+      if (!(session && session.id === sessionId))
+        this.challenged.set(deviceId, { sessionId, msgId });
       out.add(hdrStatus(header, status, chal));
       this.emit({ type: 'mdm.auth-challenged', deviceId, sessionId, status, reason });
     }

@@ -1,8 +1,13 @@
 import { expect } from 'vitest';
 import type { RunningServe, ServeOptions } from '../../src/cli/commands/serve.js';
 
-/** `dmpush serve` for tests: the e2e fleet, a virtual clock, any free ports, no output, no state. */
+/**
+ * `dmpush serve` for tests: the e2e fleet, a virtual clock, any free ports, no output, no state,
+ * and devices managed without enrollment (`--no-enrollment`: these tests are about push and
+ * sessions; test/integration/serve-enrollment.test.ts covers the enrolling fleet).
+ */
 export const TEST_SERVE: ServeOptions = {
+  enrollment: false,
   scenario: 'fixtures/serve/e2e.yaml',
   clock: 'virtual',
   host: '127.0.0.1',

@@ -78,7 +78,7 @@ describe('dmpush serve answers local, same-origin callers only', () => {
       [s.controlUrl, '/api/devices'],
       [s.wnsUrl, '/_sim/channels'],
       [s.wnsUrl, '/accesstoken.srf'],
-      [s.mdmUrl, '/'],
+      [s.mdmUrl ?? '', '/'],
     ] as const) {
       const res = await call(base, 'GET', path, { host: 'attacker.example:7070' });
       expect(res.status, `${base}${path}`).toBe(421);

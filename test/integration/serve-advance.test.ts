@@ -197,6 +197,7 @@ describe('dmpush serve (built CLI) stopped with SIGTERM mid-advance', () => {
       'serve',
       '--scenario',
       'fixtures/serve/offline-busy.yaml',
+      '--no-enrollment',
       '--clock',
       'virtual',
       '--port',

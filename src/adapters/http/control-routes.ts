@@ -3,7 +3,7 @@ import type { EventLog } from '../../core/timeline/event-log.js';
 import { formatInstant } from '../../core/time/iso.js';
 import { renderDashboardPage } from '../../dashboard/dashboard-page.js';
 import { toDevicePatch } from '../../scenario/resolve.js';
-import { JSON_BODY } from './body-policy.js';
+import { JSON_BODY, NO_BODY } from './body-policy.js';
 import type { ClockAdvance } from './control-advance.js';
 import { devicePatchBody, parseBody, pushBody } from './control-bodies.js';
 import { sendDeviceTimeline, sendEvents } from './control-events.js';
@@ -125,6 +125,18 @@ export function controlRoutes(ctx: ControlContext): Route[] {
         ),
     },
     { method: 'POST', path: '/api/devices/:id/push', body: JSON_BODY, handle: (x) => push(ctx, x) },
+    {
+      method: 'POST',
+      path: '/api/devices/:id/unenroll',
+      body: NO_BODY,
+      handle: (x) => {
+        const d = device(ctx, x);
+        if (!d.unenroll())
+          throw new HttpError(409, `device ${JSON.stringify(d.id)} is not enrolled`);
+        ctx.touched(d.id);
+        x.sendJson(202, ctx.deviceJson(d.snapshot()));
+      },
+    },
     { method: 'GET', path: '/api/events', handle: (x) => sendEvents(ctx.events, x) },
     {
       method: 'GET',

@@ -38,6 +38,8 @@ import type { TimelineEvent } from '../../core/timeline/events.js';
 import { formatIssues } from '../../core/validation.js';
 import type { JournalEntry } from '../../core/wns/journal.js';
 import type { MdmDeviceRecord } from '../../mdm-server/reference-mdm.js';
+import type { EnrollmentRecord } from '../../mdm-server/enrollment/registry.js';
+import { readSavedEnrollments } from '../mdm-server/saved-enrollments.js';
 import type { WnsEmulatorDevice, WnsEmulatorGlobals } from '../../wns/emulator.js';
 import type { SqliteStateStore } from './sqlite-state-store.js';
 import { StateFileError } from './state-store.js';
@@ -54,6 +56,11 @@ export interface FleetIdentity {
   readonly pfn: string | null;
   /** `--provider-id`, or null. */
   readonly providerId: string | null;
+  /**
+   * How devices enroll: `reference` (the reference server's enrollment), the discovery URL of
+   * `--enroll-url`, or null (managed without enrollment).
+   */
+  readonly enrollment: string | null;
   readonly clock: 'system' | 'virtual';
 }
 
@@ -61,6 +68,11 @@ export interface FleetIdentity {
 interface FleetPorts {
   readonly control: number;
   readonly wns: number;
+  /**
+   * The reference MDM server's (absent in files written before enrollment): enrolled devices
+   * hold its URL (the provisioning document's ADDR), so a restart takes it again.
+   */
+  readonly mdm?: number;
 }
 
 /** Events a restart reads back: what the live event log holds (`GET /api/events`). */
@@ -79,6 +91,8 @@ export interface SavedFleet {
     readonly journal: readonly JournalEntry[];
   } | null;
   readonly mdm: readonly MdmDeviceRecord[];
+  /** The reference server's enrollment records (table `mdm-enrollment`). */
+  readonly mdmEnrollments: readonly EnrollmentRecord[];
   /** The newest events, oldest first. */
   readonly events: readonly TimelineEvent[];
 }
@@ -184,12 +198,14 @@ const identitySchema = z
     pfn: z.string().nullable(),
     // Absent in files written before `--provider-id`: their fleets had none.
     providerId: z.string().nullable().default(null),
+    // Absent in files written before enrollment: their devices did not enroll.
+    enrollment: z.string().nullable().default(null),
     clock: z.enum(['system', 'virtual']),
     start: z.number(),
   })
   .strict();
 
-const portsSchema = z.object({ control: int, wns: int }).strict();
+const portsSchema = z.object({ control: int, wns: int, mdm: int.optional() }).strict();
 
 /** Parses one stored JSON text with `schema`; a problem names the file and where it is. */
 function parseStored<T>(file: string, where: string, text: string, schema: z.ZodType<T>): T {
@@ -216,6 +232,7 @@ const IDENTITY_FIELDS: readonly (keyof FleetIdentity)[] = [
   'devices',
   'pfn',
   'providerId',
+  'enrollment',
   'clock',
 ];
 
@@ -300,6 +317,7 @@ export function readSavedFleet(
     mdm: [...rows('mdm')].map(([id, text]) =>
       parseStored(file, `MDM record of ${id}`, text, mdmSchema),
     ),
+    mdmEnrollments: readSavedEnrollments(file, saved),
     events: saved.events.map(
       (text, i) => parseStored(file, `event ${i + 1}`, text, eventSchema) as TimelineEvent,
     ),

@@ -14,10 +14,11 @@ import { startReferenceMdm, type RunningReferenceMdm } from '../../adapters/mdm-
 import { DEFAULT_PROVIDER_ID } from '../../mdm-server/reference-mdm.js';
 import { exposureWarning } from '../exposure.js';
 import type { EnrollConfig } from '../program/enroll.js';
+import { planEnrollment, type EnrollmentPlan } from '../serve/enrollment.js';
 import { UsageError, type CliIo } from '../io.js';
 import { startControl } from '../serve/control.js';
 import { readFleetScenario, resolveFleet } from '../serve/fleet-scenario.js';
-import { openFleetState, type FleetState } from '../serve/fleet-state.js';
+import { DEFAULT_STATE_FILE, openFleetState, type FleetState } from '../serve/fleet-state.js';
 import { buildFleet } from '../serve/fleet.js';
 import { runUntilStopped } from '../signals.js';
 import { REDACT, startWns, type RunningWns } from './wns.js';
@@ -86,7 +87,8 @@ export interface ServeOptions {
 export interface RunningServe {
   readonly controlUrl: string;
   readonly wnsUrl: string;
-  readonly mdmUrl: string;
+  /** The management server, or null when each device's comes from its enrollment. */
+  readonly mdmUrl: string | null;
   readonly clock: Clock;
   readonly simulation: Simulation;
   readonly events: EventLog;
@@ -136,8 +138,9 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
   );
   // Seed and size before times are rebased: a state file names the fleet it holds by them.
   const drawn = resolveFleet(scenario, { seed: o.seed });
+  const plan = planEnrollment(o, o.memory ? null : (o.state ?? DEFAULT_STATE_FILE));
   const state = openFleetState(
-    { ...o, seed: drawn.seed, devices: drawn.devices.length },
+    { ...o, seed: drawn.seed, devices: drawn.devices.length, enrollment: plan.identity },
     scenario,
     logger,
   );
@@ -159,9 +162,10 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
     const timers = new TimerRestore();
     const wns = await startEmulator(io, o, state, clock, timers, logger);
     closers.add(() => wns.close());
-    const { reference, pfn } = await startReference(o, wns, state, clock, logger);
+    const { reference, pfn } = await startReference(o, wns, state, clock, logger, plan);
     if (reference) closers.add(() => reference.close());
-    const mdmUrl = o.mdmUrl ?? (reference as RunningReferenceMdm).url;
+    const enroller = plan.service(reference, clock);
+    const mdmUrl = o.mdmUrl ?? reference?.url ?? null;
     const spec = resolveFleet(scenario, {
       seed: o.seed,
       start: formatInstant(startAt),
@@ -170,7 +174,9 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
     });
     const events = new EventLog(EVENT_LOG_CAPACITY);
     for (const event of saved?.events ?? []) events.emit(event);
-    const fleet = buildFleet({ o, spec, clock, state, wns, reference, mdmUrl, events, io, logger });
+    const fleet = buildFleet({
+      ...{ o, spec, clock, state, wns, reference, mdmUrl, enroller, events, io, logger },
+    });
     for (const close of fleet.closers) closers.add(close);
     const simulation = restoreOrCreate(spec, state, fleet, timers);
     const control = await startControl({ o, spec, state, simulation, events, fleet, logger });
@@ -180,7 +186,11 @@ export async function startServe(io: CliIo, o: ServeOptions): Promise<RunningSer
       { devices: spec.devices.length, source: scenario.source, clock: o.clock, state: state.file },
       'serve started',
     );
-    const ports = { control: control.port, wns: Number(new URL(wns.url).port) };
+    const ports = {
+      control: control.port,
+      wns: Number(new URL(wns.url).port),
+      ...(reference ? { mdm: Number(new URL(reference.url).port) } : {}),
+    };
     state.store.document('ports', () => ports, constant);
     if (saved?.simulation) {
       // Every saved timer (devices, actions, cached notifications) in its saved order; on the
@@ -256,13 +266,15 @@ async function startReference(
   state: FleetState,
   clock: Clock,
   logger: Logger,
+  plan: EnrollmentPlan,
 ): Promise<{ reference: RunningReferenceMdm | null; pfn: string }> {
   const apps = wns.emulator.apps;
   const pfn = o.pfn ?? (apps.list()[0] as Omit<WnsApp, 'secret'>).pfn;
   const app = apps.byPackageFamilyName(pfn);
-  if (o.mdmUrl !== undefined) {
+  if (o.mdmUrl !== undefined || o.enroll) {
     // The user's server runs: records of a reference server that ran before are dropped.
     state.store.table('mdm', (r) => r).clear();
+    state.store.table('mdm-enrollment', (r) => r).clear();
     return { reference: null, pfn };
   }
   if (!app)
@@ -275,7 +287,7 @@ async function startReference(
     );
   const reference = await startReferenceMdm({
     host: o.host,
-    port: o.mdmPort,
+    port: portOf(o.mdmPort, state.saved?.ports?.mdm),
     pfn,
     providerId: o.providerId,
     wns: { tokenUrl: `${wns.url}/accesstoken.srf`, sid: app.sid, secret: app.secret },
@@ -285,8 +297,14 @@ async function startReference(
     beforeReply: state.commitOrRefuse,
     access: { allowHosts: o.allowHost },
     logger: logger.child({ part: 'mdm' }),
+    ...(plan.reference ? { enrollment: plan.reference } : {}),
+  }).catch((e: unknown) => {
+    throw state.savedPortHint(e, o.mdmPort, '--mdm-port');
   });
-  if (state.saved) reference.mdm.load(state.saved.mdm);
+  if (state.saved) {
+    reference.mdm.load(state.saved.mdm);
+    reference.enrollment?.registry.load(state.saved.mdmEnrollments);
+  }
   return { reference, pfn };
 }
 
@@ -316,18 +334,22 @@ function restoreOrCreate(
 function banner(
   o: ServeOptions,
   spec: SimulationSpec,
-  urls: { readonly control: string; readonly wns: string; readonly mdm: string },
+  urls: { readonly control: string; readonly wns: string; readonly mdm: string | null },
   pfn: string,
   state: FleetState,
 ): string {
   const { control, wns, mdm } = urls;
+  const enrolls = o.enrollment !== false && o.mdmUrl === undefined;
   return [
     `dmpush serve: ${spec.devices.length} devices from ${o.scenario ?? 'the built-in fleet'} (${o.clock} clock, seed ${spec.seed})`,
     `  control API:  ${control}/api/devices  (events: ${control}/api/events, metrics: ${control}/metrics)`,
     `  WNS emulator: ${wns}  (admin: ${wns}/_sim/health)`,
-    o.mdmUrl === undefined
-      ? `  MDM server:   ${mdm}  (reference server; PFN ${pfn}${o.staleChannelUri ? '; never re-reads Push/ChannelURI' : ''})`
-      : `  MDM server:   ${mdm}  (yours${o.pfn ? `; PFN preset ${o.pfn}` : ''}; ProviderID ${o.providerId ?? DEFAULT_PROVIDER_ID})`,
+    mdmLine(o, mdm, pfn),
+    ...(o.enroll
+      ? [`  enrollment:   ${o.enroll.url}  (yours, ${o.enroll.credentials.policy})`]
+      : enrolls
+        ? ['  enrollment:   reference server (OnPremise; digest-authenticated sessions)']
+        : []),
     `  dashboard:    ${control}/  (live over WebSocket: ${control.replace(/^http/, 'ws')}/api/live)`,
     state.file === null
       ? '  state:        none (--memory)'
@@ -335,6 +357,15 @@ function banner(
     `  stop with Ctrl-C`,
     '',
   ].join('\n');
+}
+
+/** The banner's line about the management server. */
+function mdmLine(o: ServeOptions, mdm: string | null, pfn: string): string {
+  if (mdm === null)
+    return "  MDM server:   each device's management URL from its provisioning document";
+  if (o.mdmUrl === undefined)
+    return `  MDM server:   ${mdm}  (reference server; PFN ${pfn}${o.staleChannelUri ? '; never re-reads Push/ChannelURI' : ''})`;
+  return `  MDM server:   ${mdm}  (yours${o.pfn ? `; PFN preset ${o.pfn}` : ''}; ProviderID ${o.providerId ?? DEFAULT_PROVIDER_ID})`;
 }
 
 /** `dmpush serve`: runs until SIGINT or SIGTERM. */

@@ -3,7 +3,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { UsageError } from '../io.js';
 
 /** How devices prove who they are to the enrollment service (MS-MDE2 `AuthPolicy`). */
-export type EnrollCredentials =
+type EnrollCredentials =
   | { readonly policy: 'OnPremise'; readonly user: string; readonly password: string }
   | { readonly policy: 'Federated'; readonly token: string }
   | { readonly policy: 'Federated'; readonly tokenCommand: string };
@@ -28,7 +28,7 @@ export interface EnrollFlags {
 }
 
 /** `--enroll-url <url>`: an absolute http(s) URL. */
-export function enrollUrlArg(value: string): string {
+function enrollUrlArg(value: string): string {
   let url: URL;
   try {
     url = new URL(value);

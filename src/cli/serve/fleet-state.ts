@@ -51,6 +51,8 @@ export interface FleetStateOptions {
   readonly devices: number;
   readonly pfn?: string;
   readonly providerId?: string;
+  /** How devices enroll (see {@link FleetIdentity.enrollment}). */
+  readonly enrollment: string | null;
   readonly clock: 'system' | 'virtual';
 }
 
@@ -70,6 +72,7 @@ export function openFleetState(
     devices: o.devices,
     pfn: o.pfn ?? null,
     providerId: o.providerId ?? null,
+    enrollment: o.enrollment,
     clock: o.clock,
   };
   let durable: SqliteStateStore | null = null;

@@ -16,6 +16,7 @@ import type { Simulation, SimulationPorts, SimulationSpec } from '../../core/sim
 import type { EventLog } from '../../core/timeline/event-log.js';
 import { TeeSink, type EventSink, type TimelineEvent } from '../../core/timeline/events.js';
 import type { Clock } from '../../core/time/clock.js';
+import type { EnrollmentService } from '../../core/enroll/enrollment.js';
 import type { RunningReferenceMdm } from '../../adapters/mdm-server/start.js';
 import type { CliIo } from '../io.js';
 import { TimelineWriter } from '../timeline-writer.js';
@@ -34,7 +35,10 @@ export interface FleetInputs {
   readonly state: FleetState;
   readonly wns: RunningWns;
   readonly reference: RunningReferenceMdm | null;
-  readonly mdmUrl: string;
+  /** The management server, or null: each device's comes from its enrollment. */
+  readonly mdmUrl: string | null;
+  /** The devices' enrollment service, or null (managed without enrollment). */
+  readonly enroller: EnrollmentService | null;
   readonly events: EventLog;
   readonly io: CliIo;
   readonly logger: BaseLogger;
@@ -81,7 +85,7 @@ export function buildFleet(x: FleetInputs): Fleet {
     onError: (error, deviceId) => x.logger.warn({ deviceId, error: error.message }, 'wns link'),
   });
   const client = new OmaDmHttpClient({
-    url: x.mdmUrl,
+    ...(x.mdmUrl === null ? {} : { url: x.mdmUrl }),
     clock: x.clock,
     sessionTimeoutMs: x.o.sessionTimeoutMs,
     pushAlert: x.o.pushAlert,
@@ -99,6 +103,7 @@ export function buildFleet(x: FleetInputs): Fleet {
       wns: link,
       wnsControl: x.wns.emulator.cloud,
       mdm: client,
+      ...(x.enroller ? { enroller: x.enroller } : {}),
       store: x.state.store,
       // A scenario's push goes through the reference server; a user's server pushes by itself.
       push: (deviceId, options) =>

@@ -56,8 +56,6 @@ export abstract class EnrollingDevice extends SessionDevice {
     if (enroller === undefined || this.enrolling || this.enrollment !== null) return;
     this.ctx.clock.cancel(this.enrollTimer);
     this.enrollTimer = null;
-    this.enrolling = true;
-    const generation = ++this.enrollGeneration;
     const time = this.now();
     this.ctx.sink.emit({
       time,
@@ -65,6 +63,18 @@ export abstract class EnrollingDevice extends SessionDevice {
       type: 'enrollment.started',
       discoveryUrl: enroller.discoveryUrl,
     });
+    // The simulated network decides, not the host's: no network, no discovery request.
+    const offline = !this.network.connected
+      ? 'no network'
+      : !this.network.internet
+        ? 'no internet'
+        : null;
+    if (offline !== null) {
+      this.enrollFailed('discovery', 0, `network error: ${offline}`);
+      return;
+    }
+    this.enrolling = true;
+    const generation = ++this.enrollGeneration;
     enroller.enroll(this.enrollRequest(), {
       discovered: (info) =>
         this.enter(() => {

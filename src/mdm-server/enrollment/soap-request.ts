@@ -110,7 +110,9 @@ export function readSoapRequest(xml: string): SoapRequest {
     throw error;
   }
   if (root.local !== 'Envelope' || namespaceOf(root) !== NS.soap)
-    throw badMessage(`expected a SOAP 1.2 Envelope (${NS.soap}), got the element ${quoted(root.name)}`);
+    throw badMessage(
+      `expected a SOAP 1.2 Envelope (${NS.soap}), got the element ${quoted(root.name)}`,
+    );
   const header = childOf(root, 'Header');
   const body = elementsOf(childOf(root, 'Body') ?? root).find((e) => e !== header);
   if (!childOf(root, 'Body') || !body) throw badMessage('s:Body: expected one request element');
