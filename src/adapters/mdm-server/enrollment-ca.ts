@@ -17,6 +17,7 @@ import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { createHash, webcrypto } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { selfSignedCa } from '../tls/certificates.js';
 import { join } from 'node:path';
 import {
   CsrRejectedError,
@@ -36,7 +37,6 @@ const ALGORITHM = {
   publicExponent: new Uint8Array([1, 0, 1]),
 } as const;
 const HOUR = 3600_000;
-const YEAR = 365 * 24 * HOUR;
 
 /** Files of the CA in its directory. */
 const ENROLLMENT_CA_FILES = {
@@ -115,22 +115,12 @@ export class LocalEnrollmentCa implements EnrollmentCa {
       }
     }
     const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
-    const certificate = await x509.X509CertificateGenerator.createSelfSigned({
-      serialNumber: serial(),
-      name: [{ CN: ['dmpush enrollment CA'] }, { O: ['dmpush'] }],
-      notBefore: new Date(now() - HOUR),
-      notAfter: new Date(now() + 10 * YEAR),
+    const certificate = await selfSignedCa(
+      'CN=dmpush enrollment CA, O=dmpush',
       keys,
-      signingAlgorithm: ALGORITHM,
-      extensions: [
-        new x509.BasicConstraintsExtension(true, 0, true),
-        new x509.KeyUsagesExtension(
-          x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
-          true,
-        ),
-        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-      ],
-    });
+      ALGORITHM,
+      now(),
+    );
     if (dir !== undefined) {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);

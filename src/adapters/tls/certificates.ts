@@ -52,6 +52,34 @@ function serial(): string {
 }
 
 /**
+ * A self-signed CA certificate named `name` (a DN string), for signing only (keyCertSign, cRLSign,
+ * no CA below it), valid from an hour before `now` (epoch ms) for ten years.
+ */
+export async function selfSignedCa(
+  name: string,
+  keys: webcrypto.CryptoKeyPair,
+  algorithm: webcrypto.EcdsaParams | webcrypto.RsaHashedImportParams,
+  now: number,
+): Promise<x509.X509Certificate> {
+  return x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serial(),
+    name,
+    notBefore: new Date(now - 3600_000),
+    notAfter: new Date(now + 10 * YEAR),
+    keys,
+    signingAlgorithm: algorithm,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
+        true,
+      ),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+    ],
+  });
+}
+
+/**
  * Makes sure `dir` holds a local CA (`ca.pem`, `ca-key.pem`) and a server certificate signed by
  * it for `names` (`server.pem`, `server-key.pem`), valid from `now`. The CA is generated once and
  * kept, so trusting it once is enough; the server certificate is made again when the names change.
@@ -82,22 +110,7 @@ export async function ensureCertificates(
     caCert = new x509.X509Certificate(caPem);
   } else {
     const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
-    caCert = await x509.X509CertificateGenerator.createSelfSigned({
-      serialNumber: serial(),
-      name: 'CN=dmpush local CA, O=dmpush',
-      notBefore: new Date(now - 3600_000),
-      notAfter: new Date(now + 10 * YEAR),
-      keys,
-      signingAlgorithm: ALGORITHM,
-      extensions: [
-        new x509.BasicConstraintsExtension(true, 0, true),
-        new x509.KeyUsagesExtension(
-          x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
-          true,
-        ),
-        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-      ],
-    });
+    caCert = await selfSignedCa('CN=dmpush local CA, O=dmpush', keys, ALGORITHM, now);
     caPem = caCert.toString('pem');
     caKey = keys.privateKey;
     writeFileSync(paths.ca, caPem);

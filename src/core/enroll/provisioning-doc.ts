@@ -11,12 +11,12 @@
  * and `name`, `value`, `datatype` (parm) are read over (an assumption: nothing public says what
  * Windows does with them).
  */
-import { XMLBuilder } from 'fast-xml-parser';
 import { SyncMLError } from '../syncml/errors.js';
 import { readDocument, type XmlElement } from '../syncml/xml-reader.js';
-import { codePointName, escapeXml, NOT_XML_CHAR } from '../syncml/xml-text.js';
+import { codePointName, NOT_XML_CHAR } from '../syncml/xml-text.js';
 import { ProvisioningDocError } from './errors.js';
 import type { ProvisioningDoc, WapCharacteristic, WapParm } from './wap-doc.js';
+import { XML_BUILDER } from './xml-out.js';
 
 export type { ProvisioningDoc, WapCharacteristic, WapParm } from './wap-doc.js';
 export { ProvisioningDocError } from './errors.js';
@@ -141,22 +141,6 @@ export function parseProvisioningDoc(
 /** fast-xml-parser's ordered form: `{ tag: children, ':@': { '@_name': value } }`. */
 type Ordered = Record<string, unknown>;
 
-/**
- * The builder. Attribute values are escaped by the project's XML escaper, which also writes tab,
- * newline and carriage return as references (a reader would otherwise normalise them to spaces,
- * XML 1.0 §3.3.3); the builder's own entity pass is off so nothing is escaped twice.
- * `suppressBooleanAttributes` is off, so `value="true"` keeps its value.
- */
-const BUILDER = new XMLBuilder({
-  preserveOrder: true,
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  suppressBooleanAttributes: false,
-  suppressEmptyNode: true,
-  processEntities: false,
-  attributeValueProcessor: (_name: string, value: unknown) => escapeXml(String(value), 'attribute'),
-});
-
 function checked(value: string, path: string, what: string): string {
   const bad = NOT_XML_CHAR.exec(value);
   if (bad) {
@@ -202,5 +186,5 @@ export function serializeProvisioningDoc(doc: ProvisioningDoc): string {
     ),
     ':@': { '@_version': checked(doc.version, ROOT, 'version') },
   };
-  return BUILDER.build([root]);
+  return XML_BUILDER.build([root]);
 }

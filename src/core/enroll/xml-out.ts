@@ -36,7 +36,13 @@ export function el(
   };
 }
 
-const BUILDER = new XMLBuilder({
+/**
+ * The builder of every document the client writes (SOAP requests, provisioning documents), in
+ * fast-xml-parser's ordered form: text and attribute values are escaped by the project's XML
+ * escaper (tab, newline and carriage return in attributes as references, XML 1.0 §3.3.3), the
+ * builder's own entity pass is off so nothing is escaped twice, and `value="true"` keeps its value.
+ */
+export const XML_BUILDER = new XMLBuilder({
   preserveOrder: true,
   ignoreAttributes: false,
   attributeNamePrefix: '@_',
@@ -71,5 +77,5 @@ function toOrdered(element: OutElement, parent: string): Ordered {
 
 /** Writes `root` as compact XML (no declaration, as Windows' own requests in MS-MDE2 §4). */
 export function writeXml(root: OutElement): string {
-  return BUILDER.build([toOrdered(root, '')]);
+  return XML_BUILDER.build([toOrdered(root, '')]);
 }
