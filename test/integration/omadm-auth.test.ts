@@ -1,11 +1,8 @@
-import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TLSSocket } from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { OmaDmHttpClient } from '../../src/adapters/http/omadm-client.js';
 import type { ClientIdentity, DmAccount } from '../../src/core/dm/dm-account.js';
@@ -13,8 +10,13 @@ import { defaultIdentity, windowsTree } from '../../src/core/dm/windows-tree.js'
 import { DEFAULT_POLL } from '../../src/core/dmclient/poll-schedule.js';
 import { PushStatus } from '../../src/core/dmclient/push-status.js';
 import type { SessionRequest, SessionResult } from '../../src/core/ports.js';
-import { parseSyncML } from '../../src/core/syncml/codec.js';
 import { VirtualClock } from '../../src/core/time/virtual-clock.js';
+import {
+  FleetLikeServer,
+  MDM_PATH,
+  fleetHandler,
+  serveFleetHttp,
+} from '../helpers/fleet-like-server.js';
 import { makeTestPki, type TestPki } from '../helpers/test-pki.js';
 import { until } from '../helpers/until.js';
 
@@ -62,98 +64,6 @@ function request(acc: DmAccount | null, identity: ClientIdentity | null = null):
   };
 }
 
-/** What the server saw of one device message and answered. */
-interface Seen {
-  readonly sessionId: string;
-  readonly msgId: string;
-  readonly cred: boolean;
-  readonly code: string;
-  /** The TLS client certificate's subject CN, on https. */
-  readonly clientCn?: string;
-}
-
-/**
- * A SyncML server that authenticates devices as Fleet does (fleetdm/fleet
- * `server/service/microsoft_mdm.go`, `isTrustedRequest` and `processIncomingMDMCmds`): a TLS
- * client certificate whose CN holds the device id is trusted; otherwise a message without Cred,
- * or arriving when the server holds no nonce, gets 407 with a Chal; a digest that is not
- * `MD5(B64(MD5(name:secret)) ":" nonce)` gets 401. Unlike Fleet it sends a fresh NextNonce with
- * every answer (200 included), so a device that keeps an old nonce fails. It answers package 1
- * with a Get and the device's answer with an end message, and writes its XML by hand.
- */
-class FleetLikeServer {
-  readonly seen: Seen[] = [];
-  private nonce: string | null = null;
-  private readonly credentialsHash: Buffer;
-
-  constructor(
-    private readonly name: string,
-    secret: string,
-  ) {
-    this.credentialsHash = createHash('md5').update(`${name}:${secret}`).digest();
-  }
-
-  /** Forgets the nonce, as Fleet does after five minutes. */
-  forgetNonce(): void {
-    this.nonce = null;
-  }
-
-  handle(body: string, url: string, clientCn: string | undefined): string {
-    const message = parseSyncML(body);
-    const { header } = message;
-    const code = this.authenticate(header.source, header.cred, clientCn);
-    this.seen.push({
-      sessionId: header.sessionId,
-      msgId: header.msgId,
-      cred: header.cred !== undefined,
-      code,
-      ...(clientCn === undefined ? {} : { clientCn }),
-    });
-    this.nonce = randomUUID();
-    const chal =
-      '<Chal><Meta><Type xmlns="syncml:metinf">syncml:auth-md5</Type>' +
-      '<Format xmlns="syncml:metinf">b64</Format>' +
-      `<NextNonce xmlns="syncml:metinf">${Buffer.from(this.nonce).toString('base64')}</NextNonce>` +
-      '</Meta></Chal>';
-    const opens = message.commands.some((c) => c.kind === 'Alert' && c.data === '1201');
-    const get =
-      code === '200' && opens
-        ? '<Get><CmdID>2</CmdID><Item><Target><LocURI>./DevInfo/Man</LocURI></Target></Item></Get>'
-        : '';
-    return (
-      '<SyncML xmlns="SYNCML:SYNCML1.2"><SyncHdr><VerDTD>1.2</VerDTD><VerProto>DM/1.2</VerProto>' +
-      `<SessionID>${header.sessionId}</SessionID><MsgID>${header.msgId}</MsgID>` +
-      `<Target><LocURI>${header.source}</LocURI></Target><Source><LocURI>${url}</LocURI></Source>` +
-      `</SyncHdr><SyncBody><Status><CmdID>1</CmdID><MsgRef>${header.msgId}</MsgRef>` +
-      `<CmdRef>0</CmdRef><Cmd>SyncHdr</Cmd>${chal}<Data>${code}</Data></Status>${get}<Final/>` +
-      '</SyncBody></SyncML>'
-    );
-  }
-
-  private authenticate(
-    source: string,
-    cred: { meta?: { format?: string; type?: string }; data: string } | undefined,
-    clientCn: string | undefined,
-  ): string {
-    if (clientCn?.includes(source) === true) return '200';
-    if (cred === undefined || this.nonce === null) return '407';
-    if (cred.meta?.format !== 'b64' || cred.meta.type !== 'syncml:auth-md5' || source !== this.name)
-      return '401';
-    const expected = createHash('md5')
-      .update(`${this.credentialsHash.toString('base64')}:${this.nonce}`)
-      .digest();
-    return Buffer.from(cred.data, 'base64').equals(expected) ? '200' : '401';
-  }
-}
-
-function readAll(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    let text = '';
-    req.on('data', (c: Buffer) => (text += c.toString()));
-    req.on('end', () => resolve(text));
-  });
-}
-
 const servers: Array<{ close(): void; closeAllConnections(): void }> = [];
 const clients: OmaDmHttpClient[] = [];
 afterEach(() => {
@@ -164,31 +74,9 @@ afterEach(() => {
   }
 });
 
-const PATH = '/ManagementServer/MDM.svc';
-
-function handler(fleet: FleetLikeServer, url: () => string, status?: number) {
-  return (req: IncomingMessage, res: ServerResponse): void => {
-    void readAll(req).then((body) => {
-      if (status !== undefined) {
-        res.writeHead(status);
-        res.end();
-        return;
-      }
-      const socket = req.socket as Partial<TLSSocket>;
-      const peer = socket.getPeerCertificate?.();
-      const cn = peer?.subject === undefined ? undefined : String(peer.subject.CN);
-      res.writeHead(200, { 'content-type': 'application/vnd.syncml.dm+xml' });
-      res.end(fleet.handle(body, url(), cn));
-    });
-  };
-}
-
 async function serveHttp(fleet: FleetLikeServer, status?: number): Promise<string> {
-  let url = '';
-  const server = createServer(handler(fleet, () => url, status));
+  const { url, server } = await serveFleetHttp(fleet, status);
   servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${PATH}`;
   return url;
 }
 
@@ -307,11 +195,11 @@ describe('OmaDmHttpClient over mutual TLS', () => {
         requestCert: true,
         rejectUnauthorized: true,
       },
-      handler(fleet, () => url),
+      fleetHandler(fleet, () => url),
     );
     servers.push(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `https://127.0.0.1:${(server.address() as AddressInfo).port}${PATH}`;
+    url = `https://127.0.0.1:${(server.address() as AddressInfo).port}${MDM_PATH}`;
     return url;
   }
 
