@@ -135,13 +135,18 @@ const replace = (cmdId: string, uri: string, data: string): string =>
  * AAuthName and of AAuthSecret (which Windows does not give back); any other package 1 gets a Get
  * of `./DevInfo/Man`; anything else ends the session.
  */
-function script(rekey: { to: Credentials; atomic: boolean } | null): Responder {
+function script(
+  rekey: { to: Credentials; atomic: boolean } | null,
+  onRekey: (to: Credentials) => void = () => undefined,
+): Responder {
   let pending = rekey;
   return (message: SyncMLMessage) => {
     if (opensSession(message)) {
       if (pending === null) return get(2, './DevInfo/Man');
       const { to, atomic } = pending;
       pending = null;
+      // Fleet stores the new credentials before it sends the Replaces (`rekeyWindowsDevice`).
+      onRekey(to);
       const name = replace(
         atomic ? '3' : 'rekey-credentials-username',
         `${CLCRED}/AAuthName`,
@@ -210,10 +215,10 @@ describe('a server rekeys an enrolled device (Fleet: Replace of AppAuth/CLCRED/A
     ['two Replaces, as Fleet sends them', false],
     ['an Atomic of the two Replaces', true],
   ])('by %s: the next session authenticates with the new credentials only', async (_, atomic) => {
-    const fleet = new FleetLikeServer(
+    const fleet: FleetLikeServer = new FleetLikeServer(
       ENROLLED.name,
       ENROLLED.secret,
-      script({ to: REKEYED, atomic }),
+      script({ to: REKEYED, atomic }, (to) => fleet.setCredentials(to.name, to.secret)),
     );
     const tree = enrolledTree(await serve(fleet));
     const cl = client();
@@ -228,9 +233,11 @@ describe('a server rekeys an enrolled device (Fleet: Replace of AppAuth/CLCRED/A
       ['3', true, '200'],
       ['4', true, '200'],
     ]);
-    // Every digest of session 1 is the enrollment credentials', the messages after the rekey
-    // included: a session reads its account when it starts (the server here switches after it).
-    for (const s of first.slice(1)) expect(s.credData).toBe(digest(ENROLLED, s.nonce ?? ''));
+    // The message the rekey answered carries the enrollment credentials; from the next message on,
+    // within the same session, the device uses the new ones (the server switched when it sent the
+    // Replaces, as Fleet does).
+    expect(first[1]?.credData).toBe(digest(ENROLLED, first[1]?.nonce ?? ''));
+    for (const s of first.slice(2)) expect(s.credData).toBe(digest(REKEYED, s.nonce ?? ''));
     // The rekey's statuses: 200 for each Replace (and for the Atomic).
     expect(statuses(first[2]?.commands ?? [])).toEqual(
       atomic
@@ -258,9 +265,6 @@ describe('a server rekeys an enrolled device (Fleet: Replace of AppAuth/CLCRED/A
     // The tree holds the new credentials and the server's last nonce.
     expect(readAccount(tree, 'Fleet')?.client).toMatchObject(REKEYED);
     expect(readAccount(tree, 'Fleet')?.client?.nonce).not.toBe('');
-
-    // The server keeps only the new credentials from now on.
-    fleet.setCredentials(REKEYED.name, REKEYED.secret);
 
     // Session 2: its package 1 digest, on the nonce kept from session 1, is accepted at once.
     expect(await run(cl, request(tree))).toEqual({ ok: true });

@@ -68,6 +68,20 @@ function schemeOf(type: string | null): AuthScheme | null {
   return null;
 }
 
+/** The client credential the AppAuth node `auth` of `account` holds now. */
+function credentialAt(tree: DmTree, account: string, auth: string): AccountCredential {
+  const data = tree.peek(`${auth}/AAuthData`) ?? '';
+  return {
+    scheme:
+      schemeOf(tree.peek(`${auth}/AAuthType`)) ??
+      schemeOf(tree.peek(`${account}/AAuthPref`)) ??
+      'md5',
+    name: tree.peek(`${auth}/AAuthName`) ?? '',
+    secret: tree.peek(`${auth}/AAuthSecret`) ?? '',
+    nonce: data !== '' && BASE64.test(data) ? data : '',
+  };
+}
+
 /**
  * The DM account of `providerId` in `tree`, or null when the tree has none for it (or it has no
  * server address).
@@ -82,23 +96,14 @@ export function readAccount(tree: DmTree, providerId: string): DmAccount | null 
   }
   if (serverUrl === null) return null;
   const auth = clientAuth(tree, account);
-  let client: AccountCredential | null = null;
-  if (auth !== null) {
-    const data = tree.peek(`${auth}/AAuthData`) ?? '';
-    client = {
-      scheme:
-        schemeOf(tree.peek(`${auth}/AAuthType`)) ??
-        schemeOf(tree.peek(`${account}/AAuthPref`)) ??
-        'md5',
-      name: tree.peek(`${auth}/AAuthName`) ?? '',
-      secret: tree.peek(`${auth}/AAuthSecret`) ?? '',
-      nonce: data !== '' && BASE64.test(data) ? data : '',
-    };
-  }
   return {
     serverId: providerId,
     serverUrl,
-    client,
+    // Read from the tree at each use: a Replace of the credential (a rekey) counts from the next
+    // message, even within the session that received it.
+    get client(): AccountCredential | null {
+      return auth === null ? null : credentialAt(tree, account, auth);
+    },
     saveNonce(nonceBase64: string): void {
       if (auth === null) return;
       const target = `${auth}/AAuthData`;

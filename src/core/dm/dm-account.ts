@@ -1,14 +1,15 @@
 /**
  * The DM account a management session authenticates with: what the w7 APPLICATION CSP (or the
  * DMAcc CSP) holds for the device's management server, read from the device's DM tree. The tree
- * owns the values (a server may Replace them: rekey); a session reads them when it starts and
- * stores each NextNonce the server sends, so the next message and the next session use it.
+ * owns the values (a server may Replace them: rekey); a session reads the credential for each
+ * message, so a rekey counts from the next message, and stores each NextNonce the server sends,
+ * so the next message and the next session use it.
  */
 
 /** `syncml:auth-md5` or `syncml:auth-basic` (DMAcc `AAuthType` `DIGEST` / `BASIC`). */
 export type AuthScheme = 'md5' | 'basic';
 
-/** The device's credential to the server (APPAUTH with AAUTHLEVEL `CLIENT`). */
+/** The device's credential to the server (w7 APPAUTH `APPSRV`, DMAcc AppAuth `CLCRED`). */
 export interface AccountCredential {
   readonly scheme: AuthScheme;
   /** `AAuthName`. */
@@ -25,7 +26,7 @@ export interface DmAccount {
   readonly serverId: string;
   /** `AppAddr/{x}/Addr` / w7 `ADDR`: the URL sessions post to. */
   readonly serverUrl: string;
-  /** The device's credential to the server, or null when the account has none. */
+  /** The device's credential to the server as the tree holds it now, or null when it has none. */
   readonly client: AccountCredential | null;
   /** Keeps the server's NextNonce (base64 of its bytes) as the client credential's `AAuthData`. */
   saveNonce(nonceBase64: string): void;
