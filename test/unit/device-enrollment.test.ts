@@ -725,12 +725,9 @@ describe('unenrollment by the server', () => {
     expect(w.sink.ofType('enrollment.started')).toHaveLength(1);
   });
 
-  // Known bug: `forgetEnrollment` promises that "the provider's nodes and account leave the tree",
-  // but for the server (src/core/device/device-enrollment.ts, `if (initiator === 'device')
-  // this.removeProvider(…)`) it relies on the server's Delete, which removes only
-  // `DMClient/Provider/Fleet`: the DMAcc account, with the APPSRV secret, stays in the tree (and
-  // in the device's saved state).
-  it.fails("removes the provider's DMAcc account too (server-side unenroll)", () => {
+  // Regression: the server's Delete of the provider left the DMAcc account, with the APPSRV
+  // secret, in the tree and in the device's saved state.
+  it("removes the provider's DMAcc account too (server-side unenroll)", () => {
     const w = world([success()]);
     w.run(w.t0 + ATTEMPT_MS + 90 * SECOND);
     expect(w.device.tree.run(DELETE_PROVIDER).statuses[0]?.code).toBe(200);
@@ -738,12 +735,9 @@ describe('unenrollment by the server', () => {
     expect(w.device.tree.peek(FLEET_ACC)).toBeNull();
   });
 
-  // Known bug: docs/timeline-events.md says `unenrolled` comes when "the server deleted its
-  // account", and `providerRemoved` is documented as "the server deleted the device's provider (or
-  // DMAcc account)", but nothing calls it for the account: after a Delete of
-  // `./SyncML/DMAcc/{uid}` the device stays enrolled and its sessions carry no account (no server
-  // URL, no credential) while presenting the enrolled identity.
-  it.fails('a Delete of the DMAcc account is an unenroll initiated by the server', () => {
+  // Regression: a Delete of `./SyncML/DMAcc/{uid}` left the device enrolled, its sessions with no
+  // account (no server URL, no credential) while presenting the enrolled identity.
+  it('a Delete of the DMAcc account is an unenroll initiated by the server', () => {
     const w = world([success()]);
     const at = w.t0 + ATTEMPT_MS + 90 * SECOND;
     w.run(at);

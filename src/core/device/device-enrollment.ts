@@ -1,4 +1,5 @@
 import type { ClientIdentity } from '../dm/dm-account.js';
+import { accountUid as accountUidOf } from '../dm/dmacc-nodes.js';
 import { ProvisioningApplyError, applyProvisioning } from '../dm/provisioning-apply.js';
 import { POLL_START } from '../dmclient/poll-schedule.js';
 import type {
@@ -184,9 +185,16 @@ export abstract class EnrollingDevice extends SessionDevice {
     super.endSession(trigger, result);
   }
 
-  /** The server deleted the device's provider (or DMAcc account): a server-side unenroll. */
+  /** The server deleted the device's provider: a server-side unenroll. */
   protected providerRemoved(providerId: string): void {
     if (this.enrollment?.providerId === providerId) this.forgetEnrollment('server');
+  }
+
+  /** The server deleted the DMAcc account of the device's provider: a server-side unenroll too. */
+  protected accountRemoved(accountUid: string): void {
+    const enrollment = this.enrollment;
+    if (enrollment !== null && accountUid === accountUidOf(enrollment.providerId))
+      this.forgetEnrollment('server');
   }
 
   /**
@@ -197,8 +205,9 @@ export abstract class EnrollingDevice extends SessionDevice {
     const enrollment = this.enrollment;
     if (enrollment === null) return;
     this.enrollment = null;
-    // A server's Delete of the provider is removing it already.
-    if (initiator === 'device') this.removeProvider(enrollment.providerId);
+    // Whatever the server deleted (the provider or the account), the other goes too: no secret
+    // of a forgotten enrollment stays in the tree.
+    this.removeProvider(enrollment.providerId);
     this.ctx.clock.cancel(this.pollTimer);
     this.pollTimer = null;
     this.ctx.sink.emit({

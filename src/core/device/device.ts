@@ -96,6 +96,7 @@ export class SimDevice extends EnrollingDevice {
       pollConfig: () => this.pollConfig,
       setPoll: (patch) => this.enter(() => this.setPoll(patch)),
       providerRemoved: (providerId) => this.enter(() => this.providerRemoved(providerId)),
+      accountRemoved: (uid) => this.enter(() => this.accountRemoved(uid)),
       // The tree's stored nodes are part of the device's record.
       update: (change) => this.enter(change),
     });

@@ -87,10 +87,10 @@ function authNodes(): readonly DynamicNode[] {
     .leaf('AAuthData', 'chr', undefined, AR).nodes;
 }
 
-function accountNodes(): readonly DynamicNode[] {
+function accountNodes(uid: string, removed?: (uid: string) => void): readonly DynamicNode[] {
   const ms = 'Ext/Microsoft';
   return new NodeList()
-    .node('', ADG)
+    .node('', ADG, { remove: () => removed?.(uid) })
     .leaf('AppID', 'chr', undefined, AGR)
     .leaf('ServerID', 'chr', undefined, AGR)
     .leaf('Name', 'chr', undefined, AGR)
@@ -114,9 +114,14 @@ function accountNodes(): readonly DynamicNode[] {
     .leaf(`${ms}/SSLCLIENTCERTSEARCHCRITERIA`, 'chr', undefined, AGR).nodes;
 }
 
-/** Defines `./SyncML` and `./SyncML/DMAcc` (no account yet: a server or a w7 APPLICATION adds one). */
-export function defineDmAcc(tree: DmTree): void {
-  tree
-    .define('./SyncML', { format: 'node', access: G })
-    .define(DMACC, { format: 'node', access: G, children: { nodes: accountNodes } });
+/**
+ * Defines `./SyncML` and `./SyncML/DMAcc` (no account yet: a server or a w7 APPLICATION adds one).
+ * `accountRemoved` is called with an account's `{AccountUID}` when a Delete removes it.
+ */
+export function defineDmAcc(tree: DmTree, accountRemoved?: (uid: string) => void): void {
+  tree.define('./SyncML', { format: 'node', access: G }).define(DMACC, {
+    format: 'node',
+    access: G,
+    children: { nodes: (uid) => accountNodes(uid, accountRemoved) },
+  });
 }

@@ -75,6 +75,11 @@ export interface WindowsTreeBindings extends DmClientBindings {
   pollConfig(): PollConfig;
   /** Add/Replace/Delete of the six numeric Poll nodes. */
   setPoll(patch: PollPatch): void;
+  /**
+   * Delete of a DMAcc account `./SyncML/DMAcc/{AccountUID}`: a server-side unenroll when it is
+   * the account of the device's enrolled provider (the device decides).
+   */
+  accountRemoved?(accountUid: string): void;
   /** Runs each change of the tree's stored nodes (as an update of the device's record). */
   update?(change: () => void): void;
 }
@@ -163,7 +168,7 @@ export function windowsTree(
       tree.define(path === '' ? base : `${base}/${path}`, spec);
   }
   defineCertificateStore(tree);
-  defineDmAcc(tree);
+  defineDmAcc(tree, bindings.accountRemoved && ((uid) => bindings.accountRemoved?.(uid)));
   return tree;
 }
 
