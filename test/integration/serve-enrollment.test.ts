@@ -129,6 +129,22 @@ describe('dmpush serve: devices enroll with the reference server', () => {
       const again = await a.json<{ error: string }>('POST', '/api/devices/laptop/unenroll');
       expect(again.status).toBe(409);
       expect(JSON.stringify(again.body)).toMatch(/not enrolled/);
+      // No polls while unenrolled; POST …/enroll brings it back, with a new certificate.
+      const polls = (await a.events('?device=laptop&type=session.started')).length;
+      await a.advance('PT1H');
+      expect((await a.events('?device=laptop&type=session.started')).length).toBe(polls);
+      const back = await a.json('POST', '/api/devices/laptop/enroll');
+      expect(back.status).toBe(202);
+      await a.advance('PT1M');
+      const enrolled = ofDevice(
+        (await a.events('?type=enrollment.completed')) as Event[],
+        'laptop',
+      );
+      expect(enrolled).toHaveLength(2);
+      expect(enrolled[1]?.['certificateThumbprint']).not.toBe(
+        enrolled[0]?.['certificateThumbprint'],
+      );
+      expect((await a.json('POST', '/api/devices/laptop/enroll')).status).toBe(409);
     } finally {
       await s.close();
     }

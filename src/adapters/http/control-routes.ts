@@ -127,6 +127,21 @@ export function controlRoutes(ctx: ControlContext): Route[] {
     { method: 'POST', path: '/api/devices/:id/push', body: JSON_BODY, handle: (x) => push(ctx, x) },
     {
       method: 'POST',
+      path: '/api/devices/:id/enroll',
+      body: NO_BODY,
+      handle: (x) => {
+        const d = device(ctx, x);
+        if (!d.enroll())
+          throw new HttpError(
+            409,
+            `device ${JSON.stringify(d.id)} is enrolled, enrolling, or its fleet does not enroll`,
+          );
+        ctx.touched(d.id);
+        x.sendJson(202, ctx.deviceJson(d.snapshot()));
+      },
+    },
+    {
+      method: 'POST',
       path: '/api/devices/:id/unenroll',
       body: NO_BODY,
       handle: (x) => {

@@ -51,6 +51,23 @@ export abstract class EnrollingDevice extends SessionDevice {
     return this.ctx.enroller !== undefined && this.enrollment === null;
   }
 
+  /** A device that must enroll does not poll: it has no management server yet. */
+  protected override get polling(): boolean {
+    return !this.mustEnroll;
+  }
+
+  /**
+   * Enrolls again after an unenrollment (or tries at once after a failure): true when an attempt
+   * starts, false when the device is enrolled, enrolling, or its fleet has no enrollment service.
+   */
+  enroll(): boolean {
+    return this.enter(() => {
+      if (!this.mustEnroll || this.enrolling) return false;
+      this.beginEnrollment();
+      return true;
+    });
+  }
+
   /** Starts one enrollment attempt unless one is running. */
   protected beginEnrollment(): void {
     const enroller = this.ctx.enroller;

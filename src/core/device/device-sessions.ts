@@ -151,9 +151,18 @@ export abstract class SessionDevice extends LinkDevice {
     }
   }
 
+  /** Whether the DMClient polls now (a device that must enroll first does not). */
+  protected get polling(): boolean {
+    return true;
+  }
+
   protected schedulePoll(previous: number, cursor: PollCursor): void {
     const clock = this.ctx.clock;
     clock.cancel(this.pollTimer);
+    if (!this.polling) {
+      this.pollTimer = null;
+      return;
+    }
     const next = nextPoll(this.plan, cursor, previous, this.zone);
     if (!next) {
       this.pollTimer = null;
