@@ -222,6 +222,34 @@ describe('dmpush serve --enroll-url: enrolling with a server of your own', () =>
     }
   });
 
+  it('--enroll-retry sets when a failed device tries again', async () => {
+    const server = await startServe(capture().io, ENROLLING);
+    try {
+      const s = await startServe(capture().io, {
+        ...ENROLLING,
+        enrollRetry: 5 * 60_000,
+        enroll: {
+          url: server.reference?.enrollment?.urls.discovery ?? '',
+          email: '{deviceId}@example.test',
+          credentials: { policy: 'OnPremise', user: 'dmpush', password: 'wrong' },
+        },
+      });
+      try {
+        const a = api(s);
+        await a.advance('PT11M');
+        const started = ofDevice((await a.events('?type=enrollment.started')) as Event[], 'laptop');
+        const gaps = started
+          .slice(1)
+          .map((e, i) => Date.parse(e.time) - Date.parse(started[i]?.time ?? ''));
+        expect(gaps).toEqual([5 * 60_000, 5 * 60_000]);
+      } finally {
+        await s.close();
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
   it('refuses flags that do not fit together with exit 2', async () => {
     const lone = await cli(['serve', '--enroll-user', 'alice']);
     expect(lone.code).toBe(2);
@@ -246,6 +274,9 @@ describe('dmpush serve --enroll-url: enrolling with a server of your own', () =>
     ]);
     expect(half.code).toBe(2);
     expect(half.err).toMatch(/--enroll-user and --enroll-password go together/);
+    const retry = await cli(['serve', '--enroll-retry', 'PT0S']);
+    expect(retry.code).toBe(2);
+    expect(retry.err).toMatch(/--enroll-retry.*positive ISO 8601 duration/);
     const url = await cli(['serve', '--enroll-url', 'ftp://x']);
     expect(url.code).toBe(2);
     expect(url.err).toMatch(/--enroll-url.*http\(s\) URL/);

@@ -27,6 +27,8 @@ export interface TokenCommandCredentials {
 /** Options of {@link HttpEnrollmentService}. */
 export interface HttpEnrollmentServiceOptions {
   readonly discoveryUrl: string;
+  /** How long after a failure a device tries again, ms (default: the core's 30 minutes). */
+  readonly retryMs?: number;
   /** `EmailAddress` of Discover; `{deviceId}` is replaced by the device's id. */
   readonly email: string;
   readonly credentials: EnrollmentCredentials | TokenCommandCredentials;
@@ -79,10 +81,12 @@ function toPort(outcome: EnrollmentOutcome): EnrollOutcome {
  */
 export class HttpEnrollmentService implements EnrollmentService {
   readonly discoveryUrl: string;
+  readonly retryMs: number | undefined;
   private readonly ranks = new Map<string, number>();
 
   constructor(private readonly options: HttpEnrollmentServiceOptions) {
     this.discoveryUrl = options.discoveryUrl;
+    this.retryMs = options.retryMs;
   }
 
   enroll(request: EnrollRequest, handlers: Parameters<EnrollmentService['enroll']>[1]): void {

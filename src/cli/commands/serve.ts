@@ -81,6 +81,8 @@ export interface ServeOptions {
    * default true.
    */
   readonly enrollment?: boolean;
+  /** How long after a failed enrollment a device tries again, ms (`--enroll-retry`). */
+  readonly enrollRetry?: number;
 }
 
 /** A running live fleet. */

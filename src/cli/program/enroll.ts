@@ -1,5 +1,6 @@
 /** The options that make `serve`'s devices enroll (MS-MDE2) with a management server. */
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { parseDuration } from '../../core/time/iso.js';
 import { UsageError } from '../io.js';
 
 /** How devices prove who they are to the enrollment service (MS-MDE2 `AuthPolicy`). */
@@ -25,6 +26,8 @@ export interface EnrollFlags {
   enrollPassword?: string;
   enrollToken?: string;
   enrollTokenCmd?: string;
+  /** `--enroll-retry`, in milliseconds. */
+  enrollRetry?: number;
 }
 
 /** `--enroll-url <url>`: an absolute http(s) URL. */
@@ -39,6 +42,18 @@ function enrollUrlArg(value: string): string {
     throw new InvalidArgumentError(`expected an http(s) URL, got ${JSON.stringify(value)}`);
   return url.href;
 }
+
+/** `--enroll-retry <duration>`: a positive ISO 8601 duration, as milliseconds (at most a year). */
+function enrollRetryArg(value: string): number {
+  const ms = parseDuration(value)?.toMillis();
+  if (ms === undefined || !(ms > 0) || ms > YEAR_MS)
+    throw new InvalidArgumentError(
+      `expected a positive ISO 8601 duration of at most a year, such as PT30M, got ${JSON.stringify(value)}`,
+    );
+  return ms;
+}
+
+const YEAR_MS = 366 * 24 * 3600 * 1000;
 
 /** A value without control characters (they cannot travel in a SOAP header). */
 function textArg(what: string): (value: string) => string {
@@ -77,6 +92,11 @@ export function addEnrollOptions(command: Command): Command {
         .argParser(textArg('token')),
     )
     .option(
+      '--enroll-retry <duration>',
+      'how long after a failed enrollment a device tries again (ISO 8601 duration; default PT30M)',
+      enrollRetryArg,
+    )
+    .option(
       '--enroll-token-cmd <command>',
       'Federated policy: a shell command run per device ({deviceId}, {n} replaced); its standard output is that device token',
       textArg('command'),
@@ -91,6 +111,7 @@ const FLAG_NAMES: Readonly<Record<keyof EnrollFlags, string>> = {
   enrollPassword: '--enroll-password',
   enrollToken: '--enroll-token',
   enrollTokenCmd: '--enroll-token-cmd',
+  enrollRetry: '--enroll-retry',
 };
 
 /**
@@ -110,7 +131,8 @@ export function enrollConfig(
   const { enrollToken: token, enrollTokenCmd: tokenCommand } = flags;
   if (url === undefined) {
     const stray = (Object.keys(FLAG_NAMES) as (keyof EnrollFlags)[]).filter(
-      (k) => flags[k] !== undefined && !fromEnv.has(k),
+      // --enroll-retry serves the reference server's enrollment too.
+      (k) => flags[k] !== undefined && !fromEnv.has(k) && k !== 'enrollRetry',
     );
     if (stray.length > 0)
       throw new UsageError(`${stray.map((k) => FLAG_NAMES[k]).join(', ')}: needs --enroll-url`);

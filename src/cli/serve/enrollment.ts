@@ -24,6 +24,8 @@ export interface ServeEnrollOptions {
   readonly enroll?: EnrollConfig | null;
   /** False: `--no-enrollment`. */
   readonly enrollment?: boolean;
+  /** `--enroll-retry`, ms. */
+  readonly enrollRetry?: number;
 }
 
 /** The reference server's one enrollment user; its password is drawn per process. */
@@ -59,7 +61,7 @@ export function planEnrollment(o: ServeEnrollOptions, stateFile: string | null):
     return {
       identity: config.url,
       reference: null,
-      service: (_reference, clock) => userService(config, clock),
+      service: (_reference, clock) => userService(config, clock, o.enrollRetry),
     };
   }
   if (o.mdmUrl !== undefined || o.enrollment === false)
@@ -81,13 +83,18 @@ export function planEnrollment(o: ServeEnrollOptions, stateFile: string | null):
         email: REFERENCE_EMAIL,
         credentials: { policy: 'OnPremise', user: REFERENCE_USER, password },
         clock,
+        ...(o.enrollRetry === undefined ? {} : { retryMs: o.enrollRetry }),
       });
     },
   };
 }
 
 /** The devices' enrollment with the user's server (`--enroll-url` and its credentials). */
-function userService(config: EnrollConfig, clock: Clock): EnrollmentService {
+function userService(
+  config: EnrollConfig,
+  clock: Clock,
+  retryMs: number | undefined,
+): EnrollmentService {
   const c = config.credentials;
   const credentials: HttpEnrollmentServiceOptions['credentials'] =
     c.policy === 'OnPremise'
@@ -100,5 +107,6 @@ function userService(config: EnrollConfig, clock: Clock): EnrollmentService {
     email: config.email,
     credentials,
     clock,
+    ...(retryMs === undefined ? {} : { retryMs }),
   });
 }

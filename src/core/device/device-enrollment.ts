@@ -169,7 +169,9 @@ export abstract class EnrollingDevice extends SessionDevice {
       status,
       reason,
     });
-    this.enrollTimer = this.armEnrollRetry(this.now() + ENROLL_RETRY_MS);
+    this.enrollTimer = this.armEnrollRetry(
+      this.now() + (this.ctx.enroller?.retryMs ?? ENROLL_RETRY_MS),
+    );
   }
 
   protected armEnrollRetry(at: number): Timer {

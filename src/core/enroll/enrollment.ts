@@ -81,6 +81,11 @@ export interface Discovered {
 export interface EnrollmentService {
   /** The discovery URL the device starts at (for the timeline). */
   readonly discoveryUrl: string;
+  /**
+   * How long after a failed enrollment a device tries again, ms (default 30 minutes,
+   * `ENROLL_RETRY_MS`: an **assumption**, see docs/model.md).
+   */
+  readonly retryMs?: number;
   /** Runs one enrollment; `discovered` at most once, then `done` exactly once. */
   enroll(
     request: EnrollRequest,
