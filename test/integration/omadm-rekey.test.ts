@@ -15,7 +15,6 @@ import { applyProvisioning } from '../../src/core/dm/provisioning-apply.js';
 import { defaultIdentity, windowsTree } from '../../src/core/dm/windows-tree.js';
 import { DEFAULT_POLL } from '../../src/core/dmclient/poll-schedule.js';
 import { PushStatus } from '../../src/core/dmclient/push-status.js';
-import type { ProvisioningDoc, WapCharacteristic, WapParm } from '../../src/core/enroll/wap-doc.js';
 import type { SessionRequest, SessionResult } from '../../src/core/ports.js';
 import type { Command, StatusCommand, SyncMLMessage } from '../../src/core/syncml/message.js';
 import { VirtualClock } from '../../src/core/time/virtual-clock.js';
@@ -27,6 +26,7 @@ import {
   type Seen,
 } from '../helpers/fleet-like-server.js';
 import { until } from '../helpers/until.js';
+import { fleetProvisioningDoc } from '../helpers/fleet-provisioning.js';
 
 const T0 = Date.parse('2026-03-01T00:00:00Z');
 const IDENTITY = defaultIdentity('dev-rekey', '22H2');
@@ -49,51 +49,6 @@ const ENROLLED: Credentials = {
 /** What the rekey gives it: Fleet's `username := deviceID`, `password := uuid.NewString()`. */
 const REKEYED: Credentials = { name: DEV, secret: randomUUID() };
 
-const p = (name: string, value: string): WapParm => ({ name, value });
-const c = (
-  type: string,
-  parms: WapParm[],
-  children: WapCharacteristic[] = [],
-): WapCharacteristic => ({
-  type,
-  parms,
-  children,
-});
-
-/** A w7 APPLICATION as Fleet's `NewApplicationProvisioningData` builds it, at `addr`. */
-function fleetDoc(addr: string, creds: Credentials): ProvisioningDoc {
-  return {
-    version: '1.1',
-    characteristics: [
-      c(
-        'APPLICATION',
-        [
-          p('PROVIDER-ID', 'Fleet'),
-          p('APPID', 'w7'),
-          p('NAME', 'Fleet'),
-          p('ADDR', addr),
-          p('DEFAULTENCODING', 'application/vnd.syncml.dm+xml'),
-        ],
-        [
-          c('APPAUTH', [
-            p('AAUTHLEVEL', 'CLIENT'),
-            p('AAUTHTYPE', 'DIGEST'),
-            p('AAUTHSECRET', 'dummy'),
-            p('AAUTHDATA', 'nonce'),
-          ]),
-          c('APPAUTH', [
-            p('AAUTHLEVEL', 'APPSRV'),
-            p('AAUTHTYPE', 'DIGEST'),
-            p('AAUTHNAME', creds.name),
-            p('AAUTHSECRET', creds.secret),
-            p('AAUTHDATA', 'nonce'),
-          ]),
-        ],
-      ),
-    ],
-  };
-}
-
 const readPush = () => ({ pfn: null, channelUri: null, status: PushStatus.NoChannelUri });
 
 /** An enrolled device's tree: no provider until the document creates Fleet's. */
@@ -105,7 +60,12 @@ function enrolledTree(serverUrl: string): DmTree {
     pollConfig: () => DEFAULT_POLL,
     setPoll: () => undefined,
   });
-  expect(applyProvisioning(tree, fleetDoc(serverUrl, ENROLLED)).accountUid).toBe(FLEET_UID);
+  expect(
+    applyProvisioning(
+      tree,
+      fleetProvisioningDoc({ addr: serverUrl, username: ENROLLED.name, secret: ENROLLED.secret }),
+    ).accountUid,
+  ).toBe(FLEET_UID);
   return tree;
 }
 

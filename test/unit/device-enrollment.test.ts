@@ -15,7 +15,6 @@ import type {
   EnrollRequest,
   EnrollmentService,
 } from '../../src/core/enroll/enrollment.js';
-import { parseProvisioningDoc } from '../../src/core/enroll/provisioning-doc.js';
 import type { ProvisioningDoc } from '../../src/core/enroll/wap-doc.js';
 import { InMemoryMdm } from '../../src/core/mdm/in-memory-mdm.js';
 import type { MdmTransport, SessionRequest } from '../../src/core/ports.js';
@@ -29,6 +28,16 @@ import {
   type SessionTrigger,
 } from '../../src/core/timeline/events.js';
 import { loadScenario } from '../../src/scenario/load.js';
+import {
+  FLEET_ADDR as ADDR,
+  FLEET_DEVICE_CERT as DEVICE_CERT,
+  FLEET_DEVICE_THUMB as DEVICE_THUMB,
+  FLEET_ROOT_CERT as ROOT_CERT,
+  FLEET_ROOT_THUMB as ROOT_THUMB,
+  FLEET_SECRET as SECRET,
+  FLEET_USERNAME as USERNAME,
+  fleetProvisioningDoc,
+} from '../helpers/fleet-provisioning.js';
 
 // ---- the enrollment service's answers -----------------------------------------------------------
 
@@ -38,101 +47,10 @@ const DISCOVERED: Discovered = {
   policyUrl: 'https://fleet.example.com/api/mdm/microsoft/policy',
   enrollmentUrl: 'https://fleet.example.com/api/mdm/microsoft/enroll',
 };
-const ADDR = 'https://fleet.example.com/api/mdm/microsoft/management';
-const ROOT_THUMB = '031336C933CC7E228B88880D78824FB2909A0A2F';
-const DEVICE_THUMB = 'F9A4F20FC50D990FDD0E3DB9AFCBF401818D5462';
-// Base64 of arbitrary bytes: the tree stores EncodedCertificate as given.
-const ROOT_CERT = 'MIIBszCCAVmgAwIBAgIUcm9vdA==';
-const DEVICE_CERT = 'MIIBtDCCAVqgAwIBAgIUZGV2aWNl';
-const USERNAME = 'device-uuid';
-const SECRET = 'f00d-secret';
-
 const PROVIDER = './Vendor/MSFT/DMClient/Provider/Fleet';
 const FLEET_ACC = `./SyncML/DMAcc/${accountUid('Fleet')}`;
 
-/** Fleet's Poll characteristic: every minute, indefinitely. */
-const POLL = `<characteristic type="Poll">
-          <parm name="AllUsersPollOnFirstLogin" value="true" datatype="boolean"/>
-          <parm name="PollOnLogin" value="true" datatype="boolean"/>
-          <parm name="NumberOfFirstRetries" value="0" datatype="integer"/>
-          <parm name="IntervalForFirstSetOfRetries" value="1" datatype="integer"/>
-          <parm name="NumberOfSecondRetries" value="0" datatype="integer"/>
-          <parm name="IntervalForSecondSetOfRetries" value="0" datatype="integer"/>
-          <parm name="NumberOfRemainingScheduledRetries" value="0" datatype="integer"/>
-          <parm name="IntervalForRemainingScheduledRetries" value="0" datatype="integer"/>
-        </characteristic>`;
-
-/**
- * The provisioning document Fleet returns (`server/service/microsoft_mdm.go`), with a user
- * certificate store: CertificateStore Root and My/User, the w7 APPLICATION with its APPSRV and
- * CLIENT DIGEST credentials, the DMClient provider polling every minute. `addr: null` leaves the
- * ADDR out; `providerParm` adds a parm under the provider; `poll: false` leaves Poll out.
- */
-function fleetXml(
-  options: { addr?: string | null; providerParm?: string; poll?: boolean } = {},
-): string {
-  const addr = options.addr === undefined ? ADDR : options.addr;
-  return `<wap-provisioningdoc version="1.1">
-  <characteristic type="CertificateStore">
-    <characteristic type="Root">
-      <characteristic type="System">
-        <characteristic type="${ROOT_THUMB}">
-          <parm name="EncodedCertificate" value="${ROOT_CERT}"/>
-        </characteristic>
-      </characteristic>
-    </characteristic>
-    <characteristic type="My">
-      <characteristic type="User">
-        <characteristic type="${DEVICE_THUMB}">
-          <parm name="EncodedCertificate" value="${DEVICE_CERT}"/>
-        </characteristic>
-        <characteristic type="PrivateKeyContainer"/>
-      </characteristic>
-      <characteristic type="WSTEP">
-        <characteristic type="Renew">
-          <parm name="ROBOSupport" value="true" datatype="boolean"/>
-          <parm name="RenewPeriod" value="180" datatype="integer"/>
-          <parm name="RetryInterval" value="4" datatype="integer"/>
-        </characteristic>
-      </characteristic>
-    </characteristic>
-  </characteristic>
-  <characteristic type="APPLICATION">
-    <parm name="PROVIDER-ID" value="Fleet"/>
-    <parm name="APPID" value="w7"/>
-    <parm name="NAME" value="Fleet"/>
-    ${addr === null ? '' : `<parm name="ADDR" value="${addr}"/>`}
-    <parm name="CONNRETRYFREQ" value="6"/>
-    <parm name="INITIALBACKOFFTIME" value="30000"/>
-    <parm name="MAXBACKOFFTIME" value="120000"/>
-    <parm name="DEFAULTENCODING" value="application/vnd.syncml.dm+xml"/>
-    <parm name="BACKCOMPATRETRYDISABLED"/>
-    <characteristic type="APPAUTH">
-      <parm name="AAUTHLEVEL" value="CLIENT"/>
-      <parm name="AAUTHTYPE" value="DIGEST"/>
-      <parm name="AAUTHSECRET" value="dummy"/>
-      <parm name="AAUTHDATA" value="nonce"/>
-    </characteristic>
-    <characteristic type="APPAUTH">
-      <parm name="AAUTHLEVEL" value="APPSRV"/>
-      <parm name="AAUTHTYPE" value="DIGEST"/>
-      <parm name="AAUTHNAME" value="${USERNAME}"/>
-      <parm name="AAUTHSECRET" value="${SECRET}"/>
-      <parm name="AAUTHDATA" value="nonce"/>
-    </characteristic>
-  </characteristic>
-  <characteristic type="DMClient">
-    <characteristic type="Provider">
-      <characteristic type="Fleet">
-        ${options.providerParm ?? ''}
-        ${options.poll === false ? '' : POLL}
-      </characteristic>
-    </characteristic>
-  </characteristic>
-</wap-provisioningdoc>`;
-}
-
-const FLEET_DOC = parseProvisioningDoc(fleetXml());
+const FLEET_DOC = fleetProvisioningDoc();
 
 const pem = (label: string, body: string): string =>
   `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
@@ -401,7 +319,7 @@ describe('enrollment that succeeds', () => {
   });
 
   it("without Poll in the document, polls on the device's own schedule from enrollment", () => {
-    const w = world([success(parseProvisioningDoc(fleetXml({ poll: false })))]);
+    const w = world([success(fleetProvisioningDoc({ poll: false }))]);
     w.run(w.t0 + 46 * MINUTE);
     const done = w.t0 + ATTEMPT_MS;
     // The DMClient CSP's default: every 15 minutes (10 times).
@@ -483,7 +401,7 @@ describe('enrollment that fails', () => {
 
 describe('a provisioning document the device refuses', () => {
   it('fails at provisioning naming the element (no ADDR), the tree unchanged, and retries', () => {
-    const w = world([success(parseProvisioningDoc(fleetXml({ addr: null })))]);
+    const w = world([success(fleetProvisioningDoc({ addr: null }))]);
     w.sim.start();
     const before = w.device.tree.saveState();
     w.run(w.t0 + 10 * MINUTE);
@@ -513,9 +431,7 @@ describe('a provisioning document the device refuses', () => {
   });
 
   it('rolls back a document the tree refuses part way (certificates added before it)', () => {
-    const doc = parseProvisioningDoc(
-      fleetXml({ providerParm: '<parm name="NotANode" value="x"/>' }),
-    );
+    const doc = fleetProvisioningDoc({ providerParm: '<parm name="NotANode" value="x"/>' });
     const w = world([success(doc)]);
     w.sim.start();
     const before = w.device.tree.saveState();

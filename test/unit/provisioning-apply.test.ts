@@ -23,6 +23,16 @@ import { parseProvisioningDoc } from '../../src/core/enroll/provisioning-doc.js'
 import type { ProvisioningDoc, WapCharacteristic, WapParm } from '../../src/core/enroll/wap-doc.js';
 import { DEFAULT_POLL } from '../../src/core/dmclient/poll-schedule.js';
 import { PushStatus } from '../../src/core/dmclient/push-status.js';
+import {
+  FLEET_ADDR as ADDR,
+  FLEET_DEVICE_CERT as DEVICE_CERT,
+  FLEET_DEVICE_THUMB as DEVICE_THUMB,
+  FLEET_ROOT_CERT as ROOT_CERT,
+  FLEET_ROOT_THUMB as ROOT_THUMB,
+  FLEET_SECRET,
+  FLEET_USERNAME,
+  fleetProvisioningDoc,
+} from '../helpers/fleet-provisioning.js';
 
 function device(providerId: string | null = null) {
   const state = {
@@ -67,105 +77,9 @@ const c = (
   children: WapCharacteristic[] = [],
 ): WapCharacteristic => ({ type, parms, children });
 
-const ROOT_THUMB = '031336C933CC7E228B88880D78824FB2909A0A2F';
-const DEVICE_THUMB = 'F9A4F20FC50D990FDD0E3DB9AFCBF401818D5462';
-const ROOT_CERT = 'MIIBszCCAVmgAwIBAgIUcm9vdA==';
-const DEVICE_CERT = 'MIIBtDCCAVqgAwIBAgIUZGV2aWNl';
-const ADDR = 'https://fleet.example.com/api/mdm/microsoft/management';
-
 /** The document Fleet builds for a device enrollment (`enrollmentType == "Device"` → My/System). */
-function fleetDoc(username = 'device-uuid', secret = 'f00d-secret'): ProvisioningDoc {
-  return {
-    version: '1.1',
-    characteristics: [
-      c(
-        'CertificateStore',
-        [],
-        [
-          c('Root', [], [c('System', [], [c(ROOT_THUMB, [p('EncodedCertificate', ROOT_CERT)])])]),
-          c(
-            'My',
-            [],
-            [
-              c(
-                'System',
-                [],
-                [c(DEVICE_THUMB, [p('EncodedCertificate', DEVICE_CERT)]), c('PrivateKeyContainer')],
-              ),
-              c(
-                'WSTEP',
-                [],
-                [
-                  c('Renew', [
-                    p('ROBOSupport', 'true', 'boolean'),
-                    p('RenewPeriod', '180', 'integer'),
-                    p('RetryInterval', '4', 'integer'),
-                  ]),
-                ],
-              ),
-            ],
-          ),
-        ],
-      ),
-      c(
-        'APPLICATION',
-        [
-          p('PROVIDER-ID', 'Fleet'),
-          p('APPID', 'w7'),
-          p('NAME', 'Fleet'),
-          p('ADDR', ADDR),
-          p('CONNRETRYFREQ', '6'),
-          p('INITIALBACKOFFTIME', '30000'),
-          p('MAXBACKOFFTIME', '120000'),
-          p('DEFAULTENCODING', 'application/vnd.syncml.dm+xml'),
-          p('BACKCOMPATRETRYDISABLED', ''),
-        ],
-        [
-          c('APPAUTH', [
-            p('AAUTHLEVEL', 'CLIENT'),
-            p('AAUTHTYPE', 'DIGEST'),
-            p('AAUTHSECRET', 'dummy'),
-            p('AAUTHDATA', 'nonce'),
-          ]),
-          c('APPAUTH', [
-            p('AAUTHLEVEL', 'APPSRV'),
-            p('AAUTHTYPE', 'DIGEST'),
-            p('AAUTHNAME', username),
-            p('AAUTHSECRET', secret),
-            p('AAUTHDATA', 'nonce'),
-          ]),
-        ],
-      ),
-      c(
-        'DMClient',
-        [],
-        [
-          c(
-            'Provider',
-            [],
-            [
-              c(
-                'Fleet',
-                [],
-                [
-                  c('Poll', [
-                    p('AllUsersPollOnFirstLogin', 'true', 'boolean'),
-                    p('PollOnLogin', 'true', 'boolean'),
-                    p('NumberOfFirstRetries', '0', 'integer'),
-                    p('IntervalForFirstSetOfRetries', '1', 'integer'),
-                    p('NumberOfSecondRetries', '0', 'integer'),
-                    p('IntervalForSecondSetOfRetries', '0', 'integer'),
-                    p('NumberOfRemainingScheduledRetries', '0', 'integer'),
-                    p('IntervalForRemainingScheduledRetries', '0', 'integer'),
-                  ]),
-                ],
-              ),
-            ],
-          ),
-        ],
-      ),
-    ],
-  };
+function fleetDoc(username = FLEET_USERNAME, secret = FLEET_SECRET): ProvisioningDoc {
+  return fleetProvisioningDoc({ username, secret, store: 'System' });
 }
 
 /** The MS-MDE2 sample (§4, "Enrollment web service"), with base64 in place of its placeholders. */
