@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import type { CliIo } from '../src/cli/io.js';
 
 /** A whole-number option of a benchmark: its default, its minimum, and an env variable. */
 export interface IntOption {
@@ -73,3 +75,10 @@ export function runBench(name: string, main: () => Promise<void>): void {
     },
   );
 }
+
+/** The CLI's I/O for a bench that starts `serve` in process: its output dropped, errors shown. */
+export const quietIo: CliIo = {
+  stdout: () => undefined,
+  stderr: (t) => void process.stderr.write(t),
+  readFile: (path) => readFileSync(path, 'utf8'),
+};

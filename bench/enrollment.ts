@@ -17,11 +17,9 @@
  * Usage: `node dist/bench/enrollment.js [--devices N] [--runs N]`. A report: nothing exits
  * non-zero on a figure (the issue sets no target), only when a device fails to enroll.
  */
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { startServe, type ServeOptions } from '../src/cli/commands/serve.js';
-import type { CliIo } from '../src/cli/io.js';
-import { benchArgs, runBench } from './args.js';
+import { benchArgs, quietIo as io, runBench } from './args.js';
 import { median } from './stats.js';
 
 type Side = 'managed' | 'enrolled';
@@ -36,12 +34,6 @@ interface Sample {
 }
 
 const USAGE = 'usage: node dist/bench/enrollment.js [--devices N] [--runs N]';
-
-const io: CliIo = {
-  stdout: () => undefined,
-  stderr: (t) => void process.stderr.write(t),
-  readFile: (path) => readFileSync(path, 'utf8'),
-};
 
 async function runSide(side: Side, devices: number): Promise<Sample> {
   const options: ServeOptions = {

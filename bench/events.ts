@@ -22,15 +22,14 @@
  * 100,000 events, whatever `--mb` asks.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startServe, type RunningServe } from '../src/cli/commands/serve.js';
-import type { CliIo } from '../src/cli/io.js';
 import { toJson } from '../src/core/timeline/format.js';
-import { benchArgs, runBench } from './args.js';
+import { benchArgs, quietIo as io, runBench } from './args.js';
 import type { FromClients, ToClients } from './events-clients.js';
 import { median } from './stats.js';
 import { gc } from './wns-common.js';
@@ -54,12 +53,6 @@ interface Options {
   readonly seed: number;
   readonly memory: boolean;
 }
-
-const io: CliIo = {
-  stdout: () => undefined,
-  stderr: (t) => void process.stderr.write(t),
-  readFile: (path) => readFileSync(path, 'utf8'),
-};
 
 const MB = 1e6;
 const fmt = (x: number, digits = 1): string =>

@@ -17,13 +17,12 @@
  * Usage: `node dist/bench/state.js [--devices N] [--days N] [--runs N] [--seed N]`. Nothing exits
  * non-zero on a missed target: this is a report (the issue sets no target for it).
  */
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startServe, type ServeOptions } from '../src/cli/commands/serve.js';
-import type { CliIo } from '../src/cli/io.js';
-import { benchArgs, runBench } from './args.js';
+import { benchArgs, quietIo as io, runBench } from './args.js';
 import { median } from './stats.js';
 
 interface Options {
@@ -47,12 +46,6 @@ interface Sample {
   readonly fileMB: number | null;
   readonly restoreS: number | null;
 }
-
-const io: CliIo = {
-  stdout: () => undefined,
-  stderr: (t) => void process.stderr.write(t),
-  readFile: (path) => readFileSync(path, 'utf8'),
-};
 
 function fileBytes(file: string): number {
   let total = 0;
