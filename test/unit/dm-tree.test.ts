@@ -438,7 +438,18 @@ describe('DmTree Atomic and Sequence', () => {
         const outcome = atomicSide.tree.run({ kind: 'Atomic', cmdId: '1', commands });
         const plain = commands.map((c) => plainSide.tree.run(c));
         const plainCodes = plain.flatMap(codes);
-        const firstFailure = plainCodes.findIndex((c) => c >= 300);
+        // In an Atomic, a Replace of a node an earlier Add created is 406 ([OMA]).
+        const items = commands.flatMap((c) => c.items.map((item) => ({ kind: c.kind, item })));
+        const added = new Set<string>();
+        const refused = items.findIndex(({ kind, item }, i) => {
+          if (kind === 'Add' && plainCodes[i] === 200) added.add(item.target ?? '');
+          return kind === 'Replace' && added.has(item.target ?? '');
+        });
+        let firstFailure = plainCodes.findIndex((c) => c >= 300);
+        if (refused !== -1 && (firstFailure === -1 || refused < firstFailure)) {
+          firstFailure = refused;
+          plainCodes[refused] = 406;
+        }
         const [atomicCode, ...innerCodes] = codes(outcome);
         if (firstFailure === -1) {
           expect(atomicCode).toBe(200);

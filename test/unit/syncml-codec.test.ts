@@ -450,19 +450,52 @@ describe('structure', () => {
     );
   });
 
-  it('rejects unsupported commands and misplaced elements', () => {
-    expect(parseError(doc('<Copy><CmdID>2</CmdID></Copy>')).message).toBe(
-      'SyncBody/Copy: Copy is not supported',
-    );
-    expect(parseError(doc('<Map><CmdID>2</CmdID></Map>')).message).toContain(
-      'Map is not supported',
-    );
+  it('keeps elements that are not commands the device runs, with their CmdID', () => {
+    expect(parseSyncML(doc('<Copy><CmdID>2</CmdID></Copy>')).commands).toEqual([
+      { kind: 'Unsupported', name: 'Copy', cmdId: '2' },
+    ]);
+    expect(parseSyncML(doc('<Map><Source/></Map><x:Search xmlns:x="u"/>')).commands).toEqual([
+      { kind: 'Unsupported', name: 'Map', cmdId: '' },
+      { kind: 'Unsupported', name: 'Search', cmdId: '' },
+    ]);
+    expect(
+      parseSyncML(doc('<Atomic><CmdID>2</CmdID><Status><CmdID>3</CmdID></Status></Atomic>'))
+        .commands,
+    ).toEqual([
+      {
+        kind: 'Atomic',
+        cmdId: '2',
+        commands: [{ kind: 'Unsupported', name: 'Status', cmdId: '3' }],
+      },
+    ]);
+    expect(
+      parseSyncML(
+        doc('<Sequence><CmdID>2</CmdID><Final/><Copy><CmdID><a/></CmdID></Copy></Sequence>'),
+      ).commands,
+    ).toEqual([
+      {
+        kind: 'Sequence',
+        cmdId: '2',
+        commands: [
+          { kind: 'Unsupported', name: 'Final', cmdId: '' },
+          { kind: 'Unsupported', name: 'Copy', cmdId: '' },
+        ],
+      },
+    ]);
+  });
+
+  it('writes an unsupported element back with its CmdID, and refuses a name that is not one', () => {
+    const m = parseSyncML(doc('<Copy><CmdID>7</CmdID></Copy>'));
+    expect(serializeSyncML(m)).toContain('<Copy><CmdID>7</CmdID></Copy>');
+    expect(parseSyncML(serializeSyncML(m))).toEqual(m);
+    const bad = { ...m, commands: [{ kind: 'Unsupported' as const, name: 'a b', cmdId: '7' }] };
+    expect(() => serializeSyncML(bad)).toThrow(/"a b" is not an element name/);
+  });
+
+  it('rejects misplaced elements and malformed commands', () => {
     expect(
       parseError(doc('<Final/><Alert><CmdID>2</CmdID><Data>1201</Data></Alert>')).message,
     ).toBe('SyncBody/Final: Final must be the last element of SyncBody');
-    expect(
-      parseError(doc('<Atomic><CmdID>2</CmdID><Status><CmdID>3</CmdID></Status></Atomic>')).message,
-    ).toBe('SyncBody/Atomic[1]/Status[1]: Status is not allowed inside Atomic');
     expect(parseError(doc('<Get><CmdID>2</CmdID></Get>')).message).toBe(
       'SyncBody/Get[1]: expected Item, got nothing',
     );

@@ -23,25 +23,37 @@
  *   (`server aborted`); 1222 is answered 200; other alerts are 406 (not modelled). Node commands,
  *   Atomic and Sequence run on the tree, one Status per Item (see `dm-tree.ts`), a Results after the
  *   statuses of each Get with successful Items, and a container's Status before its commands'.
+ *   An element that is not a command the device runs (`Copy`, an unknown name) gets its own 400
+ *   (`Cmd` its name, `CmdRef` its CmdID) and the message's other commands run ([OMA]).
+ * - The session's protocol version is the provider's `SyncApplicationVersion` when it starts
+ *   (`client-session-version.ts`); from 2.0 its SessionID is 2 bytes in hexadecimal
+ *   (`sync-version.ts`).
  * - A final message with nothing to answer ends the session (`done`): the client MUST NOT send a
  *   message holding only a successful SyncHdr Status [MDM 2.2.6.1]. A message without Final is
  *   answered with the statuses plus Alert 1222 (next message). Every device message carries Final.
  */
-import type {
-  AlertCommand,
-  Command,
-  ResultsCommand,
-  StatusCommand,
-  SyncMLMessage,
+import {
+  commandName,
+  type AlertCommand,
+  type Command,
+  type ResultsCommand,
+  type StatusCommand,
+  type SyncMLMessage,
 } from '../syncml/message.js';
 import { SessionAuth } from './client-session-auth.js';
 import { package1Commands } from './client-session-package1.js';
+import { sessionSyncVersion } from './client-session-version.js';
+import { syncVersionNumber, wireSessionId } from './sync-version.js';
 import type { DmAccount } from './dm-account.js';
 import { DmStatus, type CommandOutcome, type DmTree } from './dm-tree.js';
 
 /** Options of one session. */
 export interface ClientSessionOptions {
-  /** The SessionID, a decimal string (see {@link sessionIdFor}). */
+  /**
+   * The session's number, a decimal string (see {@link sessionIdFor}). The SessionID on the wire
+   * is this number under protocol 1.x and its 2 bytes in hexadecimal under 2.0
+   * ({@link ClientSession.sessionId}, `sync-version.ts`).
+   */
   readonly sessionId: string;
   /** SyncHdr Target of the device's messages. */
   readonly serverUrl: string;
@@ -112,6 +124,13 @@ export class ClientSession {
   private readonly auth: SessionAuth;
   /** The commands of the device's last message, without its SyncHdr Status (what a resend sends). */
   private content: readonly Command[] = [];
+  /**
+   * The DM session protocol version, the provider's `SyncApplicationVersion` when the session was
+   * made: a change during the session counts from the next one.
+   */
+  readonly protocolVersion: string;
+  /** The SessionID the session writes and expects back. */
+  readonly sessionId: string;
 
   constructor(options: ClientSessionOptions) {
     if (!/^\d+$/.test(options.sessionId))
@@ -122,6 +141,11 @@ export class ClientSession {
     this.options = options;
     this.maxMessages = maxMessages;
     this.auth = new SessionAuth(options.account ?? null);
+    this.protocolVersion = sessionSyncVersion(options.tree, options.account?.serverId);
+    this.sessionId =
+      syncVersionNumber(this.protocolVersion) >= 2
+        ? wireSessionId(Number(options.sessionId), this.protocolVersion)
+        : options.sessionId;
   }
 
   /**
@@ -220,8 +244,8 @@ export class ClientSession {
       return `unsupported VerDTD '${header.verDTD}' (expected ${VER_DTD})`;
     if (header.verProto !== VER_PROTO)
       return `unsupported VerProto '${header.verProto}' (expected ${VER_PROTO})`;
-    if (header.sessionId !== this.options.sessionId)
-      return `SessionID '${header.sessionId}' is not this session's ('${this.options.sessionId}')`;
+    if (header.sessionId !== this.sessionId)
+      return `SessionID '${header.sessionId}' is not this session's ('${this.sessionId}')`;
     if (!/^[1-9]\d*$/.test(header.msgId))
       return `MsgID '${header.msgId}' is not a positive decimal integer`;
     if (Number(header.msgId) <= this.serverMsgId)
@@ -261,7 +285,7 @@ export class ClientSession {
       cmdId: this.nextCmdId(),
       msgRef,
       cmdRef: command.cmdId,
-      cmd: command.kind,
+      cmd: commandName(command),
       data: String(code),
     };
     return target === undefined ? status : { ...status, targetRef: target };
@@ -275,7 +299,7 @@ export class ClientSession {
       header: {
         verDTD: VER_DTD,
         verProto: VER_PROTO,
-        sessionId: this.options.sessionId,
+        sessionId: this.sessionId,
         msgId: String(this.msgId),
         target: this.options.serverUrl,
         source: this.options.devId,

@@ -5,6 +5,10 @@
  *
  * Choices, where the reference leaves them open:
  * - An Exec on a node without an `exec` handler is 406 "unsupported feature" (not modelled).
+ * - Inside an Atomic, a Replace of a node an earlier Add of the same Atomic created is 406 ([OMA]
+ *   DM protocol commands: "Performing an Add command followed by Replace on the same node within an
+ *   Atomic element isn't supported"; the code is an assumption: 406 "Optional feature not
+ *   supported"), which fails the Atomic.
  */
 import type { Item, NodeCommand } from '../syncml/message.js';
 import type { DmNodes, Entry } from './dm-tree-nodes.js';
@@ -62,18 +66,23 @@ function apply(
     case 'Add': {
       if (entry.parent !== null && !nodes.exists(entry.parent, work)) return DmStatus.NotFound;
       if (nodes.selfPresent(entry, work)) return DmStatus.AlreadyExists;
-      if (!interior) return write(entry, item, work, status);
+      work.added.add(entry.uri);
+      if (!interior) return write(entry, item, work, status, nodes);
       if (nodes.isDynamicChild(entry)) resetChild(nodes, entry, work);
       else stage(entry, '', work);
       return DmStatus.Ok;
     }
     case 'Replace':
       if (!nodes.exists(uri, work)) return DmStatus.NotFound;
-      return interior ? DmStatus.NotAllowed : write(entry, item, work, status);
-    case 'Delete':
+      if (work.serverAtomic && work.added.has(entry.uri)) return DmStatus.UnsupportedFeature;
+      return interior ? DmStatus.NotAllowed : write(entry, item, work, status, nodes);
+    case 'Delete': {
       if (!nodes.exists(uri, work)) return DmStatus.NotFound;
+      const refused = entry.spec.refuse?.(null, nodes.valueOf(entry, work)) ?? null;
+      if (refused !== null) return refused;
       removeSubtree(nodes, entry, work, status, true);
       return DmStatus.Ok;
+    }
     case 'Exec': {
       if (!nodes.exists(uri, work)) return DmStatus.NotFound;
       const exec = spec.exec;
@@ -93,9 +102,17 @@ function apply(
   }
 }
 
-function write(entry: Entry, item: Item, work: Work, status: MutableStatus): number {
+function write(
+  entry: Entry,
+  item: Item,
+  work: Work,
+  status: MutableStatus,
+  nodes: DmNodes,
+): number {
   const value = entry.spec.format === 'null' ? '' : (item.data ?? '');
   if (!acceptable(entry.spec, value)) return DmStatus.UnsupportedFormat;
+  const refused = entry.spec.refuse?.(value, nodes.valueOf(entry, work)) ?? null;
+  if (refused !== null) return refused;
   const hook = entry.spec.write;
   if (hook) work.effects.push({ run: () => hook(value), status });
   return stage(entry, value, work);

@@ -68,6 +68,12 @@ export interface NodeSpec {
   readonly exec?: (data: string | undefined) => void;
   /** A check beyond the format (e.g. non-negative); a refused value is 415. */
   readonly accepts?: (value: string) => boolean;
+  /**
+   * A check of a change against the leaf's current value (as the Atomic sees it): the status that
+   * refuses it, or null. `next` is the value of an Add or Replace, null for a Delete naming this
+   * leaf (a Delete of an ancestor is not checked). Runs after `accepts`.
+   */
+  readonly refuse?: (next: string | null, current: string) => number | null;
   /** A stored leaf that always exists: Delete restores its initial `value` (a CSP default). */
   readonly resetOnDelete?: boolean;
   /** An interior node that starts absent: a server Adds it (DMAcc's `AppAuth`). */

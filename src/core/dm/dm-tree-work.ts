@@ -31,9 +31,19 @@ export class Work {
   readonly effects: Effect[] = [];
   /** Dynamic children created or deleted: those absent once the work is over are dropped. */
   readonly touched = new Set<string>();
+  /** The nodes an Add of this work created (an Atomic refuses a Replace of them). */
+  readonly added = new Set<string>();
   /** A command inside the Atomic failed: the rest is not executed. */
   failed = false;
-  constructor(readonly atomic: boolean) {}
+  /**
+   * @param atomic - an Atomic (or the device's own transaction): changes wait for its commit.
+   * @param serverAtomic - a server's Atomic: a Replace of a node its Add created is refused
+   *   ({@link added}); the device's own transactions are not bound by that rule.
+   */
+  constructor(
+    readonly atomic: boolean,
+    readonly serverAtomic = false,
+  ) {}
 }
 
 /** The device's own changes as one Atomic: see {@link DmTree.transaction}. */

@@ -19,12 +19,20 @@
  * - A handler that throws makes its Item 500.
  * - Inside an Atomic or a Sequence, an Alert is 406 and a Status or Results 400 (not commands to
  *   run there). A Sequence runs all its commands, each with its own status, and is itself 200.
+ * - An element that is not a command the device runs (`Copy`, `Map`, an unknown name: the codec's
+ *   `Unsupported`) is 400, wherever it is ([OMA]: "the status code 400 is returned for that
+ *   element"); inside an Atomic that fails the Atomic like any other failure.
  * - In an Atomic, processing stops at the first failure: later Items and commands get 215 (not
  *   executed), earlier successes 216 (rolled back), the Atomic 507. A Get inside an Atomic is 500,
  *   and so is a nested Atomic (its commands 215) [dmc §2]; both fail the Atomic.
  */
 import { ValidationError } from '../errors.js';
-import type { Command, ContainerCommand, NodeCommand } from '../syncml/message.js';
+import type {
+  Command,
+  ContainerCommand,
+  NodeCommand,
+  UnsupportedCommand,
+} from '../syncml/message.js';
 import { runItem } from './dm-tree-items.js';
 import { DmNodes, type Entry } from './dm-tree-nodes.js';
 import { prune, recreateSaved } from './dm-tree-templates.js';
@@ -111,10 +119,11 @@ export class DmTree {
   }
 
   /**
-   * Runs one server command (a node command, an Atomic or a Sequence) and returns its statuses.
+   * Runs one server command (a node command, an Atomic, a Sequence, or an element that is not a
+   * command the device runs: 400) and returns its statuses.
    * Outside an Atomic each Item takes effect (and its hooks run) before the next one.
    */
-  run(command: NodeCommand | ContainerCommand): CommandOutcome {
+  run(command: NodeCommand | ContainerCommand | UnsupportedCommand): CommandOutcome {
     return this.runCommand(command, null);
   }
 
@@ -240,6 +249,7 @@ export class DmTree {
         return { command, statuses: [{ code: DmStatus.UnsupportedFeature }], children: [] };
       case 'Status':
       case 'Results':
+      case 'Unsupported':
         return { command, statuses: [{ code: DmStatus.BadRequest }], children: [] };
     }
   }
@@ -263,7 +273,7 @@ export class DmTree {
   }
 
   private runAtomic(command: ContainerCommand): MutableOutcome {
-    const work = new Work(true);
+    const work = new Work(true, true);
     const children = command.commands.map((c) => this.runCommand(c, work));
     const outcome: MutableOutcome = { command, statuses: [{ code: DmStatus.Ok }], children };
     const [own] = outcome.statuses as [MutableStatus];

@@ -8,6 +8,10 @@
  * Under any other provider `Push/PFN` is absent (Get 404, Add allowed: it moves the PFN there),
  * `Push/ChannelURI` reads empty and `Push/Status` reads 4 (no Channel URI). The owner is kept in a
  * hidden node of the tree ({@link PUSH_PROVIDER}), so it is saved with the tree's state.
+ *
+ * `MaxSyncApplicationVersion` follows the device's Windows build and `SyncApplicationVersion` is
+ * checked against it, against the CSP's pattern and against going back from 2.0
+ * (`sync-version.ts`); the value is stored in the tree, so it is part of the tree's saved state.
  */
 import { DEFAULT_POLL, type PollConfig, type PollSet } from '../dmclient/poll-schedule.js';
 import { PushStatus } from '../dmclient/push-status.js';
@@ -15,6 +19,13 @@ import type { DevicePatch } from '../device/conditions.js';
 import type { PushNodes } from '../ports.js';
 import { ADG, ADGR, AGR, G, GR, NodeList, nonNegative } from './csp-nodes.js';
 import type { DynamicNode } from './dm-tree.js';
+import {
+  DEFAULT_SYNC_VERSION,
+  buildOf,
+  maxSyncApplicationVersion,
+  syncVersionRefusal,
+  validSyncVersion,
+} from './sync-version.js';
 
 /** `./Vendor/MSFT/DMClient`. */
 export const DMCLIENT = './Vendor/MSFT/DMClient';
@@ -82,14 +93,17 @@ export function validProviderId(id: string): boolean {
 
 /**
  * The nodes of `Provider/{id}`, the provider itself first (path `''`), with the CSP's defaults.
- * `hwDevId` is `DMClient/HWDevID` (the provider's `HWDevID` reads the same).
+ * `hwDevId` is `DMClient/HWDevID` (the provider's `HWDevID` reads the same); `swV` is
+ * `DevDetail/SwV`, whose build gives `MaxSyncApplicationVersion`.
  */
 export function providerNodes(
   id: string,
   bindings: DmClientBindings,
   owner: PushOwner,
   hwDevId: string,
+  swV: string,
 ): readonly DynamicNode[] {
+  const maxVersion = maxSyncApplicationVersion(buildOf(swV));
   const owns = (): boolean => owner.get() === id;
   const list = new NodeList()
     .node('', ADG, { remove: () => bindings.providerRemoved?.(id) })
@@ -138,9 +152,13 @@ export function providerNodes(
       .leaf('AADDeviceID', 'chr', '', G)
       .leaf('HWDevID', 'chr', hwDevId, G)
       .leaf('EnrollmentType', 'chr', 'Full', G)
-      .leaf('MaxSyncApplicationVersion', 'chr', '1.0', G)
+      .leaf('MaxSyncApplicationVersion', 'chr', maxVersion, G)
       .leaf('ManagementServiceAddress', 'chr', '', GR)
-      .leaf('SyncApplicationVersion', 'chr', '1.0', ADGR)
+      .leaf('SyncApplicationVersion', 'chr', DEFAULT_SYNC_VERSION, ADGR, {
+        accepts: validSyncVersion,
+        refuse: (next, current) => syncVersionRefusal(next, current, maxVersion),
+        resetOnDelete: true,
+      })
       .leaf('RequireMessageSigning', 'bool', 'false', ADGR)
       .leaf('UPN', 'chr', undefined, AGR)
       .leaf('HelpEmailAddress', 'chr', undefined, ADGR)

@@ -22,8 +22,8 @@
  *   empty (the device is not Entra-joined).
  * - `ManagementServiceAddress` starts empty and is stored without behaviour: the session's server
  *   URL comes from the DM account (or the session's caller).
- * - `MaxSyncApplicationVersion` is `1.0`: the session engine implements none of the 2.0+ features
- *   (hexadecimal SessionID, `msft:originalerror`, `UserAgentOrigin`).
+ * - `MaxSyncApplicationVersion` follows the build of `SwV`; `SyncApplicationVersion` is checked
+ *   (`dmclient-nodes.ts`, `sync-version.ts`).
  * - `Unenroll` Exec is 406 (not modelled).
  */
 import type { PollConfig } from '../dmclient/poll-schedule.js';
@@ -159,12 +159,13 @@ export function windowsTree(
     format: 'node',
     access: G,
     children: {
-      nodes: (id) => (validProviderId(id) ? providerNodes(id, bindings, owner, hwDevId) : null),
+      nodes: (id) =>
+        validProviderId(id) ? providerNodes(id, bindings, owner, hwDevId, identity.swV) : null,
     },
   });
   if (providerId !== null) {
     const base = `${DMCLIENT}/Provider/${providerId}`;
-    for (const { path, spec } of providerNodes(providerId, bindings, owner, hwDevId))
+    for (const { path, spec } of providerNodes(providerId, bindings, owner, hwDevId, identity.swV))
       tree.define(path === '' ? base : `${base}/${path}`, spec);
   }
   defineCertificateStore(tree);

@@ -74,8 +74,33 @@ export interface ResultsCommand {
   readonly items: readonly Item[];
 }
 
+/**
+ * An element under SyncBody, Atomic or Sequence that is not a command the device runs (`Copy`,
+ * `Map`, `Search`, an unknown name; inside Atomic or Sequence also `Status` and `Results`): kept
+ * so that it gets its own Status 400 and the rest of the message runs ([OMA] DM protocol
+ * commands: "If an XML element that isn't a valid OMA DM command is under one of the following
+ * elements, the status code 400 is returned for that element: SyncBody, Atomic, Sequence").
+ */
+export interface UnsupportedCommand {
+  readonly kind: 'Unsupported';
+  /** The element's local name (the Status' `Cmd`). */
+  readonly name: string;
+  /** The text of its first `<CmdID>` child, `''` when it has none (the Status' `CmdRef`). */
+  readonly cmdId: string;
+}
+
 export type Command =
-  AlertCommand | NodeCommand | ContainerCommand | StatusCommand | ResultsCommand;
+  | AlertCommand
+  | NodeCommand
+  | ContainerCommand
+  | StatusCommand
+  | ResultsCommand
+  | UnsupportedCommand;
+
+/** The element name of a command: its kind, or an unsupported element's own name. */
+export function commandName(command: Command): string {
+  return command.kind === 'Unsupported' ? command.name : command.kind;
+}
 
 /**
  * `<Cred>` (in the SyncHdr only, OMA DM 1.2): the originator's credential. Meta `Type` names the

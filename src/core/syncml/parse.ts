@@ -30,6 +30,7 @@ import type {
   StatusCommand,
   SyncHdr,
   SyncMLMessage,
+  UnsupportedCommand,
 } from './message.js';
 import { readDocument, type XmlElement } from './xml-reader.js';
 import { SYNCML_NS } from './xml-text.js';
@@ -129,12 +130,30 @@ function readCommands(
       }
       return { commands, final: true };
     }
-    if (container !== undefined && (kind === 'Status' || kind === 'Results' || kind === 'Final')) {
-      throw new SyncMLError(child.path, `${kind} is not allowed inside ${container}`);
-    }
-    commands.push(readCommand(child));
+    // Inside Atomic or Sequence, Status, Results and Final are not commands to run there.
+    const notHere = container !== undefined && CONTAINER_ONLY_OUTSIDE.has(kind);
+    commands.push(notHere ? readUnsupported(child) : readCommand(child));
   }
   return { commands, final: false };
+}
+
+/** Elements that are commands in SyncBody but not inside Atomic or Sequence. */
+const CONTAINER_ONLY_OUTSIDE: ReadonlySet<string> = new Set(['Status', 'Results', 'Final']);
+
+/**
+ * An element that is not a command the device runs: its name and the text of its first CmdID
+ * (`''` when it has none or the CmdID is not plain text). Nothing else of it is read; the reader
+ * already bounded its size and depth.
+ */
+function readUnsupported(at: Located): UnsupportedCommand {
+  const cmdId = at.element.children.find(
+    (node): node is XmlElement => typeof node !== 'string' && node.local === 'CmdID',
+  );
+  const text =
+    cmdId?.children.every((node) => typeof node === 'string') === true
+      ? (cmdId.children as string[]).join('').trim()
+      : '';
+  return { kind: 'Unsupported', name: at.element.local, cmdId: text };
 }
 
 function readCommand(at: Located): Command {
@@ -156,7 +175,7 @@ function readCommand(at: Located): Command {
     case 'Results':
       return readResults(at);
     default:
-      throw new SyncMLError(at.path, `${kind} is not supported`);
+      return readUnsupported(at);
   }
 }
 

@@ -1,6 +1,14 @@
 /** Writing a {@link SyncMLMessage} as compact SyncML DM 1.2 XML. */
 import { SyncMLError } from './errors.js';
-import type { ChalMeta, Command, Item, Meta, SyncMLMessage } from './message.js';
+import { quote } from './fields.js';
+import {
+  commandName,
+  type ChalMeta,
+  type Command,
+  type Item,
+  type Meta,
+  type SyncMLMessage,
+} from './message.js';
 import { codePointName, escapeXml, METINF_NS, NOT_XML_CHAR, SYNCML_NS } from './xml-text.js';
 
 /** Writes the elements of one message, with paths for error messages. */
@@ -41,6 +49,9 @@ class Writer {
 
 const METINF = ` xmlns="${METINF_NS}"`;
 
+/** An element name without a prefix (ASCII letters, digits, `_`, `-`, `.`; not from a digit). */
+const XML_NAME = /^[A-Za-z_][\w.-]*$/;
+
 function writeLocation(w: Writer, name: 'Target' | 'Source', locUri: string, path: string): void {
   w.element(name, () => w.text('LocURI', locUri, `${path}/${name}`));
 }
@@ -71,12 +82,17 @@ function writeItems(w: Writer, items: readonly Item[], path: string): void {
 function writeCommands(w: Writer, commands: readonly Command[], parent: string): void {
   const seen = new Map<string, number>();
   for (const command of commands) {
-    const position = (seen.get(command.kind) ?? 0) + 1;
-    seen.set(command.kind, position);
-    const path = `${parent}/${command.kind}[${position}]`;
-    w.element(command.kind, () => {
+    const name = commandName(command);
+    const position = (seen.get(name) ?? 0) + 1;
+    seen.set(name, position);
+    const path = `${parent}/${name}[${position}]`;
+    if (!XML_NAME.test(name))
+      throw new SyncMLError(path, `${quote(name)} is not an element name`, 500);
+    w.element(name, () => {
       w.text('CmdID', command.cmdId, path);
       switch (command.kind) {
+        case 'Unsupported':
+          break;
         case 'Alert':
           w.text('Data', command.data, path);
           writeItems(w, command.items, path);
