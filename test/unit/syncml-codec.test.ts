@@ -430,16 +430,25 @@ describe('structure', () => {
     });
   });
 
-  it('names the command and its position when CmdID is missing', () => {
+  it('keeps a command to run without CmdID (or with an empty one) as unsupported, CmdID blank', () => {
     const get = '<Get><CmdID>2</CmdID><Item><Target><LocURI>./A</LocURI></Target></Item></Get>';
-    const error = parseError(doc(`${get}<Get><Item/></Get>`));
-    expect(error.path).toBe('SyncBody/Get[2]');
-    expect(error.message).toBe('SyncBody/Get[2]: expected CmdID, got nothing');
-    expect(parseError(doc('<Atomic><Add><CmdID>3</CmdID><Item/></Add></Atomic>')).message).toBe(
-      'SyncBody/Atomic[1]: expected CmdID, got nothing',
-    );
-    expect(parseError(doc('<Sequence><CmdID>2</CmdID><Add><Item/></Add></Sequence>')).message).toBe(
-      'SyncBody/Sequence[1]/Add[1]: expected CmdID, got nothing',
+    expect(parseSyncML(doc(`${get}<Get><Item/></Get>`)).commands[1]).toEqual({
+      kind: 'Unsupported',
+      name: 'Get',
+      cmdId: '',
+    });
+    expect(
+      parseSyncML(doc('<Atomic><Add><CmdID>3</CmdID><Item/></Add></Atomic>')).commands,
+    ).toEqual([{ kind: 'Unsupported', name: 'Atomic', cmdId: '' }]);
+    expect(
+      parseSyncML(doc('<Sequence><CmdID>2</CmdID><Add><CmdID> </CmdID><Item/></Add></Sequence>'))
+        .commands,
+    ).toEqual([
+      { kind: 'Sequence', cmdId: '2', commands: [{ kind: 'Unsupported', name: 'Add', cmdId: '' }] },
+    ]);
+    // A Status needs its CmdID: the server's Statuses are read, not answered.
+    expect(parseError(doc('<Status><MsgRef>1</MsgRef></Status>')).message).toBe(
+      'SyncBody/Status[1]: expected CmdID, got nothing',
     );
   });
 
@@ -509,9 +518,10 @@ describe('structure', () => {
     expect(parseError(doc('stray text')).message).toBe(
       'SyncBody: expected elements, got text "stray text"',
     );
-    expect(parseError(doc('<Alert><CmdID><x/></CmdID><Data>1</Data></Alert>')).message).toBe(
-      'SyncBody/Alert[1]/CmdID: expected text, got element x',
-    );
+    // A CmdID that is not text is no CmdID: the Alert is answered 400 with a blank CmdRef.
+    expect(parseSyncML(doc('<Alert><CmdID><x/></CmdID><Data>1</Data></Alert>')).commands).toEqual([
+      { kind: 'Unsupported', name: 'Alert', cmdId: '' },
+    ]);
   });
 
   it('reads over what Windows and servers send but the model does not carry', () => {

@@ -48,9 +48,14 @@ describe('unsupported elements', () => {
     expect(reply.commands.some((c) => c.kind === 'Results')).toBe(true);
   });
 
-  it('an element without CmdID gets a blank CmdRef and 400', () => {
+  it('an element or a command without CmdID gets a blank CmdRef and 400', () => {
     const { session } = open();
-    expect(statusTriples(sent(session.receive(fromXml('<Map/>'))))).toEqual([['Map', '', '400']]);
+    const noCmdId = '<Map/><Get><Item><Target><LocURI>./DevInfo/Man</LocURI></Target></Item></Get>';
+    expect(statusTriples(sent(session.receive(fromXml(noCmdId + getMan(4)))))).toEqual([
+      ['Map', '', '400'],
+      ['Get', '', '400'],
+      ['Get', '4', '200'],
+    ]);
   });
 
   it('in a Sequence only the element fails; in an Atomic it fails the Atomic (507, 216)', () => {

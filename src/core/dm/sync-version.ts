@@ -44,7 +44,7 @@ export function buildOf(swV: string): number {
  * `MaxSyncApplicationVersion` of a Windows build: `2.0` from Windows 10 (build 10240) on, `1.0`
  * before and for an unknown build. [DMC]: "In Windows 10, the DM session protocol version of the
  * client is 2.0". **Assumption**: no public source gives a higher figure for a later build; the
- * 3.0 and 4.0 behaviours [MS-MDM] describes (`msft:originalerror`, `UserAgentOrigin`) are not
+ * behaviours of later versions (such as `UserAgentOrigin` from 4.0, [MS-MDM] 3.1.7.2) are not
  * modelled, so no simulated device claims them.
  */
 export function maxSyncApplicationVersion(build: number): string {

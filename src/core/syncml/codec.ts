@@ -30,6 +30,12 @@
  *   Format/Type/MaxMsgSize and a Chal's NextNonce) are read over. The SyncHdr's `Cred` and a
  *   Status's `Chal` are carried (`auth.ts` builds and reads them). Namespace prefixes on element
  *   names are ignored (`<A:Format xmlns:A="syncml:metinf">` is a Format).
+ * - **Commands the device does not run.** An element under SyncBody, Atomic or Sequence that is
+ *   not a command Windows' client runs (`Copy`, `Map`, `Search`, any unknown name; inside Atomic or
+ *   Sequence also Status, Results, Final) is not an error: it is kept as an `Unsupported` command
+ *   (its name and CmdID) so the device answers it 400 and runs the rest ("OMA DM protocol
+ *   support": "the status code 400 is returned for that element"). Its content is not read; the
+ *   size and depth limits still bound it. A malformed known command is still an error.
  *
  * Files: `xml-reader.ts` (limits, well-formedness, entities, the element tree), `fields.ts`
  * (elements located by path, fields, texts), `parse.ts` (the message), `serialize.ts` (writing),

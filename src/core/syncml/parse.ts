@@ -130,12 +130,27 @@ function readCommands(
       }
       return { commands, final: true };
     }
-    // Inside Atomic or Sequence, Status, Results and Final are not commands to run there.
+    // Inside Atomic or Sequence, Status, Results and Final are not commands to run there; a
+    // command to run without a CmdID is answered 400 with a blank CmdRef ([OMA]).
     const notHere = container !== undefined && CONTAINER_ONLY_OUTSIDE.has(kind);
-    commands.push(notHere ? readUnsupported(child) : readCommand(child));
+    const unsupported = readUnsupported(child);
+    const noCmdId = RUNNABLE.has(kind) && unsupported.cmdId === '';
+    commands.push(notHere || noCmdId ? unsupported : readCommand(child));
   }
   return { commands, final: false };
 }
+
+/** The commands the device runs (the others it reads: Status, Results). */
+const RUNNABLE: ReadonlySet<string> = new Set([
+  'Get',
+  'Add',
+  'Replace',
+  'Delete',
+  'Exec',
+  'Alert',
+  'Atomic',
+  'Sequence',
+]);
 
 /** Elements that are commands in SyncBody but not inside Atomic or Sequence. */
 const CONTAINER_ONLY_OUTSIDE: ReadonlySet<string> = new Set(['Status', 'Results', 'Final']);
@@ -287,8 +302,9 @@ function readMessage(root: XmlElement): SyncMLMessage {
  * @param xml - The HTTP body, decoded to a string.
  * @param limits - Size and depth limits ({@link SyncMLLimits}); defaults 1 MiB and 32.
  * @returns The message; optional fields absent from the XML are absent from the result.
- * @throws {@link SyncMLError} for anything that is not a well-formed, supported message (and
- *   nothing else, whatever the input); the error's `path` names the offending element.
+ * @throws {@link SyncMLError} for anything that is not a well-formed message, and nothing else
+ *   whatever the input; the error's `path` names the offending element. An element that is not a
+ *   command the device runs is not an error: it is kept as an `Unsupported` command.
  */
 export function parseSyncML(xml: string, limits: SyncMLLimits = {}): SyncMLMessage {
   if (typeof xml !== 'string') throw new SyncMLError('', 'expected the message as a string');
