@@ -423,6 +423,16 @@ describe('documents the tree refuses: one error naming the element, the tree unc
       /"-1": 415/,
     ],
     [
+      "a SyncApplicationVersion above the device's MaxSyncApplicationVersion",
+      edit(
+        fleetDoc(),
+        ['DMClient', 'Provider', 'Fleet'],
+        setParm(p('SyncApplicationVersion', '3.0')),
+      ),
+      'characteristic[type=DMClient]/characteristic[type=Provider]/characteristic[type=Fleet]/parm[name=SyncApplicationVersion]',
+      /"3.0": 406 not supported by the device/,
+    ],
+    [
       'a datatype the value does not fit',
       edit(
         fleetDoc(),

@@ -81,14 +81,16 @@ function plan(doc: ProvisioningDoc): { steps: Step[]; applied: AppliedProvisioni
 }
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
+  403: 'refused (the value may not go back)',
   404: 'not found (its parent is absent)',
   405: 'not allowed (a node the device does not have, or may not set)',
+  406: 'not supported by the device',
   415: 'not a valid value for the node',
   418: 'already exists',
 };
 
 function refused(kind: NodeCommandKind, uri: string, code: number, value?: string): string {
-  const what = value === undefined || code !== 415 ? '' : ` ${show(value)}`;
+  const what = value === undefined || ![403, 406, 415].includes(code) ? '' : ` ${show(value)}`;
   return `${kind} ${uri}${what}: ${code} ${STATUS_TEXT[code] ?? 'failed'}`;
 }
 
