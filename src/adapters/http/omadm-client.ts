@@ -102,7 +102,10 @@ export class OmaDmHttpClient implements MdmTransport {
   private readonly timeoutMs: number;
   private readonly maxThrottleRetries: number;
   private readonly maxReplyBytes: number;
-  /** SessionID counters per device (SessionID is at most 4 bytes: decimal, wrapping at 65535). */
+  /**
+   * Session counters per device, 1 to 65535 (wrapping): the session writes its number in decimal
+   * under protocol 1.x and as 2 bytes in hexadecimal under 2.0 (`core/dm/sync-version.ts`).
+   */
   private readonly sessionIds = new Map<string, number>();
 
   constructor(private readonly options: OmaDmHttpClientOptions) {
