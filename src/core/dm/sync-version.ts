@@ -16,7 +16,7 @@
 import { DmStatus } from './dm-tree-types.js';
 
 /** The CSP's allowed values of `SyncApplicationVersion` [DMC]. */
-export const SYNC_VERSION_PATTERN = /^(\d\.)?(\d)$/;
+const SYNC_VERSION_PATTERN = /^(\d\.)?(\d)$/;
 
 /** `SyncApplicationVersion`'s default [DMC]. */
 export const DEFAULT_SYNC_VERSION = '1.0';
