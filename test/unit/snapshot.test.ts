@@ -378,4 +378,18 @@ describe("snapshot of a device's DM tree", () => {
     expect(restored.device('laptop')?.tree.read(uri)).toBe('true');
     expect(restored.snapshot()).toEqual(sim.snapshot());
   });
+
+  it('keeps SyncApplicationVersion 2.0, which still cannot go back after the restore', () => {
+    const s = spec('fixtures/scenarios/basic.yaml');
+    const uri = './Vendor/MSFT/DMClient/Provider/DMPUSH/SyncApplicationVersion';
+    const replace = (on: Simulation, data: string): number | undefined =>
+      on.device('laptop')?.tree.run({ kind: 'Replace', cmdId: '1', items: [{ target: uri, data }] })
+        .statuses[0]?.code;
+    const sim = new Simulation(s, new MemorySink());
+    expect(replace(sim, '2.0')).toBe(200);
+    const data = JSON.parse(JSON.stringify(sim.snapshot())) as unknown;
+    const restored = Simulation.restore(s, data, new MemorySink());
+    expect(restored.device('laptop')?.tree.read(uri)).toBe('2.0');
+    expect(replace(restored, '1.0')).toBe(403);
+  });
 });
