@@ -103,6 +103,15 @@ describe('unsupported elements', () => {
   });
 });
 
+describe('the limits still bound unsupported elements', () => {
+  it('an unknown element nested past maxDepth, or a message past maxBytes, is still refused', () => {
+    const deep = '<Copy>'.repeat(40) + '</Copy>'.repeat(40);
+    expect(() => fromXml(deep)).toThrow(/maxDepth limit of 32/);
+    const big = `<Copy><CmdID>2</CmdID><x>${'a'.repeat(1_048_576)}</x></Copy>`;
+    expect(() => fromXml(big)).toThrow(/maxBytes limit of 1048576 bytes/);
+  });
+});
+
 describe('Add then Replace of one node inside an Atomic', () => {
   const PROVIDER = './Vendor/MSFT/DMClient/Provider/MDMSRV';
   const add = (cmdId: string, target: string, data: string): Command => ({
