@@ -44,7 +44,8 @@ import { DAY } from '../core/time/iso.js';
 // ---- time and OS ---------------------------------------------------------------------------
 
 /**
- * A Windows 10 version with its own retry behaviour: `'1511'` or `'1607'` (1607 and later).
+ * A Windows version by name: `'1511'` … `'22H2'`, `'11-21H2'` … `'11-25H2'` (1511 applies its own
+ * retry logic, every later version the 1607 network check first).
  *
  * @example
  * ```ts
@@ -380,6 +381,9 @@ export const devicePatchArb: fc.Arbitrary<DevicePatch> = fc.oneof(
     limitMB: fc.option(fc.integer({ min: 1, max: 1000 }), { nil: null }),
     usedMB: fc.integer({ min: 0, max: 1000 }),
   }).map((dataSense): DevicePatch => ({ dataSense })),
+  fc
+    .constantFrom('running' as const, 'disabled' as const)
+    .map((wnsPushService): DevicePatch => ({ wnsPushService })),
 );
 
 /**

@@ -19,7 +19,7 @@ import type { RecordTable } from '../state/state-store.js';
 import type { Random } from '../random/random.js';
 import type { Clock, Timer } from '../time/clock.js';
 import type { ChannelRequestReason, EventSink, SessionTrigger } from '../timeline/events.js';
-import type { DeviceSpec } from './conditions.js';
+import type { DeviceSpec, WnsPushService } from './conditions.js';
 import { type DataSenseConfig, type DataSenseState } from './data-sense.js';
 import { type NetworkConfig } from './network.js';
 import { type PowerConfig, type PowerState } from './power.js';
@@ -59,6 +59,7 @@ export interface DeviceSnapshot {
   readonly battery: PowerConfig & { readonly saverOn: boolean };
   readonly network: NetworkConfig;
   readonly dataSense: DataSenseConfig & { readonly limitReached: boolean };
+  readonly wnsPushService: WnsPushService;
   /** Its enrollment (no key, no secret), or null: not enrolled. */
   readonly enrollment: EnrollmentView | null;
 }
@@ -93,6 +94,7 @@ export abstract class DeviceBase {
   protected pollConfig: PollConfig;
   protected saverOn = false;
   protected limitReached = false;
+  protected wnsPushService: WnsPushService;
 
   protected pfn: string | null;
   protected channel: { uri: string; expiresAt: number } | null = null;
@@ -133,6 +135,7 @@ export abstract class DeviceBase {
     this.pollConfig = spec.poll;
     this.plan = planPolls(spec.poll);
     this.pfn = spec.pfn;
+    this.wnsPushService = spec.wnsPushService ?? 'running';
   }
 
   /**
