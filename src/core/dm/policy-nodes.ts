@@ -22,7 +22,7 @@ export const DISALLOW_CLOUD_NOTIFICATION =
   './Vendor/MSFT/Policy/Config/Notifications/DisallowCloudNotification';
 
 /** The hidden node holding the policy's value (`'0'` or `'1'`): not a CSP node. */
-export const DISALLOW_CLOUD_STATE = './Vendor/MSFT/Policy/#DisallowCloudNotification';
+const DISALLOW_CLOUD_STATE = './Vendor/MSFT/Policy/#DisallowCloudNotification';
 
 /**
  * Defines the Policy CSP nodes a device of `build` has. `changed(disallowed)` runs after a server
