@@ -22,6 +22,7 @@ import { Simulation } from '../../src/core/simulation.js';
 import { HOUR, MINUTE } from '../../src/core/time/iso.js';
 import { MemorySink } from '../../src/core/timeline/events.js';
 import { loadScenario } from '../../src/scenario/load.js';
+import { deviceSpecWith, simulationSpecFor } from '../../src/testing/arbitraries.js';
 import { runScenarioText } from '../helpers/run-scenario.js';
 
 /** Every version: build, retry logic, enrollment RequestVersion (docs/model.md §14). */
@@ -104,6 +105,17 @@ describe('OS profiles', () => {
     );
     expect(osLabel('11-24H2')).toBe('Windows 11 24H2');
     expect(osLabel('1607')).toBe('Windows 10 1607');
+  });
+
+  it('a library spec: an older spelling names its version, an unknown one is refused at once', () => {
+    const spec = (os: string) =>
+      simulationSpecFor(deviceSpecWith({ id: 'pc', os: os as OsName }), [], { duration: HOUR });
+    const sink = new MemorySink();
+    new Simulation(spec('win11-23H2'), sink).run();
+    expect(sink.ofType('device.started')[0]?.os).toBe('11-23H2');
+    expect(() => new Simulation(spec('nt4'), new MemorySink())).toThrow(
+      /^device pc: os: expected one of 1511, .*11-25H2, got "nt4"$/,
+    );
   });
 
   it('gives each version the nodes it has: a later node is 404 on an earlier version', () => {

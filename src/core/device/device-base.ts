@@ -11,6 +11,8 @@ import {
   type PollConfig,
 } from '../dmclient/poll-schedule.js';
 import { PushStatus } from '../dmclient/push-status.js';
+import { ValidationError } from '../errors.js';
+import { osNameOf, OS_NAMES_TEXT } from '../os/os-profiles.js';
 import { type OsVersion, type RenewalDecision } from '../dmclient/renewal-policy.js';
 import type { MdmTransport, WnsLink } from '../ports.js';
 import type { DmTree } from '../dm/dm-tree.js';
@@ -65,6 +67,16 @@ export interface DeviceSnapshot {
 }
 
 export const round2 = (x: number): number => Math.round(x * 100) / 100;
+
+/** The spec's Windows version (an older spelling gives its version); an unknown one is refused. */
+function knownOs(spec: DeviceSpec): OsVersion {
+  const os = osNameOf(spec.os);
+  if (os === null)
+    throw new ValidationError([
+      `device ${spec.id}: os: expected ${OS_NAMES_TEXT}, got ${JSON.stringify(spec.os)}`,
+    ]);
+  return os;
+}
 
 /** A copy of a poll configuration (its sets are records of their own). */
 export const structuredCopy = (c: PollConfig): PollConfig => ({
@@ -124,7 +136,7 @@ export abstract class DeviceBase {
 
   constructor(spec: DeviceSpec, ctx: DeviceContext) {
     this.id = spec.id;
-    this.os = spec.os;
+    this.os = knownOs(spec);
     this.ctx = ctx;
     this.zone = spec.timezone;
     this.providerId = spec.providerId;
