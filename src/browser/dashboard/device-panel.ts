@@ -31,7 +31,13 @@ function facts(d: DeviceJson): string[] {
       `${esc(tenth(d.battery.level))}%${d.battery.charging ? ', charging' : ''} · Battery Saver ` +
         (d.battery.saverOn ? '<span class="pill warn">on</span>' : 'off'),
     ),
-    fact('WNS', pill(d.wnsConnected, 'connected', 'disconnected')),
+    fact(
+      'WNS',
+      pill(d.wnsConnected, 'connected', 'disconnected') +
+        (d.wnsPushService === 'disabled'
+          ? ' <span class="pill bad">push routing service disabled</span>'
+          : ''),
+    ),
     fact('Network', network),
     fact(
       'Data Sense',
