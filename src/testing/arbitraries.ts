@@ -26,7 +26,7 @@
  * @module
  */
 import fc from 'fast-check';
-import type { DevicePatch, DeviceSpec } from '../core/device/conditions.js';
+import type { DevicePatch, DeviceSpec, WnsPushService } from '../core/device/conditions.js';
 import { DEFAULT_DATA_SENSE, type DataSenseConfig } from '../core/device/data-sense.js';
 import { DEFAULT_NETWORK, type NetworkConfig, type NetworkType } from '../core/device/network.js';
 import { DEFAULT_POWER, type PowerConfig } from '../core/device/power.js';
@@ -245,6 +245,8 @@ export interface DeviceSpecInput extends Partial<DeviceConditions> {
   /** Default `'UTC'`. */
   readonly timezone?: string;
   readonly poll?: PollConfig;
+  /** Default `'running'`. */
+  readonly wnsPushService?: WnsPushService;
 }
 
 /**
@@ -270,6 +272,7 @@ export function deviceSpecWith(input: DeviceSpecInput): DeviceSpec {
     network: input.network ?? DEFAULT_NETWORK,
     dataSense: input.dataSense ?? DEFAULT_DATA_SENSE,
     poll: input.poll ?? DEFAULT_POLL,
+    wnsPushService: input.wnsPushService ?? 'running',
   };
 }
 
