@@ -167,6 +167,30 @@ describe('OS profiles', () => {
   });
 });
 
+describe('os in a scenario', () => {
+  it('takes every version by name, YAML’s unquoted 1607, an older spelling and a choice', () => {
+    for (const name of OS_NAMES) {
+      const spec = loadScenario(`devices: [{ id: d, os: "${name}" }]`);
+      expect(spec.devices[0]?.os).toBe(name);
+    }
+    expect(loadScenario('devices: [{ id: d, os: 1607 }]').devices[0]?.os).toBe('1607');
+    expect(loadScenario('devices: [{ id: d, os: win11-22H2 }]').devices[0]?.os).toBe('11-22H2');
+    const drawn = loadScenario(
+      'devices: [{ id: d, count: 40, os: { choice: ["1511", "11-25H2"] } }]',
+    ).devices.map((d) => d.os);
+    expect(new Set(drawn)).toEqual(new Set(['1511', '11-25H2']));
+    expect(loadScenario('devices: [{ id: d }]').devices[0]?.os).toBe('1607');
+  });
+
+  it('refuses another name, listing the valid ones', () => {
+    for (const bad of ['1512', '11-20H2', '10', 'Windows 11']) {
+      expect(() => loadScenario(`devices: [{ id: d, os: "${bad}" }]`)).toThrow(
+        `devices[0].os: expected a Windows version, one of ${OS_NAMES.join(', ')} (or { choice: [...] }), got "${bad}"`,
+      );
+    }
+  });
+});
+
 describe('Policy Notifications/DisallowCloudNotification', () => {
   const set = (tree: DmTree, kind: 'Add' | 'Replace' | 'Delete', data?: string): number =>
     tree.run({
