@@ -23,6 +23,20 @@ export type {
   RenewalDecision,
   RenewalInput,
 } from './core/dmclient/renewal-policy.js';
+// Windows versions (OS profiles): build, CSP nodes, retry logic, enrollment RequestVersion.
+export {
+  OS_NAMES,
+  OS_ALIASES,
+  NODES_SINCE,
+  osProfile,
+  osNameOf,
+  osLabel,
+  isOsName,
+  allOsProfiles,
+  osProfileForBuild,
+  hasNode,
+} from './core/os/os-profiles.js';
+export type { OsName, OsProfile, RetryLogic } from './core/os/os-profiles.js';
 export { planPolls, nextPoll, DEFAULT_POLL, POLL_START } from './core/dmclient/poll-schedule.js';
 export type {
   PollConfig,
@@ -54,7 +68,7 @@ export {
 // Devices, the fleet, the in-process WNS cloud and MDM server, and the ports between them.
 export { SimDevice } from './core/device/device.js';
 export type { DeviceContext, DeviceSnapshot } from './core/device/device.js';
-export type { DeviceSpec, DevicePatch } from './core/device/conditions.js';
+export type { DeviceSpec, DevicePatch, WnsPushService } from './core/device/conditions.js';
 export { DEFAULT_POWER } from './core/device/power.js';
 export type { PowerConfig } from './core/device/power.js';
 export { DEFAULT_NETWORK } from './core/device/network.js';
@@ -140,7 +154,8 @@ export type {
 } from './core/syncml/message.js';
 export { DmTree, DmStatus, normalizeUri } from './core/dm/dm-tree.js';
 export type { NodeSpec, NodeFormat, AccessType, CommandOutcome } from './core/dm/dm-tree.js';
-export { windowsTree, defaultIdentity } from './core/dm/windows-tree.js';
+export { windowsTree, defaultIdentity, hardwareDeviceId } from './core/dm/windows-tree.js';
+export { DISALLOW_CLOUD_NOTIFICATION } from './core/dm/policy-nodes.js';
 export type { DeviceIdentity, WindowsTreeBindings } from './core/dm/windows-tree.js';
 export { ClientSession } from './core/dm/client-session.js';
 export type { ClientSessionOptions, SessionStep } from './core/dm/client-session.js';

@@ -73,6 +73,7 @@ const DISCONNECT_REASONS = every<DisconnectReason>({
   'channel-expired': true,
   'no-channel': true,
   reboot: true,
+  policy: true,
 });
 
 /**

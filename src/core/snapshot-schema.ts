@@ -75,6 +75,8 @@ export interface DeviceState {
   readonly poll: PollConfig;
   readonly saverOn: boolean;
   readonly limitReached: boolean;
+  /** The push routing service: present only when `disabled` (absent reads as `running`). */
+  readonly wnsPushService?: 'running' | 'disabled';
   readonly pfn: string | null;
   readonly channel: { readonly uri: string; readonly expiresAt: number } | null;
   readonly failureStatus: PushStatus | null;
@@ -195,6 +197,7 @@ const deviceStateSchema = z.strictObject({
   poll: pollSchema,
   saverOn: z.boolean(),
   limitReached: z.boolean(),
+  wnsPushService: oneOf(['running', 'disabled']).optional(),
   pfn: z.string().nullable(),
   channel: z.strictObject({ uri: z.string(), expiresAt: z.number() }).nullable(),
   failureStatus: pushStatus.nullable(),

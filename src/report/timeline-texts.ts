@@ -30,6 +30,7 @@ export const DISCONNECT_TEXT: Readonly<Record<DisconnectReason | 'not-yet', stri
   'channel-expired': 'the ChannelURI expired',
   'no-channel': 'the device has no ChannelURI',
   reboot: 'the device rebooted',
+  policy: 'policy DisallowCloudNotification turns off WNS',
   'not-yet': 'not connected yet',
 };
 
@@ -48,6 +49,7 @@ export const SESSION_BLOCKER_TEXT: Readonly<Record<SessionBlocker, string>> = {
   'data-sense': 'the Data Sense limit is reached',
   'no-network': 'no network',
   'no-internet': 'no internet',
+  'push-service-disabled': 'the push routing service (dmwappushservice) is disabled',
 };
 
 /** Why WNS dropped a push. */

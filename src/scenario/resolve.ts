@@ -107,6 +107,7 @@ function toDeviceSpec(
     network: drawAll(DEFAULT_NETWORK, entry.network, random),
     dataSense: drawAll(DEFAULT_DATA_SENSE, entry.dataSense, random),
     poll: pollConfig(entry.poll),
+    wnsPushService: (entry.wnsPushService as 'running' | 'disabled' | undefined) ?? 'running',
   };
 }
 
@@ -121,6 +122,7 @@ export function toDevicePatch(input: DevicePatchInput): DevicePatch {
   if (input.dataSense) patch['dataSense'] = input.dataSense;
   if (input.poll) patch['poll'] = input.poll;
   if (input.pfn !== undefined) patch['pfn'] = input.pfn;
+  if (input.wnsPushService !== undefined) patch['wnsPushService'] = input.wnsPushService;
   return patch;
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { cronProblem } from './cron.js';
 import { PFN_FORM } from '../core/dmclient/pfn.js';
+import { osNameOf, OS_NAMES_TEXT, type OsName } from '../core/os/os-profiles.js';
 import { parseDuration, parseInstant } from '../core/time/iso.js';
 import { show } from '../core/validation.js';
 
@@ -98,6 +99,26 @@ function oneOf<const T extends string | boolean>(
 }
 
 const bool = (draw = false) => oneOf([true, false] as const, { draw, what: 'true or false' });
+
+/**
+ * A Windows version name (`"1607"`, `"22H2"`, `"11-24H2"`; an older spelling such as `win11-22H2`
+ * is read as the version it names; YAML's unquoted `1607` too), or `{ choice: [...] }` of them.
+ */
+const osField = z.unknown().transform((v, ctx): Drawable<OsName> => {
+  const one = (x: unknown): OsName | null =>
+    typeof x === 'string' || typeof x === 'number' ? osNameOf(String(x)) : null;
+  const name = one(v);
+  if (name !== null) return name;
+  if (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 1) {
+    const c = (v as Record<string, unknown>)['choice'];
+    const names = Array.isArray(c) ? c.map(one) : [];
+    if (names.length > 0 && names.every((n) => n !== null)) return { choice: names };
+  }
+  return fail(
+    ctx,
+    `expected a Windows version, ${OS_NAMES_TEXT} (or { choice: [...] }), got ${show(v)}`,
+  );
+});
 
 /** An ISO 8601 duration such as `P15D` or `PT4H`. */
 /** A positive ISO 8601 duration such as `P15D` or `PT4H`. */
@@ -206,7 +227,7 @@ const pollShape = z.strictObject({
 const deviceSchema = z.strictObject({
   id: deviceId,
   count: num(1, 100_000, { integer: true }).optional(),
-  os: oneOf(['1511', '1607'] as const, { draw: true }).optional(),
+  os: osField.optional(),
   pfn: z.union([z.null(), pfnString]).optional(),
   providerId: z.string().min(1).optional(),
   timezone: timezone.optional(),
@@ -214,6 +235,7 @@ const deviceSchema = z.strictObject({
   network: networkShape(true).optional(),
   dataSense: dataSenseShape(true).optional(),
   poll: pollShape.optional(),
+  wnsPushService: oneOf(['running', 'disabled'] as const).optional(),
 });
 
 /** Condition fields a `set` event (and the control API) may change. */
@@ -223,6 +245,7 @@ export const devicePatchSchema = z.strictObject({
   dataSense: dataSenseShape(false).optional(),
   poll: pollShape.optional(),
   pfn: z.union([z.null(), pfnString]).optional(),
+  wnsPushService: oneOf(['running', 'disabled'] as const).optional(),
 });
 
 const deviceRef = z.union([deviceId, z.array(deviceId).min(1)]);

@@ -26,7 +26,7 @@
  * @module
  */
 import fc from 'fast-check';
-import type { DevicePatch, DeviceSpec } from '../core/device/conditions.js';
+import type { DevicePatch, DeviceSpec, WnsPushService } from '../core/device/conditions.js';
 import { DEFAULT_DATA_SENSE, type DataSenseConfig } from '../core/device/data-sense.js';
 import { DEFAULT_NETWORK, type NetworkConfig, type NetworkType } from '../core/device/network.js';
 import { DEFAULT_POWER, type PowerConfig } from '../core/device/power.js';
@@ -44,7 +44,8 @@ import { DAY } from '../core/time/iso.js';
 // ---- time and OS ---------------------------------------------------------------------------
 
 /**
- * A Windows 10 version with its own retry behaviour: `'1511'` or `'1607'` (1607 and later).
+ * A Windows version by name: `'1511'` … `'22H2'`, `'11-21H2'` … `'11-25H2'` (1511 applies its own
+ * retry logic, every later version the 1607 network check first).
  *
  * @example
  * ```ts
@@ -244,6 +245,8 @@ export interface DeviceSpecInput extends Partial<DeviceConditions> {
   /** Default `'UTC'`. */
   readonly timezone?: string;
   readonly poll?: PollConfig;
+  /** Default `'running'`. */
+  readonly wnsPushService?: WnsPushService;
 }
 
 /**
@@ -269,6 +272,7 @@ export function deviceSpecWith(input: DeviceSpecInput): DeviceSpec {
     network: input.network ?? DEFAULT_NETWORK,
     dataSense: input.dataSense ?? DEFAULT_DATA_SENSE,
     poll: input.poll ?? DEFAULT_POLL,
+    wnsPushService: input.wnsPushService ?? 'running',
   };
 }
 
@@ -380,6 +384,9 @@ export const devicePatchArb: fc.Arbitrary<DevicePatch> = fc.oneof(
     limitMB: fc.option(fc.integer({ min: 1, max: 1000 }), { nil: null }),
     usedMB: fc.integer({ min: 0, max: 1000 }),
   }).map((dataSense): DevicePatch => ({ dataSense })),
+  fc
+    .constantFrom('running' as const, 'disabled' as const)
+    .map((wnsPushService): DevicePatch => ({ wnsPushService })),
 );
 
 /**

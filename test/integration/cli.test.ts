@@ -367,7 +367,8 @@ describe('dmpush schedule', () => {
   });
 
   it.each([
-    [['--os', '1703'], '--os'],
+    [['--os', '1512'], '--os'],
+    [['--os', '11-20H2'], '--os'],
     [['--os', 'win10'], '--os'],
     [['--now', 'yesterday'], '--now'],
     [['--now', '2026-01-20T00:00:00'], '--now'],
@@ -385,6 +386,26 @@ describe('dmpush schedule', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain(flag);
+  });
+
+  it('takes every Windows version by name: 11-24H2 checks the network first, as 1607 does', async () => {
+    const flags = ['--now', '2026-01-20T00:00:00Z', '--expiry', '2026-01-25T00:00:00Z'];
+    const down = [...flags, '--network', 'down'];
+    expect(await json('--os', '11-24H2', ...down)).toMatchObject({
+      os: '11-24H2',
+      rule: 'no-network',
+    });
+    expect(await json('--os', '22H2', ...down)).toMatchObject({ rule: 'no-network' });
+    expect(await json('--os', '1511', ...down)).toMatchObject({ rule: 'within-fifteen-days' });
+    // The older spelling names the same version.
+    expect((await json('--os', 'win11-24H2', ...down))['os']).toBe('11-24H2');
+    const text = await schedule('--os', '11-24H2', ...flags);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('Windows 11 24H2 at 2026-01-20T00:00:00.000Z');
+    const bad = await schedule('--os', '11-20H2', ...flags);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--os: expected one of 1511, 1607, 1703');
+    expect(bad.stderr).toContain('11-25H2, got "11-20H2"');
   });
 
   it.each(['--os', '--now', '--expiry'])('exits 2 when %s is missing', async (flag) => {

@@ -179,6 +179,24 @@ describe('the dashboard routes of dmpush serve', () => {
     }
   });
 
+  it('PATCH wnsPushService disables the push routing service; a bad value is 400 naming the field', async () => {
+    const patch = (body: unknown) =>
+      fetch(`${s.controlUrl}/api/devices/tablet`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const ok = await patch({ wnsPushService: 'disabled' });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ id: 'tablet', wnsPushService: 'disabled' });
+    const bad = await patch({ wnsPushService: 'stopped' });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toMatch(
+      /wnsPushService: expected "running" or "disabled"/,
+    );
+    expect((await patch({ wnsPushService: 'running' })).status).toBe(200);
+  });
+
   it('refuses WebSocket upgrades on other paths', async () => {
     const ws = new WebSocket(`${s.controlUrl.replace(/^http/, 'ws')}/api/elsewhere`);
     const error = await new Promise<Error>((resolve) => ws.on('error', resolve));

@@ -67,7 +67,7 @@ describe('HttpEnrollmentService', () => {
     expect(discover).toContain('<RequestVersion>4.0</RequestVersion>');
   });
 
-  it('a Windows 11 build sends the Windows 11 RequestVersion', async () => {
+  it('a Windows 11 build sends its version’s RequestVersion (25H2: 9.0; 24H2: 7.0)', async () => {
     const server = await startSpecEnrollServer({ users: { u: 'p' } });
     servers.push(server);
     const service = new HttpEnrollmentService({
@@ -82,6 +82,10 @@ describe('HttpEnrollmentService', () => {
     expect(server.received.find((r) => r.method === 'POST')?.body).toContain(
       '<RequestVersion>9.0</RequestVersion>',
     );
+    const older = await run(service, request('w11b', '10.0.26100.2605'));
+    expect(older.outcome.ok).toBe(true);
+    const discovers = server.received.filter((r) => r.body.includes('<RequestVersion>'));
+    expect(discovers.at(-1)?.body).toContain('<RequestVersion>7.0</RequestVersion>');
   });
 
   it('a token command gives each device its Federated token; a failing one fails discovery', async () => {

@@ -72,7 +72,7 @@ const WITHIN: [number, number] = [3 * HOUR, 5 * HOUR];
 const EXPIRED: [number, number] = [20 * HOUR, 28 * HOUR];
 
 describe('the built-in demos', () => {
-  it('are the nine edge cases, each with a one-line story', () => {
+  it('are the ten edge cases, each with a one-line story', () => {
     expect(demos.map((d) => d.name)).toEqual([
       'renewal-day-15',
       'offline-across-expiry-1511',
@@ -83,6 +83,7 @@ describe('the built-in demos', () => {
       'exactly-fifteen-days-left',
       'pfn-blocked',
       'stale-channel-uri',
+      'debloated-push-service',
     ]);
     for (const d of demos) {
       expect(d.story.length, d.name).toBeGreaterThan(20);
@@ -609,5 +610,41 @@ describe('demo stale-channel-uri', () => {
     // The device itself holds a valid channel all along.
     const current = issued.filter((e) => e.time <= push2).at(-1);
     expect(current?.expiresAt).toBeGreaterThan(push2);
+  });
+});
+
+describe('debloated-push-service', () => {
+  const run = demo('debloated-push-service');
+  const start = run.spec.start;
+  const [push1, push2, enable, push3] = [0, 1, 2, 3].map((i) => actionAt(run, i));
+
+  it('is a Windows 11 24H2 device', () => {
+    expect(only(run.of('device.started'), 'device.started').os).toBe('11-24H2');
+  });
+
+  it('receives every push (WNS 200, connection up) but starts no session while disabled', () => {
+    expect(run.of('wns.disconnected')).toEqual([]);
+    expect(run.of('push.sent').map((e) => [e.time, e.status])).toEqual([
+      [push1, 200],
+      [push2, 200],
+      [push3, 200],
+    ]);
+    expect(run.of('push.received').map((e) => e.time)).toEqual([push1, push2, push3]);
+    expect(run.of('session.skipped').map((e) => [e.time, e.trigger, e.reason])).toEqual([
+      [push1, 'push', 'push-service-disabled'],
+      [push2, 'push', 'push-service-disabled'],
+    ]);
+  });
+
+  it('syncs only by its 8-hourly polls until the service runs again; then a push starts a session', () => {
+    const polls = run.of('session.started').filter((e) => e.trigger === 'poll');
+    expect(polls[0]?.time).toBe(start + 8 * HOUR);
+    expect(polls.every((e) => (e.time - start) % (8 * HOUR) === 0)).toBe(true);
+    expect(only(run.of('push-service.changed'), 'push-service.changed')).toMatchObject({
+      time: enable,
+      state: 'running',
+    });
+    const pushSessions = run.of('session.started').filter((e) => e.trigger === 'push');
+    expect(pushSessions.map((e) => e.time)).toEqual([push3]);
   });
 });

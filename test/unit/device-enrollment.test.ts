@@ -9,6 +9,7 @@ import { ENROLL_RETRY_MS } from '../../src/core/device/device-enrollment.js';
 import type { SimDevice } from '../../src/core/device/device.js';
 import type { ClientIdentity } from '../../src/core/dm/dm-account.js';
 import { accountUid } from '../../src/core/dm/dmacc-nodes.js';
+import { hardwareDeviceId } from '../../src/core/dm/windows-tree.js';
 import type {
   Discovered,
   EnrollOutcome,
@@ -248,8 +249,9 @@ describe('enrollment that succeeds', () => {
     const { at, request } = w.enroller.calls[0]!;
     expect(at).toBe(w.t0);
     expect(request).toMatchObject({ deviceId: 'd', devId: w.device.devId });
-    expect(request.hwDevId).toBe(w.device.tree.read('./Vendor/MSFT/DMClient/HWDevID'));
-    expect(request.hwDevId).not.toBe('');
+    // The hardware id is sent whatever the version; a 1607 tree shows it under the provider only.
+    expect(request.hwDevId).toBe(hardwareDeviceId(w.device.devId));
+    expect(request.hwDevId).toMatch(/^[0-9A-F]{64}$/);
     expect(request.osVersion).toMatch(/^10\.0\.\d+\.\d+$/);
   });
 

@@ -6,8 +6,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ClientSession } from '../../src/core/dm/client-session.js';
 import type { DmTree } from '../../src/core/dm/dm-tree.js';
+import { buildOf } from '../../src/core/os/os-profiles.js';
 import {
-  buildOf,
   maxSyncApplicationVersion,
   syncVersionRefusal,
   validSyncVersion,

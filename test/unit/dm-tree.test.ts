@@ -522,7 +522,9 @@ describe('windowsTree', () => {
       200,
     );
     expect(tree.read('./DevDetail/Ext/Microsoft/DeviceName')).toBe('PC-2');
-    expect(tree.read('./Vendor/MSFT/DMClient/HWDevID')).toMatch(/^[0-9A-F]{64}$/);
+    // 1607: the provider's HWDevID, not yet DMClient/HWDevID (1709+).
+    expect(tree.read('./Vendor/MSFT/DMClient/Provider/MDMSRV/HWDevID')).toMatch(/^[0-9A-F]{64}$/);
+    expect(tree.read('./Vendor/MSFT/DMClient/HWDevID')).toBeNull();
   });
 
   it('Push/PFN exists only while set: Get 404 → Add → setPfn; Add again 418; Delete → setPfn(null)', () => {
@@ -744,8 +746,8 @@ describe('defaultIdentity', () => {
     expect(defaultIdentity('dev-1', os).swV).toMatch(new RegExp(`^10\\.0\\.${build}\\.\\d+$`));
   });
 
-  it('an unknown os gives 10.0.19045.0; Windows 11 builds report Windows 11', () => {
-    expect(defaultIdentity('dev-1', 'nt4').swV).toBe('10.0.19045.0');
+  it('an unknown os is refused, naming the valid ones; Windows 11 builds report Windows 11', () => {
+    expect(() => defaultIdentity('dev-1', 'nt4')).toThrow(/os: expected one of 1511, .*got "nt4"/);
     const bindings = {} as WindowsTreeBindings;
     const tree = windowsTree(defaultIdentity('d', 'win11-24H2'), 'P', bindings);
     expect(tree.read('./DevDetail/Ext/Microsoft/OSPlatform')).toBe('Windows 11 Enterprise');

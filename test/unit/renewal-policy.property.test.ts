@@ -4,6 +4,7 @@ import type { NetworkConfig } from '../../src/core/device/network.js';
 import {
   attemptGoesAhead,
   decideRenewal,
+  OS_VERSIONS,
   RENEWAL_TIMING,
   scheduleAfterAttempt,
   scheduleAfterSkip,
@@ -29,6 +30,8 @@ import {
 
 const FIFTEEN_DAYS = 15 * DAY;
 const seedArb = fc.integer();
+/** Every version that applies the 1607 network check: all but 1511. */
+const laterThan1511Arb = osVersionArb.filter((os) => os !== '1511');
 
 /** The rule and window the section 3 prescribes, computed independently of the code. */
 function expected(input: RenewalInput): {
@@ -37,7 +40,8 @@ function expected(input: RenewalInput): {
   latest: number;
 } {
   const { os, now, expiry, networkConnected } = input;
-  if (os === '1607' && !networkConnected)
+  // 1511 alone has no network check; every later version (1607 … 11-25H2) checks first.
+  if (os !== '1511' && !networkConnected)
     return { rule: 'no-network', earliest: now + 3 * HOUR, latest: now + 5 * HOUR };
   return afterAttempt(now, expiry);
 }
@@ -198,23 +202,24 @@ describe('renewal policy: every rule over arbitrary now/expiry/OS/network/seed',
   });
 
   describe('the 1607 network check', () => {
-    it('1607 without network → no-network in [now + 3 h, now + 5 h], whatever the expiry', () => {
+    it('1607 and every later version without network → no-network in [now + 3 h, now + 5 h], whatever the expiry', () => {
       fc.assert(
         fc.property(
+          laterThan1511Arb,
           instantArb,
           fc.option(remainingArb, { nil: null }),
           seedArb,
-          (now, remaining, seed) => {
+          (os, now, remaining, seed) => {
             const expiry = remaining === null ? null : now + remaining;
-            const d = decide({ os: '1607', now, expiry, networkConnected: false }, seed);
+            const d = decide({ os, now, expiry, networkConnected: false }, seed);
             expect(d.rule).toBe('no-network');
-            expect(d.os).toBe('1607');
+            expect(d.os).toBe(os);
             expect(d.earliest).toBe(now + 3 * HOUR);
             expect(d.latest).toBe(now + 5 * HOUR);
             expect(d.at).toBeGreaterThanOrEqual(now + 3 * HOUR);
             expect(d.at).toBeLessThanOrEqual(now + 5 * HOUR);
             // The same draw as the skip schedule itself.
-            expect(d).toEqual(scheduleAfterSkip('1607', now, new SeededRandom(seed)));
+            expect(d).toEqual(scheduleAfterSkip(os, now, new SeededRandom(seed)));
           },
         ),
       );
@@ -238,15 +243,16 @@ describe('renewal policy: every rule over arbitrary now/expiry/OS/network/seed',
       );
     });
 
-    it('with network, 1607 follows exactly the 1511 rules', () => {
+    it('with network, 1607 and every later version follow exactly the 1511 rules', () => {
       fc.assert(
         fc.property(
+          laterThan1511Arb,
           instantArb,
           fc.option(remainingArb, { nil: null }),
           seedArb,
-          (now, remaining, seed) => {
+          (os, now, remaining, seed) => {
             const expiry = remaining === null ? null : now + remaining;
-            const a = decide({ os: '1607', now, expiry, networkConnected: true }, seed);
+            const a = decide({ os, now, expiry, networkConnected: true }, seed);
             const b = decide({ os: '1511', now, expiry, networkConnected: true }, seed);
             expect({ ...a, os: '1511' }).toEqual(b);
           },
@@ -254,11 +260,18 @@ describe('renewal policy: every rule over arbitrary now/expiry/OS/network/seed',
       );
     });
 
-    it('attemptGoesAhead: only 1607 without network skips', () => {
-      expect(attemptGoesAhead('1511', true)).toBe(true);
-      expect(attemptGoesAhead('1511', false)).toBe(true);
-      expect(attemptGoesAhead('1607', true)).toBe(true);
-      expect(attemptGoesAhead('1607', false)).toBe(false);
+    it('attemptGoesAhead: every version but 1511 skips without network', () => {
+      for (const os of OS_VERSIONS) {
+        expect(attemptGoesAhead(os, true)).toBe(true);
+        expect(attemptGoesAhead(os, false)).toBe(os === '1511');
+      }
+    });
+
+    it('attemptGoesAhead reads older spellings and refuses unknown names, listing the valid ones', () => {
+      expect(attemptGoesAhead('win11-24H2' as OsVersion, false)).toBe(false);
+      expect(() => attemptGoesAhead('1512' as OsVersion, false)).toThrow(
+        /os: expected one of 1511, 1607, .*11-25H2, got "1512"/,
+      );
     });
   });
 
@@ -411,7 +424,7 @@ function checkRenewals(sink: RecordingSink, deviceId: string, os: OsVersion, end
           // A scheduled renewal fired at its instant; 1607 only attempts with a network.
           expect(e.time).toBe(pendingAt);
           pendingAt = null;
-          if (os === '1607') expect(network.connected).toBe(true);
+          if (os !== '1511') expect(network.connected).toBe(true);
         }
         // The in-process WNS answers at once: success iff network, internet and WNS reachable.
         const outcome = events[i + 1];
@@ -427,7 +440,7 @@ function checkRenewals(sink: RecordingSink, deviceId: string, os: OsVersion, end
         break;
       }
       case 'renewal.skipped':
-        expect(os).toBe('1607');
+        expect(os).not.toBe('1511');
         expect(network?.connected).toBe(false);
         expect(e.time).toBe(pendingAt);
         pendingAt = null;

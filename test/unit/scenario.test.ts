@@ -98,7 +98,7 @@ describe('scenario validation messages: path, expected form, actual value', () =
       ['start', /expected an ISO 8601 time with offset.*got "2026-01-01T00:00:00"$/],
       ['duration', /expected a positive ISO 8601 duration.*got "15 days"$/],
       ['colour', /unknown field$/],
-      ['devices[0].os', /expected "1511" or "1607".*got "1703"$/],
+      ['devices[0].os', /expected a Windows version, one of 1511, 1607, .*got "1512"$/],
       ['devices[0].batery', /unknown field$/],
       ['devices[0].network.connected', /expected true or false.*got "maybe"$/],
       ['events[0].at', /expected an ISO 8601 duration after start.*ISO time.*got "tomorrow"$/],
@@ -179,7 +179,18 @@ describe('scenario validation messages: path, expected form, actual value', () =
       'battery.level',
       /expected choice: \[\.\.\.\] with at least one value.*got \[\]$/,
     ],
-    ['os: { choice: ["1511", "95"] }', 'os', /expected "1511" or "1607".*choice.*got an object$/],
+    ['os: { choice: ["1511", "95"] }', 'os', /expected a Windows version.*choice.*got an object$/],
+    [
+      'os: "1512"',
+      'os',
+      /expected a Windows version, one of 1511, 1607, 1703, .*, 22H2, 11-21H2, .*, 11-25H2 .*got "1512"$/,
+    ],
+    ['os: "11-20H2"', 'os', /expected a Windows version, one of .*11-25H2 .*got "11-20H2"$/],
+    [
+      'wnsPushService: stopped',
+      'wnsPushService',
+      /expected "running" or "disabled", got "stopped"$/,
+    ],
   ])('devices[1] with %s', (field, path, message) => {
     const issues = issuesOf(`devices:\n  - id: d1\n  - { id: d2, ${field} }`);
     expect(issues).toHaveLength(1);

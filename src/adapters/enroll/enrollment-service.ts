@@ -7,6 +7,7 @@
  */
 import type { EnrollmentCredentials } from '../../core/enroll/credentials.js';
 import type { WindowsRelease } from '../../core/enroll/device-profile.js';
+import { buildOf, osProfileForBuild } from '../../core/os/os-profiles.js';
 import type {
   EnrollmentService,
   EnrollOutcome,
@@ -46,7 +47,7 @@ export interface HttpEnrollmentServiceOptions {
 
 /** Windows 11 builds start at 22000. */
 function releaseOf(osVersion: string): WindowsRelease {
-  const build = Number(osVersion.split('.')[2]);
+  const build = buildOf(osVersion);
   return Number.isFinite(build) && build >= 22000 ? 'windows11' : 'windows10';
 }
 
@@ -106,6 +107,7 @@ export class HttpEnrollmentService implements EnrollmentService {
   ): Promise<EnrollmentOutcome> {
     const credentials = await this.credentials(request.deviceId);
     if ('reason' in credentials) return credentials;
+    const os = osProfileForBuild(buildOf(request.osVersion));
     return enroll({
       discoveryUrl: this.options.discoveryUrl,
       profile: {
@@ -113,6 +115,8 @@ export class HttpEnrollmentService implements EnrollmentService {
         hwDevId: request.hwDevId,
         deviceName: request.deviceName,
         release: releaseOf(request.osVersion),
+        // The device's version, known by its build: its RequestVersion (docs/model.md §14).
+        ...(os && { os: os.name }),
         osVersion: request.osVersion,
         email: this.options.email.replaceAll('{deviceId}', request.deviceId),
       },

@@ -69,6 +69,7 @@ export function deviceJson(s: DeviceSnapshot): Record<string, unknown> {
     battery: s.battery,
     network: s.network,
     dataSense: s.dataSense,
+    wnsPushService: s.wnsPushService,
     enrollment: s.enrollment && {
       ...s.enrollment,
       certificateNotAfter: iso(s.enrollment.certificateNotAfter),

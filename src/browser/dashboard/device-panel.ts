@@ -3,6 +3,7 @@
  * the controls' current values, and its DM tree.
  */
 import { formatIsoTime } from '../../report/format.js';
+import { osLabel } from '../../core/os/os-profiles.js';
 import { byId, esc, field, form } from '../shared/dom.js';
 import { fact, pill, pushStatusPill, tenth } from './badges.js';
 import { enrollmentFacts } from './enrollment.js';
@@ -30,7 +31,13 @@ function facts(d: DeviceJson): string[] {
       `${esc(tenth(d.battery.level))}%${d.battery.charging ? ', charging' : ''} · Battery Saver ` +
         (d.battery.saverOn ? '<span class="pill warn">on</span>' : 'off'),
     ),
-    fact('WNS', pill(d.wnsConnected, 'connected', 'disconnected')),
+    fact(
+      'WNS',
+      pill(d.wnsConnected, 'connected', 'disconnected') +
+        (d.wnsPushService === 'disabled'
+          ? ' <span class="pill bad">push routing service disabled</span>'
+          : ''),
+    ),
     fact('Network', network),
     fact(
       'Data Sense',
@@ -56,7 +63,7 @@ export function renderDeviceHead(): void {
   const d = selectedDevice();
   if (!d) return;
   byId('device-title').innerHTML =
-    `${esc(d.id)} <span class="os">Windows 10 ${esc(d.os)}</span>` +
+    `${esc(d.id)} <span class="os">${esc(osLabel(d.os))}</span>` +
     (d.sessionRunning ? ' <span class="pill info">session running</span>' : '');
   byId('device-facts').innerHTML = facts(d).join('');
 }

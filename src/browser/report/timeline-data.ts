@@ -7,6 +7,7 @@
  */
 import type { DataGroup, DataItem } from 'vis-timeline';
 import type { ItemKind, Lane, TimelineItem, TimelineModel } from '../../report/timeline-types.js';
+import { osLabel } from '../../core/os/os-profiles.js';
 import { esc } from '../shared/dom.js';
 import { variantKey } from './legend.js';
 
@@ -114,7 +115,7 @@ export function visData(model: TimelineModel, pxPerMs: number): VisData {
       id: `device:${device.id}`,
       content:
         `<span class="device-name">${esc(device.id)}</span>` +
-        (device.os ? ` <span class="os">Windows 10 ${esc(device.os)}</span>` : ''),
+        (device.os ? ` <span class="os">${esc(osLabel(device.os))}</span>` : ''),
       className: 'g-device',
       treeLevel: 1,
       nestedGroups: device.lanes.map((l) => l.id),

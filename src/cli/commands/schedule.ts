@@ -1,4 +1,5 @@
-import { decideRenewal, OS_VERSIONS, type OsVersion } from '../../core/dmclient/renewal-policy.js';
+import { decideRenewal } from '../../core/dmclient/renewal-policy.js';
+import { osLabel, osNameOf, osProfile, OS_NAMES_TEXT } from '../../core/os/os-profiles.js';
 import { streamFor } from '../../core/random/random.js';
 import { formatInstant, humanSpan, parseInstant } from '../../core/time/iso.js';
 import { explainRule } from '../../core/timeline/format.js';
@@ -25,11 +26,11 @@ function instantFlag(flag: string, value: string): number {
 
 /** `dmpush schedule`: the decision the DMClient takes at `now`. */
 export function scheduleCommand(io: CliIo, o: ScheduleOptions): void {
-  if (!OS_VERSIONS.includes(o.os as OsVersion))
-    throw new UsageError(`--os: expected 1511 or 1607, got ${JSON.stringify(o.os)}`);
+  const os = osNameOf(o.os);
+  if (os === null)
+    throw new UsageError(`--os: expected ${OS_NAMES_TEXT}, got ${JSON.stringify(o.os)}`);
   if (o.network !== 'up' && o.network !== 'down')
     throw new UsageError(`--network: expected up or down, got ${JSON.stringify(o.network)}`);
-  const os = o.os as OsVersion;
   const now = instantFlag('--now', o.now);
   const expiry = o.expiry === 'none' ? null : instantFlag('--expiry', o.expiry);
   const d = decideRenewal(
@@ -55,10 +56,10 @@ export function scheduleCommand(io: CliIo, o: ScheduleOptions): void {
         ? `${humanSpan(expiry - now)} left`
         : `expired ${humanSpan(now - expiry)} ago`;
   const lines = [
-    `Windows 10 ${os} at ${formatInstant(now)}: channel ${expiry === null ? 'none' : `expires ${formatInstant(expiry)}`} (${left}), network ${o.network}`,
+    `${osLabel(os)} at ${formatInstant(now)}: channel ${expiry === null ? 'none' : `expires ${formatInstant(expiry)}`} (${left}), network ${o.network}`,
     `rule:     ${d.rule} (${explainRule(d.rule)})`,
   ];
-  if (os === '1511' && o.network === 'down')
+  if (osProfile(os).retryLogic === '1511' && o.network === 'down')
     lines.push(
       '          1511 does not check the network first: the attempt is made, fails, and the expiry rules apply',
     );

@@ -9,9 +9,12 @@ export function addScheduleCommand(program: Command, io: CliIo): void {
   program
     .command('schedule')
     .description(
-      'print the renewal decision the DMClient takes at a given time (the retry rules of 1511 and 1607)',
+      'print the renewal decision the DMClient takes at a given time (the retry rules of 1511, and of 1607 and later)',
     )
-    .requiredOption('--os <version>', '1511 or 1607 (1607 stands for 1607 and later)')
+    .requiredOption(
+      '--os <version>',
+      'Windows version: 1511, 1607, 1703 … 22H2, or Windows 11 as 11-21H2 … 11-25H2',
+    )
     .requiredOption('--now <time>', 'decision time, ISO 8601 (e.g. 2026-01-20T00:00:00Z)')
     .requiredOption('--expiry <time>', 'channel ExpiryTime, ISO 8601, or "none" for no channel')
     .option('--network <state>', 'network connectivity: up or down', 'up')

@@ -4,6 +4,12 @@ import type { DataSenseConfig } from './data-sense.js';
 import type { NetworkConfig } from './network.js';
 import type { PowerConfig } from './power.js';
 
+/**
+ * The push routing service (dmwappushservice), which hands the pushes WNS delivers to the
+ * DMClient: `running` (the default) or `disabled` (as "debloat" scripts leave it).
+ */
+export type WnsPushService = 'running' | 'disabled';
+
 /** Everything that defines a simulated device at its start. */
 export interface DeviceSpec {
   readonly id: string;
@@ -18,6 +24,8 @@ export interface DeviceSpec {
   readonly network: NetworkConfig;
   readonly dataSense: DataSenseConfig;
   readonly poll: PollConfig;
+  /** Default `running`. */
+  readonly wnsPushService?: WnsPushService;
 }
 
 /** A change to a running device's conditions: any subset of the spec's condition fields. */
@@ -32,4 +40,5 @@ export interface DevicePatch {
   };
   /** Set `Push/PFN` (a string) or delete it (null). */
   readonly pfn?: string | null;
+  readonly wnsPushService?: WnsPushService;
 }

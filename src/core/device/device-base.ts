@@ -11,6 +11,8 @@ import {
   type PollConfig,
 } from '../dmclient/poll-schedule.js';
 import { PushStatus } from '../dmclient/push-status.js';
+import { ValidationError } from '../errors.js';
+import { osNameOf, OS_NAMES_TEXT } from '../os/os-profiles.js';
 import { type OsVersion, type RenewalDecision } from '../dmclient/renewal-policy.js';
 import type { MdmTransport, WnsLink } from '../ports.js';
 import type { DmTree } from '../dm/dm-tree.js';
@@ -19,7 +21,7 @@ import type { RecordTable } from '../state/state-store.js';
 import type { Random } from '../random/random.js';
 import type { Clock, Timer } from '../time/clock.js';
 import type { ChannelRequestReason, EventSink, SessionTrigger } from '../timeline/events.js';
-import type { DeviceSpec } from './conditions.js';
+import type { DeviceSpec, WnsPushService } from './conditions.js';
 import { type DataSenseConfig, type DataSenseState } from './data-sense.js';
 import { type NetworkConfig } from './network.js';
 import { type PowerConfig, type PowerState } from './power.js';
@@ -59,11 +61,22 @@ export interface DeviceSnapshot {
   readonly battery: PowerConfig & { readonly saverOn: boolean };
   readonly network: NetworkConfig;
   readonly dataSense: DataSenseConfig & { readonly limitReached: boolean };
+  readonly wnsPushService: WnsPushService;
   /** Its enrollment (no key, no secret), or null: not enrolled. */
   readonly enrollment: EnrollmentView | null;
 }
 
 export const round2 = (x: number): number => Math.round(x * 100) / 100;
+
+/** The spec's Windows version (an older spelling gives its version); an unknown one is refused. */
+function knownOs(spec: DeviceSpec): OsVersion {
+  const os = osNameOf(spec.os);
+  if (os === null)
+    throw new ValidationError([
+      `device ${spec.id}: os: expected ${OS_NAMES_TEXT}, got ${JSON.stringify(spec.os)}`,
+    ]);
+  return os;
+}
 
 /** A copy of a poll configuration (its sets are records of their own). */
 export const structuredCopy = (c: PollConfig): PollConfig => ({
@@ -93,6 +106,7 @@ export abstract class DeviceBase {
   protected pollConfig: PollConfig;
   protected saverOn = false;
   protected limitReached = false;
+  protected wnsPushService: WnsPushService;
 
   protected pfn: string | null;
   protected channel: { uri: string; expiresAt: number } | null = null;
@@ -122,7 +136,7 @@ export abstract class DeviceBase {
 
   constructor(spec: DeviceSpec, ctx: DeviceContext) {
     this.id = spec.id;
-    this.os = spec.os;
+    this.os = knownOs(spec);
     this.ctx = ctx;
     this.zone = spec.timezone;
     this.providerId = spec.providerId;
@@ -133,6 +147,7 @@ export abstract class DeviceBase {
     this.pollConfig = spec.poll;
     this.plan = planPolls(spec.poll);
     this.pfn = spec.pfn;
+    this.wnsPushService = spec.wnsPushService ?? 'running';
   }
 
   /**

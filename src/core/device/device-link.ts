@@ -15,6 +15,7 @@ export abstract class LinkDevice extends ChannelDevice {
 
   /** Why the device should not hold a connection now, or null when it should. */
   protected connectionBlocker(): DisconnectReason | null {
+    if (this.cloudNotificationsDisallowed()) return 'policy';
     const channel = this.channel;
     if (!channel) return 'no-channel';
     if (channel.expiresAt <= this.now()) return 'channel-expired';
@@ -25,6 +26,9 @@ export abstract class LinkDevice extends ChannelDevice {
     if (!this.network.wnsReachable) return 'cloud';
     return null;
   }
+
+  /** Policy `Notifications/DisallowCloudNotification` is 1: no connection to WNS at all. */
+  protected abstract cloudNotificationsDisallowed(): boolean;
 
   protected updateConnection(): void {
     const blocker = this.connectionBlocker();
@@ -79,6 +83,17 @@ export abstract class LinkDevice extends ChannelDevice {
       cached: push.cached,
     });
     this.useData(this.dataSense.perPushMB);
+    // The push routing service hands pushes to the DMClient; disabled, none reaches it.
+    if (this.wnsPushService === 'disabled') {
+      const skipped = { trigger: 'push', reason: 'push-service-disabled' } as const;
+      this.ctx.sink.emit({
+        time: this.now(),
+        device: this.id,
+        type: 'session.skipped',
+        ...skipped,
+      });
+      return;
+    }
     this.requestSession('push');
   }
 }

@@ -6,18 +6,16 @@ import { removeProvider } from '../dm/provisioning-apply.js';
 import type { EnrollRequest } from '../enroll/enrollment.js';
 import type { DmAccount } from '../dm/dm-account.js';
 import type { DmTree } from '../dm/dm-tree.js';
-import { defaultIdentity, windowsTree } from '../dm/windows-tree.js';
+import { cloudNotificationDisallowed } from '../dm/policy-nodes.js';
+import { defaultIdentity, hardwareDeviceId, windowsTree } from '../dm/windows-tree.js';
 import type { ArmTimer, DeviceState, TimerSnapshot } from '../snapshot.js';
 import type { Timer } from '../time/clock.js';
-import type { DevicePatch } from './conditions.js';
+import type { DevicePatch, WnsPushService } from './conditions.js';
 import { usedAt } from './data-sense.js';
 import { levelAt } from './power.js';
 import { EnrollingDevice } from './device-enrollment.js';
 import { round2, structuredCopy, type DeviceSnapshot } from './device-base.js';
 export type { DeviceContext, DeviceSnapshot } from './device-base.js';
-
-/** `./Vendor/MSFT/DMClient/HWDevID` (DMClient CSP). */
-const HW_DEV_ID = './Vendor/MSFT/DMClient/HWDevID';
 
 /**
  * One simulated Windows device: power, network, Data Sense, its WNS persistent connection and the
@@ -69,7 +67,20 @@ export class SimDevice extends EnrollingDevice {
       if (patch.dataSense) this.setDataSense(patch.dataSense);
       if (patch.poll) this.setPoll(patch.poll);
       if (patch.pfn !== undefined) this.setPfn(patch.pfn);
+      if (patch.wnsPushService) this.setPushService(patch.wnsPushService);
     });
+  }
+
+  /** Starts or stops the push routing service (dmwappushservice): `push-service.changed`. */
+  private setPushService(state: WnsPushService): void {
+    if (state === this.wnsPushService) return;
+    this.wnsPushService = state;
+    this.ctx.sink.emit({ time: this.now(), device: this.id, type: 'push-service.changed', state });
+  }
+
+  /** Policy `DisallowCloudNotification` is 1 in the tree (a tree never built holds no policy). */
+  protected cloudNotificationsDisallowed(): boolean {
+    return this.dmTree !== undefined && cloudNotificationDisallowed(this.dmTree);
   }
 
   /** The Push nodes as a server reads them. */
@@ -99,6 +110,7 @@ export class SimDevice extends EnrollingDevice {
       accountRemoved: (uid) => this.enter(() => this.accountRemoved(uid)),
       // The tree's stored nodes are part of the device's record.
       update: (change) => this.enter(change),
+      cloudNotificationChanged: () => this.enter(() => this.updateConnection()),
     });
     return tree;
   }
@@ -122,7 +134,8 @@ export class SimDevice extends EnrollingDevice {
     return {
       deviceId: this.id,
       devId: identity.devId,
-      hwDevId: this.tree.read(HW_DEV_ID) ?? '',
+      // Sent on every version, whether or not its tree has `DMClient/HWDevID` (1709+).
+      hwDevId: hardwareDeviceId(identity.devId),
       deviceName: identity.deviceName,
       osVersion: identity.swV,
     };
@@ -161,6 +174,7 @@ export class SimDevice extends EnrollingDevice {
         saverOn: this.saverOn,
       },
       network: this.network,
+      wnsPushService: this.wnsPushService,
       dataSense: {
         ...this.dataSenseConfig(),
         usedMB: round2(usedAt(this.dataSense, now)),
@@ -240,6 +254,8 @@ export class SimDevice extends EnrollingDevice {
       poll: structuredCopy(this.pollConfig),
       saverOn: this.saverOn,
       limitReached: this.limitReached,
+      // Written only when not the default, so states saved before it existed read the same.
+      ...(this.wnsPushService === 'disabled' && { wnsPushService: 'disabled' as const }),
       pfn: this.pfn,
       channel: this.channel && { uri: this.channel.uri, expiresAt: this.channel.expiresAt },
       failureStatus: this.failureStatus,
@@ -280,6 +296,7 @@ export class SimDevice extends EnrollingDevice {
     this.plan = planPolls(this.pollConfig);
     this.saverOn = s.saverOn;
     this.limitReached = s.limitReached;
+    this.wnsPushService = s.wnsPushService ?? 'running';
     this.pfn = s.pfn;
     this.channel = s.channel && { uri: s.channel.uri, expiresAt: s.channel.expiresAt };
     this.failureStatus = s.failureStatus;

@@ -19,9 +19,9 @@ import type { DevicePatch } from '../device/conditions.js';
 import type { PushNodes } from '../ports.js';
 import { ADG, ADGR, AGR, G, GR, NodeList, nonNegative } from './csp-nodes.js';
 import type { DynamicNode } from './dm-tree.js';
+import { buildOf } from '../os/os-profiles.js';
 import {
   DEFAULT_SYNC_VERSION,
-  buildOf,
   maxSyncApplicationVersion,
   syncVersionRefusal,
   validSyncVersion,

@@ -34,12 +34,6 @@ export function syncVersionNumber(value: string): number {
   return validSyncVersion(value) ? Number(value) : Number.NaN;
 }
 
-/** The build number of a `DevDetail/SwV` (`10.0.<build>.<qfe>`), or NaN when it has none. */
-export function buildOf(swV: string): number {
-  const build = swV.split('.')[2];
-  return build !== undefined && /^\d+$/.test(build) ? Number(build) : Number.NaN;
-}
-
 /**
  * `MaxSyncApplicationVersion` of a Windows build: `2.0` from Windows 10 (build 10240) on, `1.0`
  * before and for an unknown build. [DMC]: "In Windows 10, the DM session protocol version of the

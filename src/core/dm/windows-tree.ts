@@ -25,8 +25,13 @@
  * - `MaxSyncApplicationVersion` follows the build of `SwV`; `SyncApplicationVersion` is checked
  *   (`dmclient-nodes.ts`, `sync-version.ts`).
  * - `Unenroll` Exec is 406 (not modelled).
+ * - The tree has the nodes of the device's Windows version (read from its `SwV` build): a node
+ *   that came with a later version (`DMClient/HWDevID` from 1709, `AADDeviceID` from 1607,
+ *   `DNSComputerName` from 2004, Policy `DisallowCloudNotification` from 1803…; see `NODES_SINCE`
+ *   in `core/os/os-profiles.ts`) is absent on an older one, so a Get of it is 404.
  */
 import type { PollConfig } from '../dmclient/poll-schedule.js';
+import { buildOf, hasNode, osProfile } from '../os/os-profiles.js';
 import type { PushNodes } from '../ports.js';
 import { formatInstant } from '../time/iso.js';
 import { defineCertificateStore } from './certstore-nodes.js';
@@ -42,6 +47,7 @@ import {
   type PushOwner,
 } from './dmclient-nodes.js';
 import { DmTree, type AccessType, type NodeFormat } from './dm-tree.js';
+import { definePolicyNodes } from './policy-nodes.js';
 
 export type { PollPatch } from './dmclient-nodes.js';
 
@@ -82,6 +88,8 @@ export interface WindowsTreeBindings extends DmClientBindings {
   accountRemoved?(accountUid: string): void;
   /** Runs each change of the tree's stored nodes (as an update of the device's record). */
   update?(change: () => void): void;
+  /** A server changed Policy `Notifications/DisallowCloudNotification` (1803+): its new meaning. */
+  cloudNotificationChanged?(disallowed: boolean): void;
 }
 
 /**
@@ -99,6 +107,7 @@ export function windowsTree(
   if (providerId !== null && !validProviderId(providerId))
     throw new Error(`windowsTree: '${providerId}' is not a valid provider id (one URI segment)`);
   const tree = new DmTree(bindings.update && ((change) => bindings.update?.(change)));
+  const build = buildOf(identity.swV);
   const node = (uri: string, access: readonly AccessType[] = G): void => {
     tree.define(uri, { format: 'node', access });
   };
@@ -108,6 +117,7 @@ export function windowsTree(
     value: string | undefined,
     access: readonly AccessType[] = G,
   ): void => {
+    if (!hasNode(build, uri)) return;
     tree.define(uri, value === undefined ? { format, access } : { format, access, value });
   };
 
@@ -150,6 +160,11 @@ export function windowsTree(
   node('./Vendor/MSFT');
   node(DMCLIENT);
   leaf(`${DMCLIENT}/HWDevID`, 'chr', hwDevId);
+  // The provider's nodes, less those the version does not have yet.
+  const provider = (id: string) =>
+    providerNodes(id, bindings, owner, hwDevId, identity.swV).filter(({ path }) =>
+      hasNode(build, `${DMCLIENT}/Provider/{ProviderID}/${path}`),
+    );
   tree.define(PUSH_PROVIDER, { format: 'chr', access: [], value: providerId ?? '', hidden: true });
   const owner: PushOwner = {
     get: () => tree.peek(PUSH_PROVIDER) || null,
@@ -159,22 +174,25 @@ export function windowsTree(
     format: 'node',
     access: G,
     children: {
-      nodes: (id) =>
-        validProviderId(id) ? providerNodes(id, bindings, owner, hwDevId, identity.swV) : null,
+      nodes: (id) => (validProviderId(id) ? provider(id) : null),
     },
   });
   if (providerId !== null) {
     const base = `${DMCLIENT}/Provider/${providerId}`;
-    for (const { path, spec } of providerNodes(providerId, bindings, owner, hwDevId, identity.swV))
+    for (const { path, spec } of provider(providerId))
       tree.define(path === '' ? base : `${base}/${path}`, spec);
   }
+  definePolicyNodes(tree, build, (disallowed) => bindings.cloudNotificationChanged?.(disallowed));
   defineCertificateStore(tree);
   defineDmAcc(tree, bindings.accountRemoved && ((uid) => bindings.accountRemoved?.(uid)));
   return tree;
 }
 
-/** `DMClient/HWDevID` of a device: 64 uppercase hex digits hashed from its DevId. */
-function hardwareDeviceId(devId: string): string {
+/**
+ * The hardware device ID of a device (`DMClient/HWDevID`, and the `HWDevID` its enrollment sends):
+ * 64 uppercase hex digits hashed from its DevId.
+ */
+export function hardwareDeviceId(devId: string): string {
   return hexDigest(`hwdevid:${devId}`, 8).toUpperCase();
 }
 
@@ -183,25 +201,6 @@ function osPlatform(swV: string): string {
   const build = Number(swV.split('.')[2]);
   return build >= 22000 ? 'Windows 11 Enterprise' : 'Windows 10 Enterprise';
 }
-
-/** Build numbers of the Windows versions a device spec may name (`DeviceSpec.os` and beyond). */
-const BUILDS: Readonly<Record<string, number>> = {
-  '1511': 10586,
-  '1607': 14393,
-  '1703': 15063,
-  '1709': 16299,
-  '1803': 17134,
-  '1809': 17763,
-  '1903': 18362,
-  '1909': 18363,
-  '2004': 19041,
-  '20H2': 19042,
-  '21H2': 19044,
-  '22H2': 19045,
-  'win11-22H2': 22621,
-  'win11-23H2': 22631,
-  'win11-24H2': 26100,
-};
 
 /** FNV-1a, 32 bits. */
 function fnv1a(text: string): number {
@@ -223,9 +222,11 @@ function hexDigest(text: string, words: number): string {
 /**
  * A deterministic, realistic identity for a device id (the same id always gives the same values,
  * and nothing is random): a GUID-looking DevId hashed from the id, a fictional Contoso machine, a
- * `DESKTOP-XXXXXXX` name, and `SwV` `10.0.<build>.<qfe>` from `os` (`1511` → 10586 … `22H2` →
- * 19045, `win11-22H2` → 22621, `win11-23H2` → 22631, `win11-24H2` → 26100). The QFE is derived from
- * the id, not a real patch level; an unknown `os` gives `10.0.19045.0`.
+ * `DESKTOP-XXXXXXX` name, and `SwV` `10.0.<build>.<qfe>` with the build of `os` (`1511` → 10586 …
+ * `22H2` → 19045, `11-21H2` → 22000 … `11-25H2` → 26200; the older spellings `win11-22H2`… are
+ * accepted). The QFE is derived from the id, not a real patch level.
+ *
+ * @throws {ValidationError} for an `os` that names no version (the message lists them).
  */
 export function defaultIdentity(deviceId: string, os: string): DeviceIdentity {
   const hex = hexDigest(`devid:${deviceId}`, 4).toUpperCase();
@@ -237,8 +238,7 @@ export function defaultIdentity(deviceId: string, os: string): DeviceIdentity {
     hex.slice(20, 32),
   ].join('-');
   const h = fnv1a(`identity:${deviceId}`);
-  const build = BUILDS[os];
-  const swV = build === undefined ? '10.0.19045.0' : `10.0.${build}.${(h % 1999) + 1}`;
+  const swV = `10.0.${osProfile(os).build}.${(h % 1999) + 1}`;
   const name = (
     fnv1a(`name:${deviceId}`).toString(36) + fnv1a(`name2:${deviceId}`).toString(36)
   ).toUpperCase();

@@ -1,9 +1,14 @@
+import { OS_NAMES, osProfile, type OsName } from '../os/os-profiles.js';
 import type { Random } from '../random/random.js';
 import { DAY, HOUR } from '../time/iso.js';
 
-/** Windows 10 versions whose DMClient retry behaviour differs. 1607 stands for 1607 and later. */
-export type OsVersion = '1511' | '1607';
-export const OS_VERSIONS: readonly OsVersion[] = ['1511', '1607'];
+/**
+ * A Windows version by name (`'1511'` … `'22H2'`, `'11-21H2'` … `'11-25H2'`; see
+ * `core/os/os-profiles.ts`). 1511 applies the 1511 retry logic; every later version the 1607
+ * network check first.
+ */
+export type OsVersion = OsName;
+export const OS_VERSIONS: readonly OsVersion[] = OS_NAMES;
 
 /** Which sentence of the retry logic produced a schedule. */
 export type RenewalRule = 'fifteen-day-mark' | 'within-fifteen-days' | 'expired' | 'no-network';
@@ -82,11 +87,11 @@ export function scheduleAfterSkip(os: OsVersion, now: number, random: Random): R
 }
 
 /**
- * Whether a due attempt goes ahead. 1607 and later check network connectivity (any network, not
- * the internet) first and skip without one; 1511 always attempts.
+ * Whether a due attempt goes ahead. 1607 and every later version check network connectivity (any
+ * network, not the internet) first and skip without one; 1511 always attempts.
  */
 export function attemptGoesAhead(os: OsVersion, networkConnected: boolean): boolean {
-  return os === '1511' || networkConnected;
+  return osProfile(os).retryLogic === '1511' || networkConnected;
 }
 
 /** Inputs of {@link decideRenewal}. */

@@ -1,7 +1,8 @@
 /**
  * What an enrolling Windows device says about itself in MS-MDE2's Discover request and the
- * RequestSecurityToken's `AdditionalContext`, and the values by Windows release.
+ * RequestSecurityToken's `AdditionalContext`, and the values by Windows release and version.
  */
+import { osProfile, type OsName } from '../os/os-profiles.js';
 
 /** The Windows releases the simulator tells apart for enrollment. */
 export type WindowsRelease = 'windows10' | 'windows11';
@@ -36,7 +37,10 @@ interface ReleaseDefaults {
   readonly defaultHash: CsrHash;
 }
 
-/** The defaults of each release. Builds are examples of each release (**assumption**). */
+/**
+ * The defaults of each release. Builds are examples of each release (**assumption**); a profile
+ * that names its version (`os`) takes the version's build and `RequestVersion` instead.
+ */
 const RELEASES: Readonly<Record<WindowsRelease, ReleaseDefaults>> = {
   windows10: {
     requestVersion: '4.0',
@@ -64,14 +68,19 @@ export interface EnrollDeviceProfile {
   /** `DeviceName` context item (`DESKTOP-28FGAI6`). */
   readonly deviceName: string;
   readonly release: WindowsRelease;
-  /** `OSVersion` and `ApplicationVersion`; default: the release's build. */
+  /**
+   * The device's Windows version (`core/os/os-profiles.ts`): its `RequestVersion` (4.0 on Windows
+   * 10; 5.0–9.0 by Windows 11 version) and build are the defaults; its family wins over `release`.
+   */
+  readonly os?: OsName;
+  /** `OSVersion` and `ApplicationVersion`; default: the version's (or the release's) build. */
   readonly osVersion?: string;
   /**
    * `OSEdition`: the product type as a decimal number (MS-MDE2 §2.2.9.6; GetProductInfo's
    * values): 48 Professional (the default), 4 Enterprise, 101 Home, 72 Enterprise evaluation.
    */
   readonly osEdition?: number;
-  /** `RequestVersion`; default: the release's. */
+  /** `RequestVersion`; default: the version's (or the release's). */
   readonly requestVersion?: string;
   /** `EmailAddress` of Discover: the user's UPN (may be empty, as in Fleet's test client). */
   readonly email: string;
@@ -99,12 +108,13 @@ export interface ResolvedProfile {
   readonly defaultHash: CsrHash;
 }
 
-/** Applies the release's defaults to `profile`. */
+/** Applies the version's and the release's defaults to `profile`. */
 export function resolveProfile(profile: EnrollDeviceProfile): ResolvedProfile {
-  const release = RELEASES[profile.release];
+  const os = profile.os === undefined ? null : osProfile(profile.os);
+  const release = RELEASES[os?.family ?? profile.release];
   return {
-    requestVersion: profile.requestVersion ?? release.requestVersion,
-    osVersion: profile.osVersion ?? release.osVersion,
+    requestVersion: profile.requestVersion ?? os?.requestVersion ?? release.requestVersion,
+    osVersion: profile.osVersion ?? (os ? `10.0.${os.build}.1` : release.osVersion),
     osEdition: String(profile.osEdition ?? 48),
     enrollmentType: profile.enrollmentType ?? 'Full',
     requestVersionInContext: release.requestVersionInContext,

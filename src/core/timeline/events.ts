@@ -1,5 +1,6 @@
 import type { OsVersion, RenewalRule } from '../dmclient/renewal-policy.js';
 import type { PushStatus } from '../dmclient/push-status.js';
+import type { WnsPushService } from '../device/conditions.js';
 import type { NetworkType } from '../device/network.js';
 
 /** Why a device asked WNS for a channel. */
@@ -16,7 +17,9 @@ export type DisconnectReason =
   | 'cloud'
   | 'channel-expired'
   | 'no-channel'
-  | 'reboot';
+  | 'reboot'
+  /** Policy `Notifications/DisallowCloudNotification` is 1. */
+  | 'policy';
 /**
  * What started a management session: `enrolled` is the first session after enrollment, `unenroll`
  * the session that tells the server the device leaves (Alert 1226).
@@ -29,7 +32,13 @@ export type EnrollmentAuthPolicy = 'OnPremise' | 'Federated';
 /** Who ended an enrollment: the device (Alert 1226) or the server (it deleted the account). */
 export type UnenrollInitiator = 'device' | 'server';
 /** Why a session could not start. */
-export type SessionBlocker = 'battery-saver' | 'data-sense' | 'no-network' | 'no-internet';
+export type SessionBlocker =
+  | 'battery-saver'
+  | 'data-sense'
+  | 'no-network'
+  | 'no-internet'
+  /** A push arrived, but the push routing service (dmwappushservice) is disabled. */
+  | 'push-service-disabled';
 /** Why WNS dropped a notification. */
 export type DropReason =
   | 'offline'
@@ -97,6 +106,7 @@ export interface TimelineEventFields {
     networkType: NetworkType;
   };
   'data-sense.changed': { limitReached: boolean; usedMB: number };
+  'push-service.changed': { state: WnsPushService };
   'enrollment.started': { discoveryUrl: string };
   'enrollment.discovered': {
     authPolicy: EnrollmentAuthPolicy;
@@ -156,6 +166,7 @@ export const TIMELINE_EVENT_TYPES: readonly TimelineEventType[] = [
   'power.changed',
   'network.changed',
   'data-sense.changed',
+  'push-service.changed',
   'enrollment.started',
   'enrollment.discovered',
   'enrollment.completed',

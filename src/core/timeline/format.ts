@@ -1,5 +1,6 @@
 import { PUSH_STATUS_TEXT } from '../dmclient/push-status.js';
 import type { RenewalRule } from '../dmclient/renewal-policy.js';
+import { osLabel } from '../os/os-profiles.js';
 import { formatInstant, humanSpan } from '../time/iso.js';
 import type { TimelineEvent } from './events.js';
 
@@ -44,7 +45,7 @@ export function explainRule(rule: RenewalRule): string {
 export function describe(event: TimelineEvent): string {
   switch (event.type) {
     case 'device.started':
-      return `Windows 10 ${event.os} device starts; battery ${event.battery}%${event.charging ? ' (charging)' : ''}, ${event.connected ? (event.internet ? 'online' : 'network without internet') : 'no network'}${event.metered ? ', metered' : ''}${event.pfn ? `, PFN ${event.pfn}` : ', no PFN'}`;
+      return `${osLabel(event.os)} device starts; battery ${event.battery}%${event.charging ? ' (charging)' : ''}, ${event.connected ? (event.internet ? 'online' : 'network without internet') : 'no network'}${event.metered ? ', metered' : ''}${event.pfn ? `, PFN ${event.pfn}` : ', no PFN'}`;
     case 'device.rebooted':
       return 'device rebooted';
     case 'channel.requested':
@@ -100,6 +101,8 @@ export function describe(event: TimelineEvent): string {
       return `${event.charging ? 'charging' : 'on battery'} at ${event.level}%`;
     case 'network.changed':
       return `network: ${event.connected ? `${event.networkType}${event.internet ? '' : ' without internet'}${event.metered ? ', metered' : ''}` : 'none'}`;
+    case 'push-service.changed':
+      return `push routing service (dmwappushservice) ${event.state}`;
     case 'data-sense.changed':
       return event.limitReached
         ? `Data Sense: monthly limit reached (${event.usedMB} MB)`
