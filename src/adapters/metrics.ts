@@ -36,6 +36,8 @@ const PUSH_OUTCOMES = every<PushOutcomeLabel>({
   replaced: true,
   'channel-expired': true,
   unacknowledged: true,
+  'cache-expired': true,
+  'powered-off': true,
 });
 const SESSION_TRIGGERS = every<SessionTrigger>({
   push: true,
@@ -73,6 +75,7 @@ const DISCONNECT_REASONS = every<DisconnectReason>({
   'channel-expired': true,
   'no-channel': true,
   reboot: true,
+  'powered-off': true,
 });
 
 /**

@@ -191,6 +191,26 @@ function dataSenseShape(draw: boolean) {
   });
 }
 
+const screen = (draw = false) => oneOf(['on', 'off'] as const, { draw });
+
+/** A daily routine: local times at which the device is plugged in or out, its screen on or off. */
+const routineShape = z.strictObject({
+  steps: z
+    .array(
+      z
+        .strictObject({
+          at: hhmm,
+          charging: bool().optional(),
+          screen: screen().optional(),
+        })
+        .refine((s) => s.charging !== undefined || s.screen !== undefined, {
+          error: 'expected "charging" and/or "screen" in a routine step, got neither',
+        }),
+    )
+    .min(1, { error: 'expected at least one step' }),
+  jitterMinutes: num(0, 720).optional(),
+});
+
 const pollSet = z.strictObject({
   intervalMinutes: num(0, 1_000_000, { integer: true }).optional(),
   count: num(0, 1_000_000, { integer: true }).optional(),
@@ -214,6 +234,9 @@ const deviceSchema = z.strictObject({
   network: networkShape(true).optional(),
   dataSense: dataSenseShape(true).optional(),
   poll: pollShape.optional(),
+  screen: screen(true).optional(),
+  wnsPriorityExempt: bool(true).optional(),
+  routine: z.union([z.null(), routineShape]).optional(),
 });
 
 /** Condition fields a `set` event (and the control API) may change. */
@@ -223,6 +246,8 @@ export const devicePatchSchema = z.strictObject({
   dataSense: dataSenseShape(false).optional(),
   poll: pollShape.optional(),
   pfn: z.union([z.null(), pfnString]).optional(),
+  screen: screen().optional(),
+  wnsPriorityExempt: bool().optional(),
 });
 
 const deviceRef = z.union([deviceId, z.array(deviceId).min(1)]);
@@ -237,6 +262,7 @@ const pushShape = z.strictObject({
   device: z.union([z.literal('*'), deviceRef]).optional(),
   cachePolicy: cachePolicy.optional(),
   ttlSeconds: z.union([z.null(), num(0, 2_592_000, { integer: true })]).optional(),
+  priority: num(1, 4, { integer: true }).optional(),
 });
 
 const wnsEventShape = z.strictObject({

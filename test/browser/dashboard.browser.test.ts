@@ -348,6 +348,7 @@ function busyEvents(device: string, n: number, after: number, until: number): Ti
           msgId: `seeded-${i}`,
           channelUri: 'http://127.0.0.1/?token=seeded',
           cached: false,
+          priority: 3,
         };
       default:
         return { time, device, type: 'power.changed', charging: i % 8 === 3, level: 40 + (i % 50) };

@@ -3,6 +3,7 @@ import type { PollConfig, PollSet } from '../dmclient/poll-schedule.js';
 import type { DataSenseConfig } from './data-sense.js';
 import type { NetworkConfig } from './network.js';
 import type { PowerConfig } from './power.js';
+import type { DailyRoutine, Screen } from './routine.js';
 
 /** Everything that defines a simulated device at its start. */
 export interface DeviceSpec {
@@ -18,6 +19,10 @@ export interface DeviceSpec {
   readonly network: NetworkConfig;
   readonly dataSense: DataSenseConfig;
   readonly poll: PollConfig;
+  /** The screen at start (default `on`). */
+  readonly screen?: Screen;
+  /** A daily routine of charging and screen changes, or none (absent or null). */
+  readonly routine?: DailyRoutine | null;
 }
 
 /** A change to a running device's conditions: any subset of the spec's condition fields. */
@@ -30,6 +35,8 @@ export interface DevicePatch {
     readonly second?: Partial<PollSet>;
     readonly remaining?: Partial<PollSet>;
   };
+  /** Turn the screen on or off. */
+  readonly screen?: Screen;
   /** Set `Push/PFN` (a string) or delete it (null). */
   readonly pfn?: string | null;
 }

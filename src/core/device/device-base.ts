@@ -23,6 +23,8 @@ import type { DeviceSpec } from './conditions.js';
 import { type DataSenseConfig, type DataSenseState } from './data-sense.js';
 import { type NetworkConfig } from './network.js';
 import { type PowerConfig, type PowerState } from './power.js';
+import type { DailyRoutine, RoutineCursor, Screen } from './routine.js';
+import type { HeldPush } from './wns-priority.js';
 
 /** What a device needs from the world: time, its random stream, the timeline and two links. */
 export interface DeviceContext {
@@ -57,6 +59,11 @@ export interface DeviceSnapshot {
   readonly pushStatus: PushStatus;
   readonly sessionRunning: boolean;
   readonly battery: PowerConfig & { readonly saverOn: boolean };
+  readonly screen: Screen;
+  /** Off: the battery is empty and not charging. */
+  readonly poweredOff: boolean;
+  /** Pushes the notification platform holds for the DMClient (WNS priorities). */
+  readonly heldPushes: number;
   readonly network: NetworkConfig;
   readonly dataSense: DataSenseConfig & { readonly limitReached: boolean };
   /** Its enrollment (no key, no secret), or null: not enrolled. */
@@ -93,6 +100,12 @@ export abstract class DeviceBase {
   protected pollConfig: PollConfig;
   protected saverOn = false;
   protected limitReached = false;
+  protected screen: Screen;
+  protected poweredOff = false;
+  protected readonly routine: DailyRoutine | null;
+  protected routineCursor: RoutineCursor | null = null;
+  /** Pushes held by the notification platform, at most one per channel (the latest). */
+  protected held: HeldPush[] = [];
 
   protected pfn: string | null;
   protected channel: { uri: string; expiresAt: number } | null = null;
@@ -117,6 +130,9 @@ export abstract class DeviceBase {
   protected limitTimer: Timer | null = null;
   protected resetTimer: Timer | null = null;
   protected pollTimer: Timer | null = null;
+  protected routineTimer: Timer | null = null;
+  /** The earliest deadline among held pushes. */
+  protected holdTimer: Timer | null = null;
 
   protected dmTree: DmTree | undefined;
 
@@ -133,6 +149,8 @@ export abstract class DeviceBase {
     this.pollConfig = spec.poll;
     this.plan = planPolls(spec.poll);
     this.pfn = spec.pfn;
+    this.screen = spec.screen ?? 'on';
+    this.routine = spec.routine && spec.routine.steps.length > 0 ? spec.routine : null;
   }
 
   /**
@@ -158,4 +176,13 @@ export abstract class DeviceBase {
 
   /** Starts a management session, or queues one behind the running session (sessions). */
   protected abstract requestSession(trigger: SessionTrigger): void;
+
+  /** The battery ran empty: the device goes off (sessions). */
+  protected abstract switchOff(): void;
+
+  /** Charging brought the device back: it boots (sessions). */
+  protected abstract switchOn(): void;
+
+  /** Hands held pushes to the DMClient whose condition cleared (the link). */
+  protected abstract releaseHeld(): void;
 }

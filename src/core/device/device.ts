@@ -34,6 +34,7 @@ export class SimDevice extends EnrollingDevice {
   }
 
   private boot(): void {
+    this.startRoutine();
     const p = this.power;
     const n = this.network;
     this.ctx.sink.emit({
@@ -51,6 +52,11 @@ export class SimDevice extends EnrollingDevice {
     this.refreshPower();
     this.refreshDataSense();
     this.scheduleReset();
+    // An empty battery: the device is off; charging boots it (a channel request, reason `boot`).
+    if (this.poweredOff) {
+      this.schedulePoll(this.now(), POLL_START);
+      return;
+    }
     if (this.mustEnroll) {
       // Polling starts when enrollment completes.
       this.beginEnrollment();
@@ -65,6 +71,7 @@ export class SimDevice extends EnrollingDevice {
   apply(patch: DevicePatch): void {
     this.enter(() => {
       if (patch.battery) this.setPower(patch.battery);
+      if (patch.screen) this.setScreen(patch.screen);
       if (patch.network) this.setNetwork(patch.network);
       if (patch.dataSense) this.setDataSense(patch.dataSense);
       if (patch.poll) this.setPoll(patch.poll);
@@ -160,6 +167,9 @@ export class SimDevice extends EnrollingDevice {
         level: round2(levelAt(this.power, now)),
         saverOn: this.saverOn,
       },
+      screen: this.screen,
+      poweredOff: this.poweredOff,
+      heldPushes: this.held.length,
       network: this.network,
       dataSense: {
         ...this.dataSenseConfig(),
@@ -174,21 +184,11 @@ export class SimDevice extends EnrollingDevice {
   }
 
   private restart(): void {
+    // A device that is off has nothing to restart.
+    if (this.poweredOff) return;
     this.ctx.sink.emit({ time: this.now(), device: this.id, type: 'device.rebooted' });
     this.dropLink('reboot');
-    const running = this.sessionRunning;
-    if (running !== null) {
-      this.sessionRunning = null;
-      this.sessionQueued = null;
-      this.sessionGeneration++;
-      this.ctx.sink.emit({
-        time: this.now(),
-        device: this.id,
-        type: 'session.failed',
-        trigger: running,
-        reason: 'reboot',
-      });
-    }
+    this.cutSession('reboot');
     if (this.pfn !== null) this.requestChannel('boot');
     this.updateConnection();
   }
@@ -240,6 +240,10 @@ export class SimDevice extends EnrollingDevice {
       poll: structuredCopy(this.pollConfig),
       saverOn: this.saverOn,
       limitReached: this.limitReached,
+      screen: this.screen,
+      poweredOff: this.poweredOff,
+      held: this.held.map((h) => ({ ...h })),
+      routineCursor: this.routineCursor && { ...this.routineCursor },
       pfn: this.pfn,
       channel: this.channel && { uri: this.channel.uri, expiresAt: this.channel.expiresAt },
       failureStatus: this.failureStatus,
@@ -264,6 +268,8 @@ export class SimDevice extends EnrollingDevice {
         reset: timer(this.resetTimer),
         poll: timer(this.pollTimer),
         enroll: timer(this.enrollTimer),
+        routine: timer(this.routineTimer),
+        hold: timer(this.holdTimer),
       },
     };
   }
@@ -280,6 +286,11 @@ export class SimDevice extends EnrollingDevice {
     this.plan = planPolls(this.pollConfig);
     this.saverOn = s.saverOn;
     this.limitReached = s.limitReached;
+    // Fields added after the first snapshots: an older state reads as screen on, on, none held.
+    this.screen = s.screen ?? 'on';
+    this.poweredOff = s.poweredOff ?? false;
+    this.held = (s.held ?? []).map((h) => ({ ...h }));
+    this.routineCursor = s.routineCursor ? { ...s.routineCursor } : null;
     this.pfn = s.pfn;
     this.channel = s.channel && { uri: s.channel.uri, expiresAt: s.channel.expiresAt };
     this.failureStatus = s.failureStatus;
@@ -313,5 +324,8 @@ export class SimDevice extends EnrollingDevice {
     if (reset) arm(reset, () => void (this.resetTimer = this.armReset(reset.at)));
     if (poll)
       arm(poll, () => void (this.pollTimer = this.ctx.clock.schedule(poll.at, this.onPollDue)));
+    const { routine: step, hold } = s.timers;
+    if (step) arm(step, () => void (this.routineTimer = this.armRoutine(step.at)));
+    if (hold) arm(hold, () => void (this.holdTimer = this.armHoldExpiry(hold.at)));
   }
 }

@@ -1,6 +1,8 @@
 import type { OsVersion, RenewalRule } from '../dmclient/renewal-policy.js';
 import type { PushStatus } from '../dmclient/push-status.js';
 import type { NetworkType } from '../device/network.js';
+import type { Screen } from '../device/routine.js';
+import type { HoldReason, WnsPriority } from '../device/wns-priority.js';
 
 /** Why a device asked WNS for a channel. */
 export type ChannelRequestReason = 'provisioned' | 'renewal' | 'boot';
@@ -16,7 +18,8 @@ export type DisconnectReason =
   | 'cloud'
   | 'channel-expired'
   | 'no-channel'
-  | 'reboot';
+  | 'reboot'
+  | 'powered-off';
 /**
  * What started a management session: `enrolled` is the first session after enrollment, `unenroll`
  * the session that tells the server the device leaves (Alert 1226).
@@ -29,7 +32,7 @@ export type EnrollmentAuthPolicy = 'OnPremise' | 'Federated';
 /** Who ended an enrollment: the device (Alert 1226) or the server (it deleted the account). */
 export type UnenrollInitiator = 'device' | 'server';
 /** Why a session could not start. */
-export type SessionBlocker = 'battery-saver' | 'data-sense' | 'no-network' | 'no-internet';
+export type SessionBlocker = 'powered-off' | 'data-sense' | 'no-network' | 'no-internet';
 /** Why WNS dropped a notification. */
 export type DropReason =
   | 'offline'
@@ -37,7 +40,11 @@ export type DropReason =
   | 'replaced'
   | 'channel-expired'
   /** Written to the device's socket, never acknowledged (the emulator's device endpoint). */
-  | 'unacknowledged';
+  | 'unacknowledged'
+  /** Held on the device (WNS priorities) past the deadline WNS gave it (TTL, maximum age). */
+  | 'cache-expired'
+  /** Held on the device when its battery ran empty. */
+  | 'powered-off';
 export type CachePolicy = 'cache' | 'no-cache';
 
 /**
@@ -55,6 +62,11 @@ export interface TimelineEventFields {
     metered: boolean;
   };
   'device.rebooted': Record<never, never>;
+  /** The battery reached 0 % while not charging: the device is off. */
+  'device.powered-off': Record<never, never>;
+  /** Charging brought a device that was off back: it booted. */
+  'device.booted': { battery: number };
+  'screen.changed': { screen: Screen };
   'channel.requested': { reason: ChannelRequestReason };
   'channel.issued': { channelUri: string; expiresAt: number };
   'channel.request-failed': { reason: ChannelFailure };
@@ -79,7 +91,22 @@ export interface TimelineEventFields {
     ttlSeconds: number | null;
   };
   'push.rejected': { channelUri: string | null; status: number; reason: string };
-  'push.received': { msgId: string; channelUri: string; cached: boolean };
+  /** `heldAt`: when the notification platform started holding it (absent: delivered on arrival). */
+  'push.received': {
+    msgId: string;
+    channelUri: string;
+    cached: boolean;
+    priority: WnsPriority;
+    heldAt?: number;
+  };
+  /** The notification platform holds the push for the DMClient (WNS priorities). */
+  'push.held': {
+    msgId: string;
+    channelUri: string;
+    priority: WnsPriority;
+    reason: HoldReason;
+    expiresAt: number | null;
+  };
   'push.cached': { msgId: string; channelUri: string; expiresAt: number | null };
   'push.dropped': { msgId: string; channelUri: string; reason: DropReason };
   'push.status': { status: PushStatus };
@@ -131,6 +158,9 @@ export type TimelineEventOf<K extends TimelineEventType> = Extract<TimelineEvent
 export const TIMELINE_EVENT_TYPES: readonly TimelineEventType[] = [
   'device.started',
   'device.rebooted',
+  'device.powered-off',
+  'device.booted',
+  'screen.changed',
   'channel.requested',
   'channel.issued',
   'channel.request-failed',
@@ -144,6 +174,7 @@ export const TIMELINE_EVENT_TYPES: readonly TimelineEventType[] = [
   'push.sent',
   'push.rejected',
   'push.received',
+  'push.held',
   'push.cached',
   'push.dropped',
   'push.status',
