@@ -69,6 +69,9 @@ export function deviceJson(s: DeviceSnapshot): Record<string, unknown> {
     pushStatus: s.pushStatus,
     sessionRunning: s.sessionRunning,
     battery: s.battery,
+    screen: s.screen,
+    poweredOff: s.poweredOff,
+    heldPushes: s.heldPushes,
     network: s.network,
     dataSense: s.dataSense,
     enrollment: s.enrollment && {
