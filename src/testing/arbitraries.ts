@@ -350,7 +350,7 @@ function someOf<T extends object>(fields: { [K in keyof T]: fc.Arbitrary<T[K]> }
 }
 
 /**
- * One change of power (charging, level, the Battery Saver switch), network (connected,
+ * One change of power (charging, level, the Battery Saver switch), the screen, network (connected,
  * internet, metered, type, WNS reachable) or Data Sense (limit, usage).
  *
  * @example
@@ -380,6 +380,7 @@ export const devicePatchArb: fc.Arbitrary<DevicePatch> = fc.oneof(
     limitMB: fc.option(fc.integer({ min: 1, max: 1000 }), { nil: null }),
     usedMB: fc.integer({ min: 0, max: 1000 }),
   }).map((dataSense): DevicePatch => ({ dataSense })),
+  fc.constantFrom('on' as const, 'off' as const).map((screen): DevicePatch => ({ screen })),
 );
 
 /**
