@@ -85,6 +85,8 @@ export interface DeviceState {
   readonly held?: readonly HeldPush[];
   /** The daily routine's next step, or null (absent in older snapshots: none). */
   readonly routineCursor?: RoutineCursor | null;
+  /** A poll Battery Saver delays (absent in older snapshots: none). */
+  readonly pollDelayed?: boolean;
   readonly pfn: string | null;
   readonly channel: { readonly uri: string; readonly expiresAt: number } | null;
   readonly failureStatus: PushStatus | null;
@@ -224,6 +226,7 @@ const deviceStateSchema = z.strictObject({
     )
     .optional(),
   routineCursor: z.strictObject({ index: z.int(), nominal: z.number() }).nullable().optional(),
+  pollDelayed: z.boolean().optional(),
   pfn: z.string().nullable(),
   channel: z.strictObject({ uri: z.string(), expiresAt: z.number() }).nullable(),
   failureStatus: pushStatus.nullable(),

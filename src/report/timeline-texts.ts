@@ -46,6 +46,7 @@ export const CHANNEL_FAILURE_TEXT: Readonly<Record<ChannelFailure, string>> = {
 
 /** Why no session could start. */
 export const SESSION_BLOCKER_TEXT: Readonly<Record<SessionBlocker, string>> = {
+  'battery-saver': 'Battery Saver is on: the poll waits until it ends (pollsInBatterySaver: delay)',
   'powered-off': 'the device is off (empty battery)',
   'data-sense': 'the Data Sense limit is reached',
   'no-network': 'no network',

@@ -114,6 +114,9 @@ function toDeviceSpec(
     dataSense: drawAll(DEFAULT_DATA_SENSE, entry.dataSense, random),
     poll: pollConfig(entry.poll),
     ...(screen === undefined ? {} : { screen }),
+    ...(entry.pollsInBatterySaver === undefined
+      ? {}
+      : { pollsInBatterySaver: entry.pollsInBatterySaver as 'run' | 'delay' }),
     ...(entry.routine ? { routine: dailyRoutine(entry.routine) } : {}),
   };
 }

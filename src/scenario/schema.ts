@@ -236,6 +236,7 @@ const deviceSchema = z.strictObject({
   poll: pollShape.optional(),
   screen: screen(true).optional(),
   wnsPriorityExempt: bool(true).optional(),
+  pollsInBatterySaver: oneOf(['run', 'delay'] as const).optional(),
   routine: z.union([z.null(), routineShape]).optional(),
 });
 

@@ -27,6 +27,26 @@ devices:
     expect(run.of('wns.connected')).toEqual([]);
   });
 
+  it('with pollsInBatterySaver: delay, a poll due under Battery Saver waits for it to end', () => {
+    const run = runScenarioText(`
+duration: P1D
+devices:
+  - { id: d, os: "1607", pfn: ${PFN}, pollsInBatterySaver: delay, battery: { level: 19, charging: false, drainPerHour: 0.1 }, poll: { first: { intervalMinutes: 60, count: 0 } } }
+events:
+  - { at: PT5H30M, device: d, set: { battery: { charging: true } } }
+`);
+    const skipped = run.of('session.skipped');
+    expect(skipped.map((e) => [e.time, e.trigger, e.reason])).toEqual([
+      [T0 + HOUR, 'poll', 'battery-saver'],
+    ]);
+    const polls = run.of('session.started').filter((e) => e.trigger === 'poll');
+    // The first session is the provisioning one; the delayed poll runs at plug-in.
+    expect(polls.map((e) => e.time).slice(0, 2)).toEqual([
+      T0 + 5 * HOUR + 30 * MINUTE,
+      T0 + 6 * HOUR,
+    ]);
+  });
+
   it('an exempt device keeps its connection in Battery Saver and a pushed session runs', () => {
     const run = runScenarioText(`
 duration: P1D

@@ -21,7 +21,15 @@ const FIXTURES = [
 ];
 
 /** Device fields added after version 1 was first written: older snapshots lack them. */
-const ADDED_LATER = new Set(['screen', 'poweredOff', 'held', 'routineCursor', 'routine', 'hold']);
+const ADDED_LATER = new Set([
+  'screen',
+  'poweredOff',
+  'held',
+  'routineCursor',
+  'pollDelayed',
+  'routine',
+  'hold',
+]);
 
 const specs = new Map<string, SimulationSpec>();
 function spec(path: string): SimulationSpec {

@@ -21,6 +21,11 @@ export interface DeviceSpec {
   readonly poll: PollConfig;
   /** The screen at start (default `on`). */
   readonly screen?: Screen;
+  /**
+   * `run` (default): scheduled polls run under Battery Saver; `delay`: a poll that comes due
+   * under Battery Saver waits until it ends, as Task Scheduler delays most tasks (docs/model.md §4).
+   */
+  readonly pollsInBatterySaver?: 'run' | 'delay';
   /** A daily routine of charging and screen changes, or none (absent or null). */
   readonly routine?: DailyRoutine | null;
 }

@@ -103,6 +103,9 @@ export abstract class DeviceBase {
   protected screen: Screen;
   protected poweredOff = false;
   protected readonly routine: DailyRoutine | null;
+  protected readonly saverDelaysPolls: boolean;
+  /** A poll came due under Battery Saver and waits for it to end (`pollsInBatterySaver: delay`). */
+  protected pollDelayed = false;
   protected routineCursor: RoutineCursor | null = null;
   /** Pushes held by the notification platform, at most one per channel (the latest). */
   protected held: HeldPush[] = [];
@@ -151,6 +154,7 @@ export abstract class DeviceBase {
     this.pfn = spec.pfn;
     this.screen = spec.screen ?? 'on';
     this.routine = spec.routine && spec.routine.steps.length > 0 ? spec.routine : null;
+    this.saverDelaysPolls = spec.pollsInBatterySaver === 'delay';
   }
 
   /**
@@ -182,6 +186,9 @@ export abstract class DeviceBase {
 
   /** Charging brought the device back: it boots (sessions). */
   protected abstract switchOn(): void;
+
+  /** Battery Saver ended: a poll it delayed runs now (sessions). */
+  protected abstract runDelayedPoll(): void;
 
   /** Hands held pushes to the DMClient whose condition cleared (the link). */
   protected abstract releaseHeld(): void;

@@ -82,6 +82,7 @@ export abstract class ConditionsDevice extends DeviceBase {
         level: round2(levelAt(this.power, now)),
       });
       this.updateConnection();
+      if (!on) this.runDelayedPoll();
     }
     if (!off && this.poweredOff) this.switchOn();
     this.ctx.clock.cancel(this.powerTimer);

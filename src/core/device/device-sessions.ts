@@ -240,9 +240,29 @@ export abstract class SessionDevice extends LinkDevice {
 
   protected readonly pollDue = (): void => {
     this.pollTimer = null;
-    this.requestSession('poll');
+    if (this.saverDelaysPolls && this.saverOn) this.delayPoll();
+    else this.requestSession('poll');
     this.schedulePoll(this.now(), this.pollCursor);
   };
+
+  /** Under Battery Saver with `pollsInBatterySaver: delay`: one poll waits for it to end. */
+  private delayPoll(): void {
+    if (this.pollDelayed) return;
+    this.pollDelayed = true;
+    this.ctx.sink.emit({
+      time: this.now(),
+      device: this.id,
+      type: 'session.skipped',
+      trigger: 'poll',
+      reason: 'battery-saver',
+    });
+  }
+
+  protected runDelayedPoll(): void {
+    if (!this.pollDelayed) return;
+    this.pollDelayed = false;
+    this.requestSession('poll');
+  }
 
   protected setPoll(patch: NonNullable<DevicePatch['poll']>): void {
     const c = this.pollConfig;

@@ -244,6 +244,7 @@ export class SimDevice extends EnrollingDevice {
       poweredOff: this.poweredOff,
       held: this.held.map((h) => ({ ...h })),
       routineCursor: this.routineCursor && { ...this.routineCursor },
+      pollDelayed: this.pollDelayed,
       pfn: this.pfn,
       channel: this.channel && { uri: this.channel.uri, expiresAt: this.channel.expiresAt },
       failureStatus: this.failureStatus,
@@ -291,6 +292,7 @@ export class SimDevice extends EnrollingDevice {
     this.poweredOff = s.poweredOff ?? false;
     this.held = (s.held ?? []).map((h) => ({ ...h }));
     this.routineCursor = s.routineCursor ? { ...s.routineCursor } : null;
+    this.pollDelayed = s.pollDelayed ?? false;
     this.pfn = s.pfn;
     this.channel = s.channel && { uri: s.channel.uri, expiresAt: s.channel.expiresAt };
     this.failureStatus = s.failureStatus;

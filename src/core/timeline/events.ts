@@ -32,7 +32,9 @@ export type EnrollmentAuthPolicy = 'OnPremise' | 'Federated';
 /** Who ended an enrollment: the device (Alert 1226) or the server (it deleted the account). */
 export type UnenrollInitiator = 'device' | 'server';
 /** Why a session could not start. */
-export type SessionBlocker = 'powered-off' | 'data-sense' | 'no-network' | 'no-internet';
+export type SessionBlocker =
+  /** Only for a poll that `pollsInBatterySaver: delay` holds until Battery Saver ends. */
+  'battery-saver' | 'powered-off' | 'data-sense' | 'no-network' | 'no-internet';
 /** Why WNS dropped a notification. */
 export type DropReason =
   | 'offline'
