@@ -133,7 +133,7 @@ describe('the live dashboard in headless Chromium', () => {
     await battery.locator('button').click();
     await expect
       .poll(() => battery.locator('.result').innerText())
-      .toBe('battery 5%, Battery Saver on, WNS disconnected');
+      .toBe('battery 5%, Battery Saver on, screen on, WNS disconnected');
     await expect.poll(() => fleetRow('laptop').innerText()).toMatch(/5%\s+on\s+disconnected/);
     await expect.poll(() => text('#device-facts')).toMatch(/Battery Saver on/);
     await expect

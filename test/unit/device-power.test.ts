@@ -124,6 +124,11 @@ ${events}`;
   - { at: PT5H, device: d, set: { screen: on } }`,
       ),
     );
+    // Starting with the screen off is said at start; turning it on at 5 h too.
+    expect(run.of('screen.changed').map((e) => [e.time, e.screen])).toEqual([
+      [T0, 'off'],
+      [T0 + 5 * HOUR, 'on'],
+    ]);
     const [held] = run.of('push.held');
     expect(held).toMatchObject({ time: T0 + HOUR, priority: 3, reason: 'screen-off-on-battery' });
     expect(run.of('push.received').map((e) => [e.time, e.priority, e.heldAt])).toEqual([

@@ -49,6 +49,14 @@ export class SimDevice extends EnrollingDevice {
       internet: n.internet,
       metered: n.metered,
     });
+    // A device that starts with its screen off says so (the screen is on unless told).
+    if (this.screen === 'off')
+      this.ctx.sink.emit({
+        time: this.now(),
+        device: this.id,
+        type: 'screen.changed',
+        screen: 'off',
+      });
     this.refreshPower();
     this.refreshDataSense();
     this.scheduleReset();
