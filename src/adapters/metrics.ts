@@ -36,6 +36,8 @@ const PUSH_OUTCOMES = every<PushOutcomeLabel>({
   replaced: true,
   'channel-expired': true,
   unacknowledged: true,
+  'cache-expired': true,
+  'powered-off': true,
 });
 const SESSION_TRIGGERS = every<SessionTrigger>({
   push: true,
@@ -74,6 +76,7 @@ const DISCONNECT_REASONS = every<DisconnectReason>({
   'no-channel': true,
   reboot: true,
   policy: true,
+  'powered-off': true,
 });
 
 /**

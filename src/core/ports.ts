@@ -6,6 +6,7 @@
 import type { ClientIdentity, DmAccount } from './dm/dm-account.js';
 import type { DmTree } from './dm/dm-tree.js';
 import type { PushStatus } from './dmclient/push-status.js';
+import type { WnsPriority } from './device/wns-priority.js';
 import type { ChannelFailure, SessionTrigger } from './timeline/events.js';
 
 /** The answer to a channel request. */
@@ -24,6 +25,13 @@ export interface IncomingPush {
   readonly cached: boolean;
   /** The raw payload, base64 (MDM pushes carry none that matters; inboxes keep it). */
   readonly bodyBase64?: string;
+  /** `X-WNS-PRIORITY` (1 High … 4 Very Low); absent: the raw default, 3 (Low). */
+  readonly priority?: WnsPriority;
+  /**
+   * The deadline WNS gives the notification while it waits (its TTL, the cache's maximum age),
+   * or null/absent for none: a device holding it drops it then.
+   */
+  readonly expiresAt?: number | null;
 }
 
 /** What the device hears on its persistent connection. */

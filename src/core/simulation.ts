@@ -1,3 +1,4 @@
+import type { WnsPriority } from './device/wns-priority.js';
 import type { DevicePatch, DeviceSpec } from './device/conditions.js';
 import { SimDevice, type DeviceSnapshot } from './device/device.js';
 import { InMemoryMdm, type InMemoryMdmOptions } from './mdm/in-memory-mdm.js';
@@ -37,6 +38,8 @@ export type SimulationAction =
       readonly devices: DeviceSelector;
       readonly cachePolicy: CachePolicy;
       readonly ttlSeconds: number | null;
+      /** `X-WNS-PRIORITY`; absent: not set (the raw default, Low). */
+      readonly priority?: WnsPriority;
     }
   | { readonly kind: 'reboot'; readonly devices: DeviceSelector }
   | {
@@ -71,7 +74,11 @@ export interface SimulationSpec {
 /** How a scenario's `push` reaches a device: through its MDM server (decision 0004). */
 export type PushPort = (
   deviceId: string,
-  options: { readonly cachePolicy: CachePolicy; readonly ttlSeconds: number | null },
+  options: {
+    readonly cachePolicy: CachePolicy;
+    readonly ttlSeconds: number | null;
+    readonly priority?: WnsPriority;
+  },
 ) => void;
 
 /** What a scenario's `wns` actions act on: the cloud's blocks and availability. */
@@ -336,7 +343,11 @@ export class Simulation {
         return;
       case 'push':
         for (const d of this.select(action.devices))
-          this.push(d.id, { cachePolicy: action.cachePolicy, ttlSeconds: action.ttlSeconds });
+          this.push(d.id, {
+            cachePolicy: action.cachePolicy,
+            ttlSeconds: action.ttlSeconds,
+            ...(action.priority === undefined ? {} : { priority: action.priority }),
+          });
         return;
       case 'reboot':
         for (const d of this.select(action.devices)) d.reboot();

@@ -16,6 +16,8 @@ import { OS_VERSIONS, type RenewalDecision } from './dmclient/renewal-policy.js'
 import type { DataSenseState } from './device/data-sense.js';
 import type { NetworkConfig } from './device/network.js';
 import type { PowerState } from './device/power.js';
+import type { RoutineCursor, Screen } from './device/routine.js';
+import type { HeldPush, WnsPriority } from './device/wns-priority.js';
 import type { DmTreeState } from './dm/dm-tree.js';
 import type { EnrollmentRecord } from './enroll/enrollment.js';
 import type { ChannelRequestReason, SessionTrigger } from './timeline/events.js';
@@ -77,6 +79,16 @@ export interface DeviceState {
   readonly limitReached: boolean;
   /** The push routing service: present only when `disabled` (absent reads as `running`). */
   readonly wnsPushService?: 'running' | 'disabled';
+  /** The screen (absent in older snapshots: on). */
+  readonly screen?: Screen;
+  /** Off: an empty battery, not charging (absent in older snapshots: false). */
+  readonly poweredOff?: boolean;
+  /** Pushes the notification platform holds (absent in older snapshots: none). */
+  readonly held?: readonly HeldPush[];
+  /** The daily routine's next step, or null (absent in older snapshots: none). */
+  readonly routineCursor?: RoutineCursor | null;
+  /** A poll Battery Saver delays (absent in older snapshots: none). */
+  readonly pollDelayed?: boolean;
   readonly pfn: string | null;
   readonly channel: { readonly uri: string; readonly expiresAt: number } | null;
   readonly failureStatus: PushStatus | null;
@@ -107,6 +119,10 @@ export interface DeviceState {
     readonly poll: TimerSnapshot | null;
     /** The next enrollment attempt after a failed one. */
     readonly enroll: TimerSnapshot | null;
+    /** The daily routine's next step (absent in older snapshots). */
+    readonly routine?: TimerSnapshot | null;
+    /** The earliest deadline of a held push (absent in older snapshots). */
+    readonly hold?: TimerSnapshot | null;
   };
   /** Its `device:<id>` stream (a generator state). */
   readonly random: readonly number[];
@@ -198,6 +214,22 @@ const deviceStateSchema = z.strictObject({
   saverOn: z.boolean(),
   limitReached: z.boolean(),
   wnsPushService: oneOf(['running', 'disabled']).optional(),
+  screen: oneOf(['on', 'off'] as const).optional(),
+  poweredOff: z.boolean().optional(),
+  held: z
+    .array(
+      z.strictObject({
+        msgId: z.string(),
+        channelUri: z.string(),
+        priority: oneOf([1, 2, 3, 4] as const),
+        cached: z.boolean(),
+        heldAt: z.number(),
+        expiresAt: z.number().nullable(),
+      }),
+    )
+    .optional(),
+  routineCursor: z.strictObject({ index: z.int(), nominal: z.number() }).nullable().optional(),
+  pollDelayed: z.boolean().optional(),
   pfn: z.string().nullable(),
   channel: z.strictObject({ uri: z.string(), expiresAt: z.number() }).nullable(),
   failureStatus: pushStatus.nullable(),
@@ -226,6 +258,8 @@ const deviceStateSchema = z.strictObject({
     reset: timerSchema.nullable(),
     poll: timerSchema.nullable(),
     enroll: timerSchema.nullable(),
+    routine: timerSchema.nullable().optional(),
+    hold: timerSchema.nullable().optional(),
   }),
   random: randomStateSchema,
 }) satisfies z.ZodType<DeviceState>;
@@ -237,6 +271,8 @@ interface CachedState {
   readonly msgId: string;
   readonly expiresAt: number | null;
   readonly bodyBase64: string | null;
+  /** Its `X-WNS-PRIORITY`, when the sender set one. */
+  readonly priority?: WnsPriority;
   /** Its TTL timer (role `cache-ttl:<channel>`), if pending. */
   readonly timer: TimerSnapshot | null;
 }
@@ -262,6 +298,7 @@ const channelStateSchema = z.strictObject({
       msgId: z.string(),
       expiresAt: z.number().nullable(),
       bodyBase64: z.string().nullable(),
+      priority: oneOf([1, 2, 3, 4] as const).optional(),
       timer: timerSchema.nullable(),
     })
     .nullable(),

@@ -13,6 +13,7 @@ const CONTROLS = `
 <form name="ctl-battery"><div class="card-title">Battery</div>
 <label>level <input name="level" type="number" min="0" max="100" step="1" required> %</label>
 <label><input name="charging" type="checkbox"> charging</label>
+<label><input name="screenOn" type="checkbox"> screen on</label>
 <button type="submit">Set battery</button><output class="result"></output></form>
 <form name="ctl-network"><div class="card-title">Network</div>
 <label><input name="connected" type="checkbox"> connected</label>
@@ -29,6 +30,7 @@ const CONTROLS = `
 <form name="ctl-push"><div class="card-title">Push through WNS</div>
 <label>cache policy <select name="cachePolicy"><option value="">default</option><option value="cache">cache</option><option value="no-cache">no-cache</option></select></label>
 <label>TTL <input name="ttlSeconds" type="number" min="0" step="1" placeholder="none"> s</label>
+<label>priority <select name="priority"><option value="">default (Low)</option><option value="1">1 High</option><option value="2">2 Medium</option><option value="3">3 Low</option><option value="4">4 Very Low</option></select></label>
 <button type="submit">Send push</button><output class="result"></output></form>`;
 
 /**

@@ -28,6 +28,9 @@ export type ConditionEvent = TimelineEventOf<
   | 'battery-saver.changed'
   | 'data-sense.changed'
   | 'network.changed'
+  | 'screen.changed'
+  | 'device.powered-off'
+  | 'device.booted'
 >;
 
 const levelBand = (level: number): string => (level > 50 ? 'high' : level > 20 ? 'mid' : 'low');
@@ -38,6 +41,9 @@ export class ConditionLanes {
   private saver: Band<boolean> | null = null;
   private dataSense: Band<{ limit: boolean; usedMB: number }> | null = null;
   private net: Band<NetState> | null = null;
+  /** Screen off, or the device off: a band on the power lane's `screen` row (null: screen on). */
+  private screen: Band<'off' | 'device-off'> | null = null;
+  private screenOff = false;
 
   constructor(private readonly out: LaneItems) {}
 
@@ -90,6 +96,16 @@ export class ConditionLanes {
           this.dataSense = { since: t, state: { limit: false, usedMB: e.usedMB } };
         }
         break;
+      case 'screen.changed':
+        this.screenOff = e.screen === 'off';
+        if (this.screen?.state !== 'device-off') this.setScreen(t, this.screenOff ? 'off' : null);
+        break;
+      case 'device.powered-off':
+        this.setScreen(t, 'device-off');
+        break;
+      case 'device.booted':
+        this.setScreen(t, this.screenOff ? 'off' : null);
+        break;
       case 'network.changed':
         this.setNet(t, {
           connected: e.connected,
@@ -108,6 +124,33 @@ export class ConditionLanes {
     this.closeSaver(end);
     this.closeDataSense(end);
     this.closeNet(end);
+    this.closeScreen(end);
+  }
+
+  // --- screen and device off ------------------------------------------------------------------
+
+  private setScreen(t: number, state: 'off' | 'device-off' | null): void {
+    if ((this.screen?.state ?? null) === state) return;
+    this.closeScreen(t);
+    this.screen = state === null ? null : { since: t, state };
+  }
+
+  private closeScreen(t: number): void {
+    const b = this.screen;
+    if (!b || t <= b.since) return;
+    const off = b.state === 'device-off';
+    this.out.add('power', {
+      row: 'screen',
+      kind: 'screen',
+      variant: b.state,
+      start: b.since,
+      end: t,
+      label: off ? 'device off' : 'screen off',
+      explanation: () =>
+        off
+          ? `The battery is empty ${period(b.since, t)}: the device is off (no WNS connection, no sessions, no renewals) until it charges.`
+          : `Screen off ${period(b.since, t)}: on battery, pushes of priority Medium, Low (the raw default) and Very Low wait on the device unless the app is exempt (WNS Notification Priorities).`,
+    });
   }
 
   // --- WNS connection -------------------------------------------------------------------------
@@ -185,7 +228,7 @@ export class ConditionLanes {
       end: t,
       label: 'Battery Saver',
       explanation: () =>
-        `Battery Saver on ${period(b.since, t)}: the WNS connection is cut and no session starts unless pushes are allowed in Battery Saver.`,
+        `Battery Saver on ${period(b.since, t)}: the WNS connection is cut unless the app is exempt (then pushes still follow the priority table); scheduled polls still run.`,
     });
   }
 

@@ -51,6 +51,9 @@ export class DeviceBuilder {
       case 'battery-saver.changed':
       case 'data-sense.changed':
       case 'network.changed':
+      case 'screen.changed':
+      case 'device.powered-off':
+      case 'device.booted':
         this.conditions.apply(e);
         break;
       case 'channel.requested':
@@ -65,6 +68,7 @@ export class DeviceBuilder {
       case 'push.sent':
       case 'push.cached':
       case 'push.received':
+      case 'push.held':
       case 'push.dropped':
       case 'push.rejected':
         this.pushes.apply(e);

@@ -4,10 +4,11 @@
  * WNS cached it, a band from sending to its outcome.
  */
 import { humanSpan } from '../core/time/iso.js';
+import type { HoldReason } from '../core/device/wns-priority.js';
 import type { DropReason, TimelineEventOf } from '../core/timeline/events.js';
 import { formatTime } from './format.js';
 import type { LaneItems } from './lane-items.js';
-import { DROP_TEXT } from './timeline-texts.js';
+import { DROP_TEXT, HOLD_TEXT } from './timeline-texts.js';
 import type { PushOutcome } from './timeline-types.js';
 
 interface PushRecord {
@@ -21,12 +22,14 @@ interface PushRecord {
   outcome: PushOutcome | null;
   outcomeAt?: number;
   dropReason?: DropReason;
+  heldAt?: number;
+  holdReason?: HoldReason;
   rejectReason?: string;
 }
 
 /** The events about one device's pushes. */
 export type PushEvent = TimelineEventOf<
-  'push.sent' | 'push.cached' | 'push.received' | 'push.dropped' | 'push.rejected'
+  'push.sent' | 'push.cached' | 'push.received' | 'push.held' | 'push.dropped' | 'push.rejected'
 >;
 
 export class PushLane {
@@ -56,6 +59,12 @@ export class PushLane {
         const p = this.push(e.msgId, t);
         p.outcome = e.cached || p.cachedAt !== undefined ? 'delivered-from-cache' : 'delivered';
         p.outcomeAt = t;
+        break;
+      }
+      case 'push.held': {
+        const p = this.push(e.msgId, t);
+        p.heldAt = t;
+        p.holdReason = e.reason;
         break;
       }
       case 'push.dropped': {
@@ -104,7 +113,7 @@ export class PushLane {
       outcome === 'rejected'
         ? `rejected ${p.status || ''}`.trim()
         : `${name} ${OUTCOME_LABEL[outcome]}`;
-    const range = p.cachedAt !== undefined && at > p.sentAt;
+    const range = (p.cachedAt !== undefined || p.heldAt !== undefined) && at > p.sentAt;
     this.out.add('push', {
       kind: 'push',
       variant: outcome,
@@ -132,6 +141,16 @@ function pushText(p: PushRecord, outcome: PushOutcome, at: number): string {
     p.cachedAt !== undefined
       ? `: the device was offline, WNS cached it${p.cacheUntil != null ? ` until ${formatTime(p.cacheUntil, p.cachedAt)}` : ''}`
       : '';
+  const held =
+    p.heldAt !== undefined && p.holdReason !== undefined
+      ? `; the device held it from ${formatTime(p.heldAt, p.sentAt)}: ${HOLD_TEXT[p.holdReason]}`
+      : '';
+  if (held && outcome === 'delivered')
+    return `${sent}${cached}${held}; handed to the DMClient at ${formatTime(at, p.sentAt)} (after ${humanSpan(at - (p.heldAt ?? p.sentAt))}); a session follows (trigger push).`;
+  if (held && outcome === 'cached')
+    return `${sent}${cached}${held}; still held at the end of the run.`;
+  if (held && outcome === 'dropped')
+    return `${sent}${cached}${held}; dropped at ${formatTime(at, p.sentAt)}: ${DROP_TEXT[p.dropReason ?? 'cache-expired']}.`;
   switch (outcome) {
     case 'delivered':
       return `${sent}: delivered at once over the WNS connection; a session follows (trigger push).`;

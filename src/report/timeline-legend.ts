@@ -32,7 +32,7 @@ export const LANES: readonly LaneInfo[] = [
 export const LANE_ROWS: Readonly<Record<LaneKind, readonly string[]>> = {
   enrollment: ['attempt', 'enrolled'],
   wns: ['wns'],
-  power: ['level', 'saver'],
+  power: ['level', 'saver', 'screen'],
   'data-sense': ['data-sense'],
   network: ['network'],
   channel: ['channel', 'status'],
@@ -72,6 +72,8 @@ export const LEGEND: readonly LegendEntry[] = [
   { lane: 'power', kind: 'battery', variant: 'mid', label: 'battery 21–50 %' },
   { lane: 'power', kind: 'battery', variant: 'low', label: 'battery ≤ 20 %' },
   { lane: 'power', kind: 'battery-saver', variant: 'on', label: 'Battery Saver on' },
+  { lane: 'power', kind: 'screen', variant: 'off', label: 'screen off' },
+  { lane: 'power', kind: 'screen', variant: 'device-off', label: 'device off (empty battery)' },
   { lane: 'data-sense', kind: 'data-sense', variant: 'limit', label: 'Data Sense limit reached' },
   { lane: 'network', kind: 'network', variant: 'online', label: 'network with internet' },
   { lane: 'network', kind: 'network', variant: 'no-internet', label: 'network, no internet' },

@@ -14,6 +14,7 @@ import type {
   SessionBlocker,
   UnenrollInitiator,
 } from '../core/timeline/events.js';
+import type { HoldReason } from '../core/device/wns-priority.js';
 import { formatTime } from './format.js';
 
 /** `from – to (span)`, with the second time shortened on the same day. */
@@ -31,6 +32,7 @@ export const DISCONNECT_TEXT: Readonly<Record<DisconnectReason | 'not-yet', stri
   'no-channel': 'the device has no ChannelURI',
   reboot: 'the device rebooted',
   policy: 'policy DisallowCloudNotification turns off WNS',
+  'powered-off': 'the battery is empty: the device is off',
   'not-yet': 'not connected yet',
 };
 
@@ -45,7 +47,8 @@ export const CHANNEL_FAILURE_TEXT: Readonly<Record<ChannelFailure, string>> = {
 
 /** Why no session could start. */
 export const SESSION_BLOCKER_TEXT: Readonly<Record<SessionBlocker, string>> = {
-  'battery-saver': 'Battery Saver is on',
+  'battery-saver': 'Battery Saver is on: the poll waits until it ends (pollsInBatterySaver: delay)',
+  'powered-off': 'the device is off (empty battery)',
   'data-sense': 'the Data Sense limit is reached',
   'no-network': 'no network',
   'no-internet': 'no internet',
@@ -59,6 +62,17 @@ export const DROP_TEXT: Readonly<Record<DropReason, string>> = {
   replaced: 'a newer push to the same channel replaced it in the cache',
   'channel-expired': 'the channel expired while it waited in the cache',
   unacknowledged: 'the device never acknowledged it on its connection',
+  'cache-expired':
+    'the device held it (WNS priority) past the deadline WNS gave it (its TTL or the cache’s maximum age)',
+  'powered-off': 'the device held it (WNS priority) when its battery ran empty',
+};
+
+/** Why the device's notification platform holds a push (WNS priorities). */
+export const HOLD_TEXT: Readonly<Record<HoldReason, string>> = {
+  'screen-off-on-battery':
+    'the screen is off on battery: a Medium, Low or Very Low push waits for screen on or plug-in unless the app is exempt',
+  'battery-saver':
+    'Battery Saver is on: every push waits unless the app is exempt (Very Low always waits)',
 };
 
 /** When a renewal rule tries next, in a few words. */

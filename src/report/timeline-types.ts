@@ -28,6 +28,7 @@ export type ItemKind =
   | 'wns'
   | 'battery'
   | 'battery-saver'
+  | 'screen'
   | 'data-sense'
   | 'network'
   | 'channel'

@@ -12,6 +12,8 @@ import type { DevicePatch, DeviceSpec } from '../core/device/conditions.js';
 import { DEFAULT_DATA_SENSE } from '../core/device/data-sense.js';
 import { DEFAULT_NETWORK } from '../core/device/network.js';
 import { DEFAULT_POWER } from '../core/device/power.js';
+import type { DailyRoutine, RoutineStep } from '../core/device/routine.js';
+import type { WnsPriority } from '../core/device/wns-priority.js';
 import { DEFAULT_POLL, type PollConfig } from '../core/dmclient/poll-schedule.js';
 import { ValidationError } from '../core/errors.js';
 import { streamFor, type Random } from '../core/random/random.js';
@@ -97,18 +99,35 @@ function toDeviceSpec(
     b && { ...b, saverOn: undefined, saverSwitch: b.saverOn },
     random,
   );
+  // Drawn after the others, so older scenarios keep their draws.
+  const exempt = draw(entry.wnsPriorityExempt, random);
+  const power = exempt === undefined ? battery : { ...battery, pushAllowedInSaver: exempt };
+  const screen = draw(entry.screen, random);
   return {
     id,
     os,
     pfn: entry.pfn ?? null,
     providerId: entry.providerId ?? SCENARIO_DEFAULTS.providerId,
     timezone: entry.timezone ?? file.timezone ?? SCENARIO_DEFAULTS.timezone,
-    battery,
+    battery: power,
     network: drawAll(DEFAULT_NETWORK, entry.network, random),
     dataSense: drawAll(DEFAULT_DATA_SENSE, entry.dataSense, random),
     poll: pollConfig(entry.poll),
     wnsPushService: (entry.wnsPushService as 'running' | 'disabled' | undefined) ?? 'running',
+    ...(screen === undefined ? {} : { screen }),
+    ...(entry.pollsInBatterySaver === undefined
+      ? {}
+      : { pollsInBatterySaver: entry.pollsInBatterySaver as 'run' | 'delay' }),
+    ...(entry.routine ? { routine: dailyRoutine(entry.routine) } : {}),
   };
+}
+
+/** A routine's steps in time-of-day order (`HH:MM` sorts as text). */
+function dailyRoutine(r: NonNullable<DeviceEntry['routine']>): DailyRoutine {
+  const steps = ([...r.steps] as RoutineStep[]).sort((a, b) =>
+    a.at < b.at ? -1 : a.at > b.at ? 1 : 0,
+  );
+  return { steps, jitterMinutes: (r.jitterMinutes as number | undefined) ?? 0 };
 }
 
 /** Turns a `set` body into a device patch (renaming `saverOn` to the core's `saverSwitch`). */
@@ -118,6 +137,13 @@ export function toDevicePatch(input: DevicePatchInput): DevicePatch {
     const { saverOn, ...rest } = input.battery;
     patch['battery'] = saverOn === undefined ? rest : { ...rest, saverSwitch: saverOn };
   }
+  // One setting, two spellings (docs/model.md §11): the exemption is `pushAllowedInSaver`.
+  if (input.wnsPriorityExempt !== undefined)
+    patch['battery'] = {
+      ...(patch['battery'] as object | undefined),
+      pushAllowedInSaver: input.wnsPriorityExempt,
+    };
+  if (input.screen !== undefined) patch['screen'] = input.screen;
   if (input.network) patch['network'] = input.network;
   if (input.dataSense) patch['dataSense'] = input.dataSense;
   if (input.poll) patch['poll'] = input.poll;
@@ -248,6 +274,7 @@ export function resolveScenario(file: ScenarioFile, options: ResolveOptions = {}
         devices: selector(ref, `${path}.push.device`),
         cachePolicy: e.push.cachePolicy ?? 'no-cache',
         ttlSeconds: (e.push.ttlSeconds as number | null | undefined) ?? null,
+        ...(e.push.priority === undefined ? {} : { priority: e.push.priority as WnsPriority }),
       };
     } else {
       const w = e.wns ?? {};

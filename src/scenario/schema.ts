@@ -212,6 +212,26 @@ function dataSenseShape(draw: boolean) {
   });
 }
 
+const screen = (draw = false) => oneOf(['on', 'off'] as const, { draw });
+
+/** A daily routine: local times at which the device is plugged in or out, its screen on or off. */
+const routineShape = z.strictObject({
+  steps: z
+    .array(
+      z
+        .strictObject({
+          at: hhmm,
+          charging: bool().optional(),
+          screen: screen().optional(),
+        })
+        .refine((s) => s.charging !== undefined || s.screen !== undefined, {
+          error: 'expected "charging" and/or "screen" in a routine step, got neither',
+        }),
+    )
+    .min(1, { error: 'expected at least one step' }),
+  jitterMinutes: num(0, 720).optional(),
+});
+
 const pollSet = z.strictObject({
   intervalMinutes: num(0, 1_000_000, { integer: true }).optional(),
   count: num(0, 1_000_000, { integer: true }).optional(),
@@ -236,6 +256,10 @@ const deviceSchema = z.strictObject({
   dataSense: dataSenseShape(true).optional(),
   poll: pollShape.optional(),
   wnsPushService: oneOf(['running', 'disabled'] as const).optional(),
+  screen: screen(true).optional(),
+  wnsPriorityExempt: bool(true).optional(),
+  pollsInBatterySaver: oneOf(['run', 'delay'] as const).optional(),
+  routine: z.union([z.null(), routineShape]).optional(),
 });
 
 /** Condition fields a `set` event (and the control API) may change. */
@@ -246,6 +270,8 @@ export const devicePatchSchema = z.strictObject({
   poll: pollShape.optional(),
   pfn: z.union([z.null(), pfnString]).optional(),
   wnsPushService: oneOf(['running', 'disabled'] as const).optional(),
+  screen: screen().optional(),
+  wnsPriorityExempt: bool().optional(),
 });
 
 const deviceRef = z.union([deviceId, z.array(deviceId).min(1)]);
@@ -260,6 +286,7 @@ const pushShape = z.strictObject({
   device: z.union([z.literal('*'), deviceRef]).optional(),
   cachePolicy: cachePolicy.optional(),
   ttlSeconds: z.union([z.null(), num(0, 2_592_000, { integer: true })]).optional(),
+  priority: num(1, 4, { integer: true }).optional(),
 });
 
 const wnsEventShape = z.strictObject({

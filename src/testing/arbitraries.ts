@@ -354,7 +354,7 @@ function someOf<T extends object>(fields: { [K in keyof T]: fc.Arbitrary<T[K]> }
 }
 
 /**
- * One change of power (charging, level, the Battery Saver switch), network (connected,
+ * One change of power (charging, level, the Battery Saver switch), the screen, network (connected,
  * internet, metered, type, WNS reachable) or Data Sense (limit, usage).
  *
  * @example
@@ -387,6 +387,7 @@ export const devicePatchArb: fc.Arbitrary<DevicePatch> = fc.oneof(
   fc
     .constantFrom('running' as const, 'disabled' as const)
     .map((wnsPushService): DevicePatch => ({ wnsPushService })),
+  fc.constantFrom('on' as const, 'off' as const).map((screen): DevicePatch => ({ screen })),
 );
 
 /**

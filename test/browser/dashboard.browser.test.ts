@@ -133,7 +133,7 @@ describe('the live dashboard in headless Chromium', () => {
     await battery.locator('button').click();
     await expect
       .poll(() => battery.locator('.result').innerText())
-      .toBe('battery 5%, Battery Saver on, WNS disconnected');
+      .toBe('battery 5%, Battery Saver on, screen on, WNS disconnected');
     await expect.poll(() => fleetRow('laptop').innerText()).toMatch(/5%\s+on\s+disconnected/);
     await expect.poll(() => text('#device-facts')).toMatch(/Battery Saver on/);
     await expect
@@ -348,6 +348,7 @@ function busyEvents(device: string, n: number, after: number, until: number): Ti
           msgId: `seeded-${i}`,
           channelUri: 'http://127.0.0.1/?token=seeded',
           cached: false,
+          priority: 3,
         };
       default:
         return { time, device, type: 'power.changed', charging: i % 8 === 3, level: 40 + (i % 50) };

@@ -84,6 +84,7 @@ describe('device socket protocol', () => {
       channelUri: uri,
       cached: false,
       bodyBase64: 'eA==',
+      expiresAt: null,
     });
     expect(e.clock.busy).toBe(true);
     c.send({ type: 'ack', msgId: push.msgId });
@@ -386,7 +387,13 @@ describe('WebSocketWnsLink', () => {
     await e.clock.runUntilIdleAware(T0 + 10 * SECOND);
     expect(heard.opened).toEqual([T0, T0 + first + second]);
     expect(heard.pushes).toEqual([
-      { msgId: cached.msgId, channelUri: uri, cached: true, bodyBase64: undefined },
+      {
+        msgId: cached.msgId,
+        channelUri: uri,
+        cached: true,
+        bodyBase64: undefined,
+        expiresAt: null,
+      },
     ]);
     expect(e.emulator.cloud.isConnected('d1')).toBe(true);
   });

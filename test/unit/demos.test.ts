@@ -83,6 +83,7 @@ describe('the built-in demos', () => {
       'exactly-fifteen-days-left',
       'pfn-blocked',
       'stale-channel-uri',
+      'lid-closed-priority',
       'debloated-push-service',
     ]);
     for (const d of demos) {
@@ -610,6 +611,42 @@ describe('demo stale-channel-uri', () => {
     // The device itself holds a valid channel all along.
     const current = issued.filter((e) => e.time <= push2).at(-1);
     expect(current?.expiresAt).toBeGreaterThan(push2);
+  });
+});
+
+describe('demo lid-closed-priority', () => {
+  const run = demo('lid-closed-priority');
+  const at = (i: number): number => actionAt(run, i);
+
+  it('keeps the WNS connection up with the lid closed on battery', () => {
+    expect(run.of('screen.changed', 'laptop')).toEqual([
+      { time: at(0), device: 'laptop', type: 'screen.changed', screen: 'off' },
+    ]);
+    expect(run.of('wns.disconnected', 'laptop')).toEqual([]);
+  });
+
+  it('holds the Low push (no X-WNS-PRIORITY) until the laptop is plugged in', () => {
+    const sent = run.of('push.sent', 'laptop');
+    const low = first(sent, 'pushes sent');
+    expect(only(run.of('push.held', 'laptop'), 'held pushes')).toMatchObject({
+      time: at(1),
+      msgId: low.msgId,
+      priority: 3,
+      reason: 'screen-off-on-battery',
+    });
+    expect(run.of('push.received', 'laptop').find((e) => e.msgId === low.msgId)).toMatchObject({
+      time: at(3),
+      priority: 3,
+      heldAt: at(1),
+    });
+  });
+
+  it('delivers the High push at once, and each delivery starts a session', () => {
+    const high = run.of('push.received', 'laptop').find((e) => e.priority === 1);
+    expect(high).toMatchObject({ time: at(2) });
+    expect(high?.heldAt).toBeUndefined();
+    const pushSessions = run.of('session.completed', 'laptop').filter((e) => e.trigger === 'push');
+    expect(pushSessions.map((e) => e.time)).toEqual([at(2) + 3 * SECOND, at(3) + 3 * SECOND]);
   });
 });
 

@@ -15,35 +15,7 @@ const statuses = (run: ReturnType<typeof runScenarioText>): number[] =>
   run.of('push.status').map((e) => e.status);
 
 describe('Push/Status', () => {
-  it('7 when a push arrives but Battery Saver forbids a session; cleared by the next session', () => {
-    const run = runScenarioText(`
-duration: P2D
-devices:
-  - { id: d, pfn: ${PFN}, battery: { level: 30, charging: false, drainPerHour: 2, pushAllowedInSaver: true }, poll: { first: { intervalMinutes: 1440, count: 0 } } }
-events:
-  - { at: PT6H, push: { device: d, cachePolicy: cache } }
-  - { at: PT8H, device: d, set: { battery: { charging: true } } }
-  - { at: PT9H, push: { device: d } }
-`);
-    // Battery Saver engages at 20 % (5 h) but the app is always allowed: the connection stays up.
-    expect(run.of('battery-saver.changed')[0]).toMatchObject({ on: true, time: T0 + 5 * HOUR });
-    expect(run.of('wns.disconnected')).toEqual([]);
-    expect(run.of('push.received')[0]?.time).toBe(T0 + 6 * HOUR);
-    expect(run.of('session.skipped')[0]).toMatchObject({
-      trigger: 'push',
-      reason: 'battery-saver',
-      time: T0 + 6 * HOUR,
-    });
-    expect(run.of('push.status').map((e) => [e.time, e.status])).toEqual([
-      [T0, 0],
-      [T0 + 6 * HOUR, 7],
-      [T0 + 9 * HOUR, 0],
-    ]);
-    expect(run.of('session.started').map((e) => [e.time, e.trigger])).toContainEqual([
-      T0 + 9 * HOUR,
-      'push',
-    ]);
-  });
+  // Push/Status 7 (a push whose session cannot start or fails): test/unit/device-power.test.ts.
 
   it('1 for a malformed PFN (no request reaches WNS), 3 for a PFN WNS does not know', () => {
     const malformed = runScenarioText(`devices: [{ id: d, pfn: not-a-pfn }]\nduration: P1D`);

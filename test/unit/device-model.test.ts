@@ -138,6 +138,13 @@ class Model {
     if (this.drain > 0 && Math.abs(this.rawLevel(t) - this.threshold) <= tol) return 'either';
     return this.levelAt(t) <= this.threshold;
   }
+  /** Off: an empty battery, not charging ('either' within a tick of reaching 0 %). */
+  offAt(t: number): Tri {
+    if (this.charging) return false;
+    const tol = (this.drain * 2) / HOUR + 1e-9;
+    if (this.drain > 0 && Math.abs(this.rawLevel(t)) <= tol) return 'either';
+    return this.levelAt(t) <= 0;
+  }
   setPower(t: number, patch: Partial<PowerConfig>): void {
     this.level = this.levelAt(t);
     this.since = t;
@@ -199,6 +206,7 @@ class Model {
   /** Every reason the connection may be blocked at `t` ('either' values count as possible). */
   possibleBlockers(t: number): Set<DisconnectReason> {
     const out = new Set<DisconnectReason>();
+    if (this.offAt(t) !== false) out.add('powered-off');
     if (this.expiry === null) out.add('no-channel');
     else if (this.expiry <= t) out.add('channel-expired');
     if (!this.connected) out.add('no-network');
@@ -210,11 +218,13 @@ class Model {
   }
 
   /** Whether the connection should be up at `t`, resolving 'either' values with what the device says. */
-  shouldBeUp(t: number, deviceSaver: boolean, deviceReached: boolean): boolean {
+  shouldBeUp(t: number, deviceSaver: boolean, deviceReached: boolean, deviceOff: boolean): boolean {
     const saver = this.saverAt(t);
+    const off = this.offAt(t);
     const reached = this.reachedAt(t);
     const channelValid = this.expiry !== null && this.expiry > t;
     return (
+      !(off === 'either' ? deviceOff : off) &&
       channelValid &&
       this.connected &&
       this.internet &&
@@ -284,7 +294,7 @@ function compare(m: Model, real: Real, events: readonly TimelineEvent[]): void {
     wnsReachable: m.wnsReachable,
   });
 
-  const up = m.shouldBeUp(t, snap.battery.saverOn, snap.dataSense.limitReached);
+  const up = m.shouldBeUp(t, snap.battery.saverOn, snap.dataSense.limitReached, snap.poweredOff);
   expect(snap.wnsConnected, 'WNS connection up').toBe(up);
   // A change of state shows in the timeline.
   if (real.up && !up) expect(events.map((e) => e.type)).toContain('wns.disconnected');
@@ -435,7 +445,7 @@ describe('device model: the WNS connection against power, network and Data Sense
       { numRuns: 400, seed: 20260101 },
     );
     expect([...reasons].sort()).toEqual(
-      ['battery-saver', 'cloud', 'data-sense', 'no-internet', 'no-network'].sort(),
+      ['battery-saver', 'cloud', 'data-sense', 'no-internet', 'no-network', 'powered-off'].sort(),
     );
   });
 

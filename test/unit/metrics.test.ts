@@ -189,7 +189,7 @@ describe('FleetMetrics', () => {
     for (const reason of ['battery-saver', 'cloud', 'channel-expired', 'no-channel', 'reboot'])
       expect(value('dmpush_wns_disconnects_total', { reason })).toBe(0);
     expect(families.get('dmpush_sessions_total')?.samples.size).toBe(24);
-    expect(families.get('dmpush_pushes_total')?.samples.size).toBe(9);
+    expect(families.get('dmpush_pushes_total')?.samples.size).toBe(11);
     expect(value('dmpush_renewals_skipped_total')).toBe(0);
     expect(value('dmpush_channel_expiries_total')).toBe(0);
     expect(value('dmpush_channels_issued_total')).toBe(0);
@@ -222,8 +222,17 @@ describe('FleetMetrics', () => {
         msgId: 'm1',
         channelUri: URI,
         cached: false,
+        priority: 3,
       },
-      { time: T0, device: 'd1', type: 'push.received', msgId: 'm2', channelUri: URI, cached: true },
+      {
+        time: T0,
+        device: 'd1',
+        type: 'push.received',
+        msgId: 'm2',
+        channelUri: URI,
+        cached: true,
+        priority: 3,
+      },
       {
         time: T0,
         device: null,
@@ -295,7 +304,7 @@ describe('FleetMetrics', () => {
     expect(value('dmpush_wns_disconnects_total', { reason: 'cloud' })).toBe(1);
     // Ignored event types add no samples.
     expect(families.get('dmpush_sessions_total')?.samples.size).toBe(24);
-    expect(families.get('dmpush_pushes_total')?.samples.size).toBe(9);
+    expect(families.get('dmpush_pushes_total')?.samples.size).toBe(11);
   });
 
   it('reads the gauges through their callbacks at scrape time, not before', async () => {

@@ -417,6 +417,10 @@ function checkRenewals(sink: RecordingSink, deviceId: string, os: OsVersion, end
       case 'channel.request-failed':
         basis = 'attempt';
         break;
+      case 'device.powered-off':
+        // An empty battery drops the renewal schedule; the boot asks WNS again (model.md §4).
+        pendingAt = null;
+        break;
       case 'channel.requested': {
         if (!network) throw new Error('no network recorded');
         lastRequest = e.reason;

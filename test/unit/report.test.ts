@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import type { TimelineEvent } from '../../src/core/timeline/events.js';
 import { DAY, HOUR } from '../../src/core/time/iso.js';
-import { findDemo } from '../../src/demos.js';
+import { findDemo, listDemos } from '../../src/demos.js';
 import {
   browserBundle,
   browserBundleDir,
@@ -530,10 +530,11 @@ describe('CLI: --format html and --out', () => {
     const out = join(dir, 'all.html');
     const r = await cli(['demo', '--all', '--out', out]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/HTML report, 10 runs, 10 devices, \d+ events/);
+    const demos = listDemos().length;
+    expect(r.stdout).toMatch(new RegExp(`HTML report, ${demos} runs, \\d+ devices, \\d+ events`));
     const d = data(readFileSync(out, 'utf8'));
     expect(d.sections.map((s) => s.title)).toContain('offline-across-expiry-1511');
-    expect(d.sections).toHaveLength(10);
+    expect(d.sections).toHaveLength(demos);
   });
 
   it.each([
@@ -561,5 +562,30 @@ describe('CLI: --format html and --out', () => {
 
   it('bad flags leave no file behind', () => {
     expect(existsSync('x.html')).toBe(false);
+  });
+});
+
+describe('timeline model: lid-closed-priority', () => {
+  const run = demoRun('lid-closed-priority');
+  const model = modelOf(run);
+  const at = (minutes: number): number => run.spec.start + minutes * 60_000;
+
+  it('draws the screen-off period on the power lane', () => {
+    const screen = items(model, 'power').filter((i) => i.kind === 'screen');
+    expect(screen.map((i) => [i.variant, i.label, i.start, i.end])).toEqual([
+      ['off', 'screen off', at(60), run.spec.end],
+    ]);
+  });
+
+  it('draws the held Low push as a band from sending to its hand-over, and says why it waited', () => {
+    const pushes = items(model, 'push');
+    expect(pushes.map((p) => [p.variant, p.start, p.end])).toEqual([
+      ['delivered', at(90), at(240)],
+      ['delivered', at(120), null],
+    ]);
+    expect(pushes[0]!.explanation).toContain(
+      'the device held it from 18:30: the screen is off on battery',
+    );
+    expect(pushes[0]!.explanation).toContain('handed to the DMClient at 21:00');
   });
 });

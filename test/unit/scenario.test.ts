@@ -222,7 +222,7 @@ describe('scenario validation messages: path, expected form, actual value', () =
         '  - { id: d1, name: x, battery: { lvl: 5 } }',
         'events:',
         '  - { at: P1D, device: d1, when: now, set: { network: { internet: false }, wifi: 1 } }',
-        '  - { at: P1D, push: { device: d1, priority: high } }',
+        '  - { at: P1D, push: { device: d1, urgency: high } }',
       ].join('\n'),
     );
     expect([...issues].sort()).toEqual(
@@ -233,9 +233,18 @@ describe('scenario validation messages: path, expected form, actual value', () =
         'devices[0].battery.lvl: unknown field',
         'events[0].when: unknown field',
         'events[0].set.wifi: unknown field',
-        'events[1].push.priority: unknown field',
+        'events[1].push.urgency: unknown field',
       ].sort(),
     );
+  });
+
+  it('names a push priority that is not X-WNS-PRIORITY 1–4', () => {
+    const issues = issuesOf(
+      'devices: [{ id: d1 }]\nevents:\n  - { at: P1D, push: { device: d1, priority: high } }',
+    );
+    expect(issues).toEqual([
+      'events[0].push.priority: expected a whole number from 1 to 4, got "high"',
+    ]);
   });
 
   it('rejects bad event times, durations and recurrences', () => {

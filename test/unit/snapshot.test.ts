@@ -17,7 +17,19 @@ const FIXTURES = [
     .map((f) => `fixtures/demos/${f}`),
   'fixtures/scenarios/basic.yaml',
   'fixtures/scenarios/fleet.yaml',
+  'fixtures/serve/fleet.yaml',
 ];
+
+/** Device fields added after version 1 was first written: older snapshots lack them. */
+const ADDED_LATER = new Set([
+  'screen',
+  'poweredOff',
+  'held',
+  'routineCursor',
+  'pollDelayed',
+  'routine',
+  'hold',
+]);
 
 const specs = new Map<string, SimulationSpec>();
 function spec(path: string): SimulationSpec {
@@ -347,7 +359,10 @@ describe('parseSnapshot on damaged data', () => {
         fc.nat(),
         (path, fraction, at) => {
           const data = structuredClone(real(path, fraction));
-          const fields = slots(data).filter((s) => !Array.isArray(s.parent));
+          // Fields added after the first snapshots may be absent (older snapshots load).
+          const fields = slots(data).filter(
+            (s) => !Array.isArray(s.parent) && !ADDED_LATER.has(String(s.key)),
+          );
           const slot = fields[at % fields.length] as Slot;
           delete (slot.parent as Record<string, unknown>)[slot.key];
           const issues = issuesOf(data, context(path)) ?? ['(accepted)'];

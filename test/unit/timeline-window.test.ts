@@ -51,6 +51,7 @@ function busyDevice(n: number): TimelineEvent[] {
           msgId: `m${i}`,
           channelUri: 'http://127.0.0.1/?token=t',
           cached: false,
+          priority: 3,
         });
         break;
       default:

@@ -16,6 +16,8 @@ export type PushOutcome = object;
 export interface ControlPushOptions {
   readonly cachePolicy?: 'cache' | 'no-cache';
   readonly ttlSeconds?: number;
+  /** `X-WNS-PRIORITY`: 1 High, 2 Medium, 3 Low (the raw default), 4 Very Low. */
+  readonly priority?: 1 | 2 | 3 | 4;
 }
 
 export interface ControlApiOptions {
@@ -67,6 +69,9 @@ export function deviceJson(s: DeviceSnapshot): Record<string, unknown> {
     pushStatus: s.pushStatus,
     sessionRunning: s.sessionRunning,
     battery: s.battery,
+    screen: s.screen,
+    poweredOff: s.poweredOff,
+    heldPushes: s.heldPushes,
     network: s.network,
     dataSense: s.dataSense,
     wnsPushService: s.wnsPushService,

@@ -24,6 +24,12 @@ export const pushBody = z.strictObject({
       error: (issue) => `expected a whole number of seconds, got ${show(issue.input)}`,
     })
     .optional(),
+  priority: z
+    .custom<1 | 2 | 3 | 4>((v) => v === 1 || v === 2 || v === 3 || v === 4, {
+      error: (issue) =>
+        `expected 1 (High), 2 (Medium), 3 (Low) or 4 (Very Low), got ${show(issue.input)}`,
+    })
+    .optional(),
 });
 
 /** `POST /api/clock/advance`: an ISO 8601 duration (its length is checked against the clock). */

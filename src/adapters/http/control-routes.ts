@@ -51,12 +51,13 @@ async function push(ctx: ControlContext, x: Exchange): Promise<void> {
       409,
       'pushes come from your MDM server: dmpush serve runs with --mdm-url, not the reference server',
     );
-  const { cachePolicy, ttlSeconds } = body;
+  const { cachePolicy, ttlSeconds, priority } = body;
   x.sendJson(
     200,
     await push(d.id, {
       ...(cachePolicy !== undefined ? { cachePolicy } : {}),
       ...(ttlSeconds !== undefined ? { ttlSeconds } : {}),
+      ...(priority !== undefined ? { priority } : {}),
     }),
   );
 }

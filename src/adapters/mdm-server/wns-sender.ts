@@ -45,6 +45,8 @@ export interface PushOptions {
    * offline device misses).
    */
   readonly cachePolicy?: 'cache' | 'no-cache';
+  /** `X-WNS-PRIORITY` (1 High … 4 Very Low); absent: not sent (WNS then uses 3, Low, for raw). */
+  readonly priority?: 1 | 2 | 3 | 4;
 }
 /** Backoff after a 406 that names no wait (WNS publishes no figure). */
 export const DEFAULT_THROTTLE_BACKOFF_SECONDS = 60;
@@ -120,6 +122,7 @@ export class WnsSender {
     const push = {
       ttlSeconds: options.ttlSeconds ?? this.options.ttlSeconds ?? DEFAULT_PUSH_TTL_SECONDS,
       cachePolicy: options.cachePolicy ?? 'cache',
+      priority: options.priority,
     };
     let result = await this.attempt(channelUri, push);
     if (result.status === 401) {
@@ -130,7 +133,10 @@ export class WnsSender {
   }
 
   /** One push with the cached (or a new) token. */
-  private async attempt(channelUri: string, push: Required<PushOptions>): Promise<WnsSendResult> {
+  private async attempt(
+    channelUri: string,
+    push: Required<Omit<PushOptions, 'priority'>> & Pick<PushOptions, 'priority'>,
+  ): Promise<WnsSendResult> {
     const token = await this.accessToken();
     if (token instanceof TokenFailure) {
       const { outcome, description } = token;
@@ -146,6 +152,7 @@ export class WnsSender {
           'content-type': 'application/octet-stream',
           'x-wns-cache-policy': push.cachePolicy,
           'x-wns-ttl': String(push.ttlSeconds),
+          ...(push.priority === undefined ? {} : { 'x-wns-priority': String(push.priority) }),
         },
         body: PUSH_BODY,
         signal: AbortSignal.timeout(this.timeoutMs),

@@ -20,7 +20,7 @@
  * | `{"type":"welcome","presence":true}` | The persistent connection is up (WNS accepted it). Cached notifications follow. |
  * | `{"type":"welcome","presence":false}` | Identified, not online. |
  * | `{"type":"welcome",…,"credential":"…"}` | The device's first hello: its credential, to present in every later hello. |
- * | `{"type":"push","msgId","channelUri","cached","bodyBase64"}` | A raw notification (`bodyBase64` absent when it had no payload). The client answers `ack`. |
+ * | `{"type":"push","msgId","channelUri","cached","bodyBase64","priority","expiresAt"}` | A raw notification (`bodyBase64` absent when it had no payload; `priority` absent when the sender set none; `expiresAt` the TTL deadline or null). The client answers `ack`. |
  * | `{"type":"channel","id","ok":true,"channelUri","expiresAt"}` | Channel granted (`expiresAt`: epoch ms). |
  * | `{"type":"channel","id","ok":false,"reason"}` | Refused: `invalid-pfn`, `pfn-blocked` or `wns-unreachable`. |
  * | `{"type":"error","error":"…","id"?}` | A bad frame (not JSON, unknown type, missing or malformed field, out of order). The socket stays open, except after a refused credential (then closed 4003). |
@@ -110,6 +110,10 @@ const pushFrame = z.object({
   channelUri: z.string(),
   cached: z.boolean(),
   bodyBase64: z.string().optional(),
+  /** `X-WNS-PRIORITY`, when the sender set one. */
+  priority: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]).optional(),
+  /** The deadline WNS gives it (TTL), or null. */
+  expiresAt: z.number().nullable().optional(),
 });
 
 const channelGrantedFrame = z.object({

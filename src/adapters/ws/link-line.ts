@@ -124,8 +124,15 @@ function grantOf(message: Extract<ServerMessage, { type: 'channel' }>): ChannelG
 
 /** A push frame as the device sees it. */
 export function pushOf(message: Extract<ServerMessage, { type: 'push' }>): IncomingPush {
-  const { msgId, channelUri, cached, bodyBase64 } = message;
-  return { msgId, channelUri, cached, bodyBase64 };
+  const { msgId, channelUri, cached, bodyBase64, priority, expiresAt } = message;
+  return {
+    msgId,
+    channelUri,
+    cached,
+    bodyBase64,
+    ...(priority === undefined ? {} : { priority }),
+    ...(expiresAt === undefined ? {} : { expiresAt }),
+  };
 }
 
 /** A server frame {@link readFrame} leaves to its caller. */

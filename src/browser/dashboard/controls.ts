@@ -80,9 +80,12 @@ const push =
 const CONTROLS: Readonly<Record<string, (f: HTMLFormElement) => Action>> = {
   'ctl-battery': (f) =>
     patch(
-      { battery: { level: numberIn(f, 'level'), charging: field(f, 'charging').checked } },
+      {
+        battery: { level: numberIn(f, 'level'), charging: field(f, 'charging').checked },
+        screen: field(f, 'screenOn').checked ? 'on' : 'off',
+      },
       (d) =>
-        `battery ${d.battery.level}%, Battery Saver ${d.battery.saverOn ? 'on' : 'off'}, ${wns(d)}`,
+        `battery ${d.battery.level}%, Battery Saver ${d.battery.saverOn ? 'on' : 'off'}, screen ${d.screen}, ${wns(d)}`,
     ),
   'ctl-network': (f) =>
     patch(
@@ -105,11 +108,13 @@ const CONTROLS: Readonly<Record<string, (f: HTMLFormElement) => Action>> = {
     return patch({ pfn: pfn === '' ? null : pfn }, (d) => `Push/PFN ${d.pfn || 'cleared'}`);
   },
   'ctl-push': (f) => {
-    const body: { cachePolicy?: string; ttlSeconds?: number } = {};
+    const body: { cachePolicy?: string; ttlSeconds?: number; priority?: number } = {};
     const policy = field(f, 'cachePolicy', HTMLSelectElement).value;
     if (policy) body.cachePolicy = policy;
     const ttl = numberIn(f, 'ttlSeconds');
     if (ttl !== null) body.ttlSeconds = ttl;
+    const priority = field(f, 'priority', HTMLSelectElement).value;
+    if (priority) body.priority = Number(priority);
     return push(body);
   },
 };

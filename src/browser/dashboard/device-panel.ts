@@ -29,8 +29,11 @@ function facts(d: DeviceJson): string[] {
     fact(
       'Battery',
       `${esc(tenth(d.battery.level))}%${d.battery.charging ? ', charging' : ''} · Battery Saver ` +
-        (d.battery.saverOn ? '<span class="pill warn">on</span>' : 'off'),
+        (d.battery.saverOn ? '<span class="pill warn">on</span>' : 'off') +
+        ` · screen ${esc(d.screen)}` +
+        (d.poweredOff ? ' <span class="pill bad">off: empty battery</span>' : ''),
     ),
+    fact('Held pushes', d.heldPushes > 0 ? `<span class="pill warn">${d.heldPushes}</span>` : '0'),
     fact(
       'WNS',
       pill(d.wnsConnected, 'connected', 'disconnected') +
@@ -75,6 +78,7 @@ export function fillControls(): void {
   const battery = form('ctl-battery');
   field(battery, 'level').value = String(Math.round(d.battery.level));
   field(battery, 'charging').checked = d.battery.charging;
+  field(battery, 'screenOn').checked = d.screen === 'on';
   const network = form('ctl-network');
   field(network, 'connected').checked = d.network.connected;
   field(network, 'internet').checked = d.network.internet;

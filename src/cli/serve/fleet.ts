@@ -110,6 +110,7 @@ export function buildFleet(x: FleetInputs): Fleet {
         void push?.(deviceId, {
           cachePolicy: options.cachePolicy,
           ttlSeconds: options.ttlSeconds ?? undefined,
+          ...(options.priority === undefined ? {} : { priority: options.priority }),
         }),
     },
     sink: new TeeSink(sinks),

@@ -3,6 +3,7 @@ import type { PollConfig, PollSet } from '../dmclient/poll-schedule.js';
 import type { DataSenseConfig } from './data-sense.js';
 import type { NetworkConfig } from './network.js';
 import type { PowerConfig } from './power.js';
+import type { DailyRoutine, Screen } from './routine.js';
 
 /**
  * The push routing service (dmwappushservice), which hands the pushes WNS delivers to the
@@ -26,6 +27,15 @@ export interface DeviceSpec {
   readonly poll: PollConfig;
   /** Default `running`. */
   readonly wnsPushService?: WnsPushService;
+  /** The screen at start (default `on`). */
+  readonly screen?: Screen;
+  /**
+   * `run` (default): scheduled polls run under Battery Saver; `delay`: a poll that comes due
+   * under Battery Saver waits until it ends, as Task Scheduler delays most tasks (docs/model.md §4).
+   */
+  readonly pollsInBatterySaver?: 'run' | 'delay';
+  /** A daily routine of charging and screen changes, or none (absent or null). */
+  readonly routine?: DailyRoutine | null;
 }
 
 /** A change to a running device's conditions: any subset of the spec's condition fields. */
@@ -38,6 +48,8 @@ export interface DevicePatch {
     readonly second?: Partial<PollSet>;
     readonly remaining?: Partial<PollSet>;
   };
+  /** Turn the screen on or off. */
+  readonly screen?: Screen;
   /** Set `Push/PFN` (a string) or delete it (null). */
   readonly pfn?: string | null;
   readonly wnsPushService?: WnsPushService;

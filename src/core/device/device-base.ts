@@ -25,6 +25,8 @@ import type { DeviceSpec, WnsPushService } from './conditions.js';
 import { type DataSenseConfig, type DataSenseState } from './data-sense.js';
 import { type NetworkConfig } from './network.js';
 import { type PowerConfig, type PowerState } from './power.js';
+import type { DailyRoutine, RoutineCursor, Screen } from './routine.js';
+import type { HeldPush } from './wns-priority.js';
 
 /** What a device needs from the world: time, its random stream, the timeline and two links. */
 export interface DeviceContext {
@@ -59,6 +61,11 @@ export interface DeviceSnapshot {
   readonly pushStatus: PushStatus;
   readonly sessionRunning: boolean;
   readonly battery: PowerConfig & { readonly saverOn: boolean };
+  readonly screen: Screen;
+  /** Off: the battery is empty and not charging. */
+  readonly poweredOff: boolean;
+  /** Pushes the notification platform holds for the DMClient (WNS priorities). */
+  readonly heldPushes: number;
   readonly network: NetworkConfig;
   readonly dataSense: DataSenseConfig & { readonly limitReached: boolean };
   readonly wnsPushService: WnsPushService;
@@ -107,6 +114,15 @@ export abstract class DeviceBase {
   protected saverOn = false;
   protected limitReached = false;
   protected wnsPushService: WnsPushService;
+  protected screen: Screen;
+  protected poweredOff = false;
+  protected readonly routine: DailyRoutine | null;
+  protected readonly saverDelaysPolls: boolean;
+  /** A poll came due under Battery Saver and waits for it to end (`pollsInBatterySaver: delay`). */
+  protected pollDelayed = false;
+  protected routineCursor: RoutineCursor | null = null;
+  /** Pushes held by the notification platform, at most one per channel (the latest). */
+  protected held: HeldPush[] = [];
 
   protected pfn: string | null;
   protected channel: { uri: string; expiresAt: number } | null = null;
@@ -131,6 +147,9 @@ export abstract class DeviceBase {
   protected limitTimer: Timer | null = null;
   protected resetTimer: Timer | null = null;
   protected pollTimer: Timer | null = null;
+  protected routineTimer: Timer | null = null;
+  /** The earliest deadline among held pushes. */
+  protected holdTimer: Timer | null = null;
 
   protected dmTree: DmTree | undefined;
 
@@ -148,6 +167,9 @@ export abstract class DeviceBase {
     this.plan = planPolls(spec.poll);
     this.pfn = spec.pfn;
     this.wnsPushService = spec.wnsPushService ?? 'running';
+    this.screen = spec.screen ?? 'on';
+    this.routine = spec.routine && spec.routine.steps.length > 0 ? spec.routine : null;
+    this.saverDelaysPolls = spec.pollsInBatterySaver === 'delay';
   }
 
   /**
@@ -173,4 +195,16 @@ export abstract class DeviceBase {
 
   /** Starts a management session, or queues one behind the running session (sessions). */
   protected abstract requestSession(trigger: SessionTrigger): void;
+
+  /** The battery ran empty: the device goes off (sessions). */
+  protected abstract switchOff(): void;
+
+  /** Charging brought the device back: it boots (sessions). */
+  protected abstract switchOn(): void;
+
+  /** Battery Saver ended: a poll it delayed runs now (sessions). */
+  protected abstract runDelayedPoll(): void;
+
+  /** Hands held pushes to the DMClient whose condition cleared (the link). */
+  protected abstract releaseHeld(): void;
 }

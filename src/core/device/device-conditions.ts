@@ -7,11 +7,28 @@ import {
   type DataSenseConfig,
 } from './data-sense.js';
 import { hasInternet, type NetworkConfig } from './network.js';
-import { levelAt, nextSaverCrossing, settle, saverOnAt, type PowerConfig } from './power.js';
+import {
+  crossingLevel,
+  levelAt,
+  nextPowerCrossing,
+  offAt,
+  saverOnAt,
+  settle,
+  type PowerConfig,
+} from './power.js';
+import {
+  firstCursor,
+  jittered,
+  nextCursor,
+  routineStateAt,
+  type RoutineCursor,
+  type RoutineStep,
+  type Screen,
+} from './routine.js';
 import { DeviceBase } from './device-base.js';
 import { round2 } from './device-base.js';
 
-/** A device's conditions: power and Battery Saver, network, Data Sense. */
+/** A device's conditions: power, screen and Battery Saver, its daily routine, network, Data Sense. */
 export abstract class ConditionsDevice extends DeviceBase {
   // ---- power ----------------------------------------------------------------------------------
 
@@ -23,6 +40,7 @@ export abstract class ConditionsDevice extends DeviceBase {
   protected setPower(patch: Partial<PowerConfig>): void {
     const p = this.power;
     const wasCharging = p.charging;
+    const wasExempt = p.pushAllowedInSaver;
     settle(p, this.now());
     // Field by field: keeps the record's shape stable (Object.assign is a slow generic path).
     if (patch.level !== undefined) p.level = patch.level;
@@ -41,11 +59,18 @@ export abstract class ConditionsDevice extends DeviceBase {
         level: round2(p.level),
       });
     }
+    if (p.pushAllowedInSaver !== wasExempt) this.updateConnection();
     this.refreshPower();
   }
 
+  /**
+   * Brings Battery Saver and the on/off state in line with the level now, re-arms the timer of
+   * the next crossing, and hands over held pushes whose condition cleared.
+   */
   protected refreshPower(): void {
     const now = this.now();
+    const off = offAt(this.power, now);
+    if (off && !this.poweredOff) this.switchOff();
     const on = saverOnAt(this.power, now);
     if (on !== this.saverOn) {
       this.saverOn = on;
@@ -57,18 +82,65 @@ export abstract class ConditionsDevice extends DeviceBase {
         level: round2(levelAt(this.power, now)),
       });
       this.updateConnection();
+      if (!on) this.runDelayedPoll();
     }
+    if (!off && this.poweredOff) this.switchOn();
     this.ctx.clock.cancel(this.powerTimer);
-    const at = nextSaverCrossing(this.power, now);
+    const at = nextPowerCrossing(this.power, now);
     this.powerTimer = at === null ? null : this.armPower(at);
+    this.releaseHeld();
   }
 
   protected armPower(at: number): Timer {
     return this.at(at, () => {
       this.powerTimer = null;
-      settle(this.power, at, this.power.saverThreshold);
+      settle(this.power, at, crossingLevel(this.power, at));
       this.refreshPower();
     });
+  }
+
+  // ---- screen and the daily routine -------------------------------------------------------------
+
+  protected setScreen(screen: Screen): void {
+    if (screen === this.screen) return;
+    this.screen = screen;
+    this.ctx.sink.emit({ time: this.now(), device: this.id, type: 'screen.changed', screen });
+    this.releaseHeld();
+  }
+
+  /** At start: takes the state the routine gives this time of day (silently), arms its next step. */
+  protected startRoutine(): void {
+    const r = this.routine;
+    if (!r) return;
+    const state = routineStateAt(r, this.now(), this.zone);
+    if (state.charging !== undefined) this.power.charging = state.charging;
+    if (state.screen !== undefined) this.screen = state.screen;
+    this.scheduleRoutine(firstCursor(r, this.now(), this.zone));
+  }
+
+  protected scheduleRoutine(cursor: RoutineCursor): void {
+    const r = this.routine;
+    if (!r) return;
+    this.ctx.clock.cancel(this.routineTimer);
+    this.routineCursor = cursor;
+    this.routineTimer = this.armRoutine(jittered(r, cursor, this.now(), this.ctx.random));
+  }
+
+  protected armRoutine(at: number): Timer {
+    return this.at(at, () => {
+      this.routineTimer = null;
+      const r = this.routine;
+      const cursor = this.routineCursor;
+      if (!r || !cursor) return;
+      this.routineStep(r.steps[cursor.index] as RoutineStep);
+      this.scheduleRoutine(nextCursor(r, cursor, this.zone));
+    });
+  }
+
+  private routineStep(step: RoutineStep): void {
+    if (step.charging !== undefined && step.charging !== this.power.charging)
+      this.setPower({ charging: step.charging });
+    if (step.screen !== undefined) this.setScreen(step.screen);
   }
 
   // ---- network --------------------------------------------------------------------------------

@@ -1,6 +1,13 @@
 import type { IncomingPush, LinkHandlers } from '../ports.js';
-import type { DisconnectReason } from '../timeline/events.js';
+import type { Timer } from '../time/clock.js';
+import type { DisconnectReason, DropReason } from '../timeline/events.js';
 import { ChannelDevice } from './device-channel.js';
+import {
+  DEFAULT_RAW_PRIORITY,
+  holdReason,
+  type HeldPush,
+  type HoldReason,
+} from './wns-priority.js';
 
 /** The WNS persistent connection: held while the device's state allows it, and what arrives on it. */
 export abstract class LinkDevice extends ChannelDevice {
@@ -15,6 +22,7 @@ export abstract class LinkDevice extends ChannelDevice {
 
   /** Why the device should not hold a connection now, or null when it should. */
   protected connectionBlocker(): DisconnectReason | null {
+    if (this.poweredOff) return 'powered-off';
     if (this.cloudNotificationsDisallowed()) return 'policy';
     const channel = this.channel;
     if (!channel) return 'no-channel';
@@ -73,24 +81,133 @@ export abstract class LinkDevice extends ChannelDevice {
       this.ctx.sink.emit({ time: this.now(), device: this.id, type: 'wns.disconnected', reason });
   }
 
+  /**
+   * A push reached the device: the notification platform hands it to the DMClient now, or holds
+   * it by the priority table (WNS Notification Priorities), at most one per channel.
+   */
   protected onPush(push: IncomingPush): void {
+    const priority = push.priority ?? DEFAULT_RAW_PRIORITY;
+    const reason = this.holdFor(priority);
+    if (reason === null) {
+      this.emitReceived(push.msgId, push.channelUri, push.cached, priority, null);
+      this.useData(this.dataSense.perPushMB);
+      this.routePush();
+      return;
+    }
+    this.useData(this.dataSense.perPushMB);
+    const previous = this.held.find((h) => h.channelUri === push.channelUri);
+    if (previous) this.dropHeld(previous, 'replaced');
+    const now = this.now();
+    const expiresAt = push.expiresAt ?? null;
+    const held: HeldPush = {
+      msgId: push.msgId,
+      channelUri: push.channelUri,
+      priority,
+      cached: push.cached,
+      heldAt: now,
+      expiresAt,
+    };
+    this.held.push(held);
+    this.ctx.sink.emit({
+      time: now,
+      device: this.id,
+      type: 'push.held',
+      msgId: push.msgId,
+      channelUri: push.channelUri,
+      priority,
+      reason,
+      expiresAt,
+    });
+    this.armHoldTimer();
+  }
+
+  protected holdFor(priority: HeldPush['priority']): HoldReason | null {
+    return holdReason(priority, {
+      charging: this.power.charging,
+      screenOn: this.screen === 'on',
+      saverOn: this.saverOn,
+      exempt: this.power.pushAllowedInSaver,
+    });
+  }
+
+  protected emitReceived(
+    msgId: string,
+    channelUri: string,
+    cached: boolean,
+    priority: HeldPush['priority'],
+    heldAt: number | null,
+  ): void {
     this.ctx.sink.emit({
       time: this.now(),
       device: this.id,
       type: 'push.received',
-      msgId: push.msgId,
-      channelUri: push.channelUri,
-      cached: push.cached,
+      msgId,
+      channelUri,
+      cached,
+      priority,
+      ...(heldAt === null ? {} : { heldAt }),
     });
-    this.useData(this.dataSense.perPushMB);
-    // The push routing service hands pushes to the DMClient; disabled, none reaches it.
+  }
+
+  /** Hands over, in arrival order, the held pushes the table now delivers. */
+  protected releaseHeld(): void {
+    if (this.held.length === 0 || this.poweredOff) return;
+    const ready = this.held.filter((h) => this.holdFor(h.priority) === null);
+    if (ready.length === 0) return;
+    this.held = this.held.filter((h) => !ready.includes(h));
+    this.armHoldTimer();
+    for (const h of ready) {
+      this.emitReceived(h.msgId, h.channelUri, h.cached, h.priority, h.heldAt);
+      this.routePush();
+    }
+  }
+
+  protected dropHeld(h: HeldPush, reason: DropReason): void {
+    this.held = this.held.filter((x) => x !== h);
+    this.ctx.sink.emit({
+      time: this.now(),
+      device: this.id,
+      type: 'push.dropped',
+      msgId: h.msgId,
+      channelUri: h.channelUri,
+      reason,
+    });
+  }
+
+  /** Drops every held push (the device went off). */
+  protected dropAllHeld(reason: DropReason): void {
+    for (const h of [...this.held]) this.dropHeld(h, reason);
+    this.armHoldTimer();
+  }
+
+  /** Arms the timer of the earliest deadline among held pushes (none without one). */
+  protected armHoldTimer(): void {
+    this.ctx.clock.cancel(this.holdTimer);
+    let at: number | null = null;
+    for (const h of this.held)
+      if (h.expiresAt !== null && (at === null || h.expiresAt < at)) at = h.expiresAt;
+    this.holdTimer = at === null ? null : this.armHoldExpiry(at);
+  }
+
+  protected armHoldExpiry(at: number): Timer {
+    return this.at(at, () => {
+      this.holdTimer = null;
+      const now = this.now();
+      for (const h of [...this.held])
+        if (h.expiresAt !== null && h.expiresAt <= now) this.dropHeld(h, 'cache-expired');
+      this.armHoldTimer();
+    });
+  }
+
+  /** The push routing service hands a delivered push to the DMClient; disabled, none reaches it. */
+  protected routePush(): void {
     if (this.wnsPushService === 'disabled') {
-      const skipped = { trigger: 'push', reason: 'push-service-disabled' } as const;
       this.ctx.sink.emit({
         time: this.now(),
         device: this.id,
         type: 'session.skipped',
-        ...skipped,
+        trigger: 'push',
+        reason: 'push-service-disabled',
       });
       return;
     }

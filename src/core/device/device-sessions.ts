@@ -62,10 +62,14 @@ export abstract class SessionDevice extends LinkDevice {
 
   // ---- sessions and polling -----------------------------------------------------------------
 
+  /**
+   * Why a session cannot start now, or null. Battery Saver is not a reason: it cuts only the WNS
+   * connection (docs/model.md §4); a device that is off runs nothing.
+   */
   protected sessionBlocker(): SessionBlocker | null {
+    if (this.poweredOff) return 'powered-off';
     if (!this.network.connected) return 'no-network';
     if (!this.network.internet) return 'no-internet';
-    if (this.saverOn) return 'battery-saver';
     if (this.limitReached && this.network.metered) return 'data-sense';
     return null;
   }
@@ -136,7 +140,7 @@ export abstract class SessionDevice extends LinkDevice {
         type: 'session.completed',
         trigger,
       });
-    else
+    else {
       this.ctx.sink.emit({
         time: this.now(),
         device: this.id,
@@ -144,11 +148,67 @@ export abstract class SessionDevice extends LinkDevice {
         trigger,
         reason: result.reason,
       });
+      // A push arrived but its session could not reach the server: Push/Status 7 (an assumption,
+      // docs/model.md §2). A restart of the simulator is not the device's failure.
+      if (trigger === 'push' && result.reason !== 'restart') {
+        this.pushWithoutSession = true;
+        this.updateStatus();
+      }
+    }
     const queued = this.sessionQueued;
     if (queued !== null) {
       this.sessionQueued = null;
       this.requestSession(queued);
     }
+  }
+
+  /** Cuts a running session (a reboot, the device going off): its late answer is ignored. */
+  protected cutSession(reason: string): void {
+    const running = this.sessionRunning;
+    if (running === null) return;
+    this.sessionRunning = null;
+    this.sessionQueued = null;
+    this.sessionGeneration++;
+    this.ctx.sink.emit({
+      time: this.now(),
+      device: this.id,
+      type: 'session.failed',
+      trigger: running,
+      reason,
+    });
+  }
+
+  // ---- off and on -------------------------------------------------------------------------------
+
+  /**
+   * The battery ran empty (docs/model.md §4): the connection drops, a running session is cut,
+   * held pushes are lost, the renewal schedule is dropped (the boot asks WNS again). Polls that
+   * come due while off are skipped, not replayed.
+   */
+  protected switchOff(): void {
+    this.poweredOff = true;
+    this.ctx.sink.emit({ time: this.now(), device: this.id, type: 'device.powered-off' });
+    this.dropLink('powered-off');
+    this.cutSession('powered-off');
+    this.dropAllHeld('powered-off');
+    this.ctx.clock.cancel(this.renewalTimer);
+    this.renewalTimer = null;
+    this.renewal = null;
+    this.requestGeneration++;
+    this.pendingRequest = null;
+  }
+
+  /** Charging started on an empty battery: the device boots, as after a reboot (reason `boot`). */
+  protected switchOn(): void {
+    this.poweredOff = false;
+    this.ctx.sink.emit({
+      time: this.now(),
+      device: this.id,
+      type: 'device.booted',
+      battery: Math.round(this.power.level * 100) / 100,
+    });
+    if (this.pfn !== null) this.requestChannel('boot');
+    this.updateConnection();
   }
 
   /** Whether the DMClient polls now (a device that must enroll first does not). */
@@ -180,9 +240,29 @@ export abstract class SessionDevice extends LinkDevice {
 
   protected readonly pollDue = (): void => {
     this.pollTimer = null;
-    this.requestSession('poll');
+    if (this.saverDelaysPolls && this.saverOn) this.delayPoll();
+    else this.requestSession('poll');
     this.schedulePoll(this.now(), this.pollCursor);
   };
+
+  /** Under Battery Saver with `pollsInBatterySaver: delay`: one poll waits for it to end. */
+  private delayPoll(): void {
+    if (this.pollDelayed) return;
+    this.pollDelayed = true;
+    this.ctx.sink.emit({
+      time: this.now(),
+      device: this.id,
+      type: 'session.skipped',
+      trigger: 'poll',
+      reason: 'battery-saver',
+    });
+  }
+
+  protected runDelayedPoll(): void {
+    if (!this.pollDelayed) return;
+    this.pollDelayed = false;
+    this.requestSession('poll');
+  }
 
   protected setPoll(patch: NonNullable<DevicePatch['poll']>): void {
     const c = this.pollConfig;

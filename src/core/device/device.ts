@@ -32,6 +32,7 @@ export class SimDevice extends EnrollingDevice {
   }
 
   private boot(): void {
+    this.startRoutine();
     const p = this.power;
     const n = this.network;
     this.ctx.sink.emit({
@@ -46,9 +47,22 @@ export class SimDevice extends EnrollingDevice {
       internet: n.internet,
       metered: n.metered,
     });
+    // A device that starts with its screen off says so (the screen is on unless told).
+    if (this.screen === 'off')
+      this.ctx.sink.emit({
+        time: this.now(),
+        device: this.id,
+        type: 'screen.changed',
+        screen: 'off',
+      });
     this.refreshPower();
     this.refreshDataSense();
     this.scheduleReset();
+    // An empty battery: the device is off; charging boots it (a channel request, reason `boot`).
+    if (this.poweredOff) {
+      this.schedulePoll(this.now(), POLL_START);
+      return;
+    }
     if (this.mustEnroll) {
       // Polling starts when enrollment completes.
       this.beginEnrollment();
@@ -63,6 +77,7 @@ export class SimDevice extends EnrollingDevice {
   apply(patch: DevicePatch): void {
     this.enter(() => {
       if (patch.battery) this.setPower(patch.battery);
+      if (patch.screen) this.setScreen(patch.screen);
       if (patch.network) this.setNetwork(patch.network);
       if (patch.dataSense) this.setDataSense(patch.dataSense);
       if (patch.poll) this.setPoll(patch.poll);
@@ -173,6 +188,9 @@ export class SimDevice extends EnrollingDevice {
         level: round2(levelAt(this.power, now)),
         saverOn: this.saverOn,
       },
+      screen: this.screen,
+      poweredOff: this.poweredOff,
+      heldPushes: this.held.length,
       network: this.network,
       wnsPushService: this.wnsPushService,
       dataSense: {
@@ -188,21 +206,11 @@ export class SimDevice extends EnrollingDevice {
   }
 
   private restart(): void {
+    // A device that is off has nothing to restart.
+    if (this.poweredOff) return;
     this.ctx.sink.emit({ time: this.now(), device: this.id, type: 'device.rebooted' });
     this.dropLink('reboot');
-    const running = this.sessionRunning;
-    if (running !== null) {
-      this.sessionRunning = null;
-      this.sessionQueued = null;
-      this.sessionGeneration++;
-      this.ctx.sink.emit({
-        time: this.now(),
-        device: this.id,
-        type: 'session.failed',
-        trigger: running,
-        reason: 'reboot',
-      });
-    }
+    this.cutSession('reboot');
     if (this.pfn !== null) this.requestChannel('boot');
     this.updateConnection();
   }
@@ -256,6 +264,11 @@ export class SimDevice extends EnrollingDevice {
       limitReached: this.limitReached,
       // Written only when not the default, so states saved before it existed read the same.
       ...(this.wnsPushService === 'disabled' && { wnsPushService: 'disabled' as const }),
+      screen: this.screen,
+      poweredOff: this.poweredOff,
+      held: this.held.map((h) => ({ ...h })),
+      routineCursor: this.routineCursor && { ...this.routineCursor },
+      pollDelayed: this.pollDelayed,
       pfn: this.pfn,
       channel: this.channel && { uri: this.channel.uri, expiresAt: this.channel.expiresAt },
       failureStatus: this.failureStatus,
@@ -280,6 +293,8 @@ export class SimDevice extends EnrollingDevice {
         reset: timer(this.resetTimer),
         poll: timer(this.pollTimer),
         enroll: timer(this.enrollTimer),
+        routine: timer(this.routineTimer),
+        hold: timer(this.holdTimer),
       },
     };
   }
@@ -297,6 +312,12 @@ export class SimDevice extends EnrollingDevice {
     this.saverOn = s.saverOn;
     this.limitReached = s.limitReached;
     this.wnsPushService = s.wnsPushService ?? 'running';
+    // Fields added after the first snapshots: an older state reads as screen on, on, none held.
+    this.screen = s.screen ?? 'on';
+    this.poweredOff = s.poweredOff ?? false;
+    this.held = (s.held ?? []).map((h) => ({ ...h }));
+    this.routineCursor = s.routineCursor ? { ...s.routineCursor } : null;
+    this.pollDelayed = s.pollDelayed ?? false;
     this.pfn = s.pfn;
     this.channel = s.channel && { uri: s.channel.uri, expiresAt: s.channel.expiresAt };
     this.failureStatus = s.failureStatus;
@@ -330,5 +351,8 @@ export class SimDevice extends EnrollingDevice {
     if (reset) arm(reset, () => void (this.resetTimer = this.armReset(reset.at)));
     if (poll)
       arm(poll, () => void (this.pollTimer = this.ctx.clock.schedule(poll.at, this.onPollDue)));
+    const { routine: step, hold } = s.timers;
+    if (step) arm(step, () => void (this.routineTimer = this.armRoutine(step.at)));
+    if (hold) arm(hold, () => void (this.holdTimer = this.armHoldExpiry(hold.at)));
   }
 }

@@ -14,8 +14,11 @@ export interface PowerConfig {
   /** The manual "Battery Saver on" switch. */
   readonly saverSwitch: boolean;
   /**
-   * The app is "Always allowed" under Battery Saver, so the WNS connection survives it (WNS
-   * overview). Off by default: Battery Saver then ends the connection, as the seed says.
+   * The DMClient's notifications are exempt from Battery Saver: the user's "Always allowed" (WNS
+   * overview) or "Allow the app to run background tasks" (WNS Notification Priorities), one
+   * switch (scenario `wnsPriorityExempt`, old spelling `battery.pushAllowedInSaver`). Off by
+   * default: Battery Saver then ends the connection, as the seed says, and the priority table
+   * holds Medium and Low pushes while the screen is off on battery.
    */
   readonly pushAllowedInSaver: boolean;
 }
@@ -51,8 +54,7 @@ export function saverOnAt(s: PowerState, t: number): boolean {
 
 /**
  * When Battery Saver will next turn on by itself (the level draining down to the threshold), or
- * null if it will not without another change. Charging never turns it on; reaching 100 % or 0 %
- * changes nothing else, so no other instant needs a timer.
+ * null if it will not without another change. Charging never turns it on.
  */
 export function nextSaverCrossing(s: PowerState, t: number): number | null {
   if (s.charging || s.saverSwitch || s.drainPerHour <= 0) return null;
@@ -65,4 +67,35 @@ export function nextSaverCrossing(s: PowerState, t: number): number | null {
 export function settle(s: PowerState, t: number, level = levelAt(s, t)): void {
   s.level = level;
   s.since = t;
+}
+
+/** The device is off: its battery is empty and it is not charging (docs/model.md §4). */
+export function offAt(s: PowerState, t: number): boolean {
+  return !s.charging && levelAt(s, t) <= 0;
+}
+
+/** When the battery will next reach 0 % (and the device goes off), or null if it will not. */
+export function nextZeroCrossing(s: PowerState, t: number): number | null {
+  if (s.charging || s.drainPerHour <= 0) return null;
+  const level = levelAt(s, t);
+  if (level <= 0) return null;
+  return t + Math.round((level / s.drainPerHour) * HOUR);
+}
+
+/**
+ * The next instant the power state changes by itself: Battery Saver turning on, or the battery
+ * reaching 0 %; null if neither will. Reaching 100 % changes nothing, so it needs no timer.
+ */
+export function nextPowerCrossing(s: PowerState, t: number): number | null {
+  const saver = nextSaverCrossing(s, t);
+  const zero = nextZeroCrossing(s, t);
+  if (saver === null) return zero;
+  return zero === null ? saver : Math.min(saver, zero);
+}
+
+/** A level measured at a crossing instant, snapped to the threshold it crossed (rounding). */
+export function crossingLevel(s: PowerState, t: number): number {
+  const level = levelAt(s, t);
+  if (Math.abs(level - s.saverThreshold) < 1e-3) return s.saverThreshold;
+  return Math.abs(level) < 1e-3 ? 0 : level;
 }

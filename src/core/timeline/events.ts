@@ -2,6 +2,8 @@ import type { OsVersion, RenewalRule } from '../dmclient/renewal-policy.js';
 import type { PushStatus } from '../dmclient/push-status.js';
 import type { WnsPushService } from '../device/conditions.js';
 import type { NetworkType } from '../device/network.js';
+import type { Screen } from '../device/routine.js';
+import type { HoldReason, WnsPriority } from '../device/wns-priority.js';
 
 /** Why a device asked WNS for a channel. */
 export type ChannelRequestReason = 'provisioned' | 'renewal' | 'boot';
@@ -18,6 +20,7 @@ export type DisconnectReason =
   | 'channel-expired'
   | 'no-channel'
   | 'reboot'
+  | 'powered-off'
   /** Policy `Notifications/DisallowCloudNotification` is 1. */
   | 'policy';
 /**
@@ -33,7 +36,9 @@ export type EnrollmentAuthPolicy = 'OnPremise' | 'Federated';
 export type UnenrollInitiator = 'device' | 'server';
 /** Why a session could not start. */
 export type SessionBlocker =
+  /** Only for a poll that `pollsInBatterySaver: delay` holds until Battery Saver ends. */
   | 'battery-saver'
+  | 'powered-off'
   | 'data-sense'
   | 'no-network'
   | 'no-internet'
@@ -46,7 +51,11 @@ export type DropReason =
   | 'replaced'
   | 'channel-expired'
   /** Written to the device's socket, never acknowledged (the emulator's device endpoint). */
-  | 'unacknowledged';
+  | 'unacknowledged'
+  /** Held on the device (WNS priorities) past the deadline WNS gave it (TTL, maximum age). */
+  | 'cache-expired'
+  /** Held on the device when its battery ran empty. */
+  | 'powered-off';
 export type CachePolicy = 'cache' | 'no-cache';
 
 /**
@@ -64,6 +73,11 @@ export interface TimelineEventFields {
     metered: boolean;
   };
   'device.rebooted': Record<never, never>;
+  /** The battery reached 0 % while not charging: the device is off. */
+  'device.powered-off': Record<never, never>;
+  /** Charging brought a device that was off back: it booted. */
+  'device.booted': { battery: number };
+  'screen.changed': { screen: Screen };
   'channel.requested': { reason: ChannelRequestReason };
   'channel.issued': { channelUri: string; expiresAt: number };
   'channel.request-failed': { reason: ChannelFailure };
@@ -88,7 +102,22 @@ export interface TimelineEventFields {
     ttlSeconds: number | null;
   };
   'push.rejected': { channelUri: string | null; status: number; reason: string };
-  'push.received': { msgId: string; channelUri: string; cached: boolean };
+  /** `heldAt`: when the notification platform started holding it (absent: delivered on arrival). */
+  'push.received': {
+    msgId: string;
+    channelUri: string;
+    cached: boolean;
+    priority: WnsPriority;
+    heldAt?: number;
+  };
+  /** The notification platform holds the push for the DMClient (WNS priorities). */
+  'push.held': {
+    msgId: string;
+    channelUri: string;
+    priority: WnsPriority;
+    reason: HoldReason;
+    expiresAt: number | null;
+  };
   'push.cached': { msgId: string; channelUri: string; expiresAt: number | null };
   'push.dropped': { msgId: string; channelUri: string; reason: DropReason };
   'push.status': { status: PushStatus };
@@ -141,6 +170,9 @@ export type TimelineEventOf<K extends TimelineEventType> = Extract<TimelineEvent
 export const TIMELINE_EVENT_TYPES: readonly TimelineEventType[] = [
   'device.started',
   'device.rebooted',
+  'device.powered-off',
+  'device.booted',
+  'screen.changed',
   'channel.requested',
   'channel.issued',
   'channel.request-failed',
@@ -154,6 +186,7 @@ export const TIMELINE_EVENT_TYPES: readonly TimelineEventType[] = [
   'push.sent',
   'push.rejected',
   'push.received',
+  'push.held',
   'push.cached',
   'push.dropped',
   'push.status',

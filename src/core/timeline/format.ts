@@ -41,6 +41,9 @@ export function explainRule(rule: RenewalRule): string {
   return RULE_TEXT[rule];
 }
 
+/** `X-WNS-PRIORITY` values by name. */
+const PRIORITY_TEXT = { 1: 'High', 2: 'Medium', 3: 'Low', 4: 'Very Low' } as const;
+
 /** A sentence saying what an event means, for text output and tooltips. */
 export function describe(event: TimelineEvent): string {
   switch (event.type) {
@@ -48,6 +51,12 @@ export function describe(event: TimelineEvent): string {
       return `${osLabel(event.os)} device starts; battery ${event.battery}%${event.charging ? ' (charging)' : ''}, ${event.connected ? (event.internet ? 'online' : 'network without internet') : 'no network'}${event.metered ? ', metered' : ''}${event.pfn ? `, PFN ${event.pfn}` : ', no PFN'}`;
     case 'device.rebooted':
       return 'device rebooted';
+    case 'device.powered-off':
+      return 'battery empty: the device is off (no connection, no sessions, no renewals)';
+    case 'device.booted':
+      return `charging: the device boots at ${event.battery}%`;
+    case 'screen.changed':
+      return `screen ${event.screen}`;
     case 'channel.requested':
       return `asks WNS for a ChannelURI (${event.reason})`;
     case 'channel.issued':
@@ -78,11 +87,15 @@ export function describe(event: TimelineEvent): string {
     case 'push.rejected':
       return `push rejected: ${event.status === 0 ? 'not sent' : `WNS answers ${event.status}`} (${event.reason})`;
     case 'push.received':
-      return `raw push ${event.msgId} received${event.cached ? ' from the WNS cache' : ''}`;
+      return `raw push ${event.msgId} (priority ${PRIORITY_TEXT[event.priority]}) received${event.cached ? ' from the WNS cache' : ''}${event.heldAt !== undefined ? `, held since ${formatInstant(event.heldAt)}` : ''}`;
+    case 'push.held':
+      return `push ${event.msgId} (priority ${PRIORITY_TEXT[event.priority]}) held for the DMClient: ${event.reason === 'battery-saver' ? 'Battery Saver is on' : 'screen off on battery'}${event.expiresAt !== null ? `, at most until ${formatInstant(event.expiresAt)}` : ''}`;
     case 'push.cached':
       return `device offline: WNS caches push ${event.msgId}${event.expiresAt !== null ? ` until ${formatInstant(event.expiresAt)}` : ''}`;
     case 'push.dropped':
-      return `WNS drops push ${event.msgId}: ${event.reason}`;
+      return event.reason === 'cache-expired' || event.reason === 'powered-off'
+        ? `the device drops held push ${event.msgId}: ${event.reason}`
+        : `WNS drops push ${event.msgId}: ${event.reason}`;
     case 'push.status':
       return `Push/Status = ${event.status} (${PUSH_STATUS_TEXT[event.status]})`;
     case 'session.started':

@@ -1,3 +1,4 @@
+import type { WnsPriority } from '../device/wns-priority.js';
 import { RENEWAL_TIMING } from '../dmclient/renewal-policy.js';
 import type { ChannelGrant, LinkHandlers, WnsLink } from '../ports.js';
 import { SeededRandom, streamFor } from '../random/random.js';
@@ -57,6 +58,16 @@ export interface SendOptions {
    * the journal and the answer. Default `<device>#<n>`, the in-process cloud's own.
    */
   readonly msgId?: string;
+  /** `X-WNS-PRIORITY` (1 High … 4 Very Low); absent: the raw default (3, Low). */
+  readonly priority?: WnsPriority;
+}
+
+/**
+ * Until when WNS keeps a notification that waits (in its cache, or held on the device by its
+ * priority): its TTL from receipt, cut to the last instant a clock holds; null for no deadline.
+ */
+export function cacheDeadline(now: number, ttlSeconds: number | null): number | null {
+  return ttlSeconds === null ? null : Math.min(now + ttlSeconds * SECOND, LAST_INSTANT);
 }
 
 /** What the protocol layer needs to know of a channel. */
@@ -82,6 +93,7 @@ interface Cached {
   readonly msgId: string;
   readonly expiresAt: number | null;
   readonly bodyBase64: string | undefined;
+  readonly priority?: WnsPriority;
   timer: Timer | null;
 }
 
@@ -233,6 +245,8 @@ export class WnsCloud implements WnsLink {
         channelUri: channel.uri,
         cached: false,
         bodyBase64: options.bodyBase64,
+        ...(options.priority === undefined ? {} : { priority: options.priority }),
+        expiresAt: cacheDeadline(now, ttl),
       });
       return {
         status: 200,
@@ -257,8 +271,7 @@ export class WnsCloud implements WnsLink {
         msgId,
       };
     }
-    const ttlEnds = ttl === null ? null : Math.min(now + ttl * SECOND, LAST_INSTANT);
-    this.cache(channel, msgId, ttlEnds, options.bodyBase64);
+    this.cache(channel, msgId, cacheDeadline(now, ttl), options.bodyBase64, options.priority);
     return {
       status: 200,
       notificationStatus: 'received',
@@ -413,6 +426,7 @@ export class WnsCloud implements WnsLink {
             msgId: cached.msgId,
             expiresAt: cached.expiresAt,
             bodyBase64: cached.bodyBase64 ?? null,
+            ...(cached.priority === undefined ? {} : { priority: cached.priority }),
             timer: timer(cached.timer),
           },
         };
@@ -462,6 +476,7 @@ export class WnsCloud implements WnsLink {
           msgId: saved.msgId,
           expiresAt: saved.expiresAt,
           bodyBase64: saved.bodyBase64 ?? undefined,
+          ...(saved.priority === undefined ? {} : { priority: saved.priority }),
           timer: null,
         };
         channel.cached = cached;
@@ -518,6 +533,7 @@ export class WnsCloud implements WnsLink {
     msgId: string,
     expiresAt: number | null,
     bodyBase64: string | undefined,
+    priority: WnsPriority | undefined,
   ): void {
     const now = this.clock.now();
     const previous = channel.cached;
@@ -532,7 +548,13 @@ export class WnsCloud implements WnsLink {
         reason: 'replaced',
       });
     }
-    const cached: Cached = { msgId, expiresAt, bodyBase64, timer: null };
+    const cached: Cached = {
+      msgId,
+      expiresAt,
+      bodyBase64,
+      ...(priority === undefined ? {} : { priority }),
+      timer: null,
+    };
     channel.cached = cached;
     this.sink.emit({
       time: now,
@@ -586,6 +608,8 @@ export class WnsCloud implements WnsLink {
         channelUri: channel.uri,
         cached: true,
         bodyBase64: cached.bodyBase64,
+        ...(cached.priority === undefined ? {} : { priority: cached.priority }),
+        expiresAt: cached.expiresAt,
       });
     }
   }

@@ -1,3 +1,4 @@
+import type { WnsPriority } from '../device/wns-priority.js';
 import type { SeededRandom } from '../random/random.js';
 import type { Clock } from '../time/clock.js';
 import { HOUR } from '../time/iso.js';
@@ -371,6 +372,7 @@ export class WnsService {
       cachePolicy: policy === 'cache' ? 'cache' : 'no-cache',
       ttlSeconds: ttlText === undefined ? null : Number(ttlText.trim()),
       bodyBase64: req.bodyBase64,
+      ...(priority === undefined ? {} : { priority: Number(priority.trim()) as WnsPriority }),
     };
     return { channel, send, forStatus: forStatus === 'true' };
   }
