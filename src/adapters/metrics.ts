@@ -33,6 +33,7 @@ const PUSH_OUTCOMES = every<PushOutcomeLabel>({
   rejected: true,
   offline: true,
   'ttl-expired': true,
+  'cache-expired': true,
   replaced: true,
   'channel-expired': true,
   unacknowledged: true,

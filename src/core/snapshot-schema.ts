@@ -233,6 +233,8 @@ const deviceStateSchema = z.strictObject({
 interface CachedState {
   readonly msgId: string;
   readonly expiresAt: number | null;
+  /** Dropped at `expiresAt` for the cache's maximum age, not its TTL (absent: TTL). */
+  readonly expiry?: 'cache-expired';
   readonly bodyBase64: string | null;
   /** Its TTL timer (role `cache-ttl:<channel>`), if pending. */
   readonly timer: TimerSnapshot | null;
@@ -258,6 +260,7 @@ const channelStateSchema = z.strictObject({
     .strictObject({
       msgId: z.string(),
       expiresAt: z.number().nullable(),
+      expiry: z.literal('cache-expired').optional(),
       bodyBase64: z.string().nullable(),
       timer: timerSchema.nullable(),
     })

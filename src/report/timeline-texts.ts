@@ -54,6 +54,8 @@ export const SESSION_BLOCKER_TEXT: Readonly<Record<SessionBlocker, string>> = {
 export const DROP_TEXT: Readonly<Record<DropReason, string>> = {
   offline: 'the device was offline and the push was not cacheable (no-cache)',
   'ttl-expired': 'its TTL expired while it waited in the cache',
+  'cache-expired':
+    "it waited in the cache longer than WNS keeps a notification (the cache's maximum age)",
   replaced: 'a newer push to the same channel replaced it in the cache',
   'channel-expired': 'the channel expired while it waited in the cache',
   unacknowledged: 'the device never acknowledged it on its connection',

@@ -399,7 +399,7 @@ describe('demo battery-saver', () => {
 
   it('caches push #3 and delivers it from the cache when charging starts, then a push session', () => {
     expect(run.of('push.cached').filter((e) => e.msgId === msg(3))).toEqual([
-      expect.objectContaining({ time: push3, expiresAt: null }),
+      expect.objectContaining({ time: push3, expiresAt: push3 + 3 * DAY }),
     ]);
     expect(typesAt(run, plugged)).toEqual([
       'power.changed',
@@ -453,12 +453,27 @@ describe('demo data-sense-cap', () => {
     expect(within(run.of('session.started'), reached.time, reset)).toEqual([]);
   });
 
-  it('caches the push sent during the cap', () => {
+  const laterAt = actionAt(run, 1);
+
+  it("caches both pushes sent during the cap, each until the cache's maximum age (3 days)", () => {
     expect(pushAt).toBeGreaterThan(reached.time);
-    expect(pushAt).toBeLessThan(reset);
+    expect(laterAt).toBeLessThan(reset);
     expect(run.of('push.cached', 'laptop')).toEqual([
-      expect.objectContaining({ time: pushAt, msgId: 'laptop#1', expiresAt: null }),
+      expect.objectContaining({ time: pushAt, msgId: 'laptop#1', expiresAt: pushAt + 3 * DAY }),
+      expect.objectContaining({ time: laterAt, msgId: 'laptop#2', expiresAt: laterAt + 3 * DAY }),
     ]);
+  });
+
+  it('drops the first push when it has waited 3 days (cache-expired), before the reset', () => {
+    expect(pushAt + 3 * DAY).toBeLessThan(laterAt);
+    expect(run.of('push.dropped', 'laptop')).toEqual([
+      expect.objectContaining({
+        time: pushAt + 3 * DAY,
+        msgId: 'laptop#1',
+        reason: 'cache-expired',
+      }),
+    ]);
+    expect(run.of('push.received', 'laptop').map((e) => e.msgId)).toEqual(['laptop#2']);
   });
 
   it('resets on the cycle day at 00:00 UTC: connection back, cached push received, push session', () => {
@@ -471,7 +486,8 @@ describe('demo data-sense-cap', () => {
     ]);
     const events = run.at(reset);
     expect(events[0]).toMatchObject({ limitReached: false, usedMB: 0 });
-    expect(events[2]).toMatchObject({ msgId: 'laptop#1', cached: true });
+    expect(laterAt + 3 * DAY).toBeGreaterThan(reset);
+    expect(events[2]).toMatchObject({ msgId: 'laptop#2', cached: true });
     expect(events[3]).toMatchObject({ trigger: 'push' });
   });
 });

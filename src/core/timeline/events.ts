@@ -34,6 +34,8 @@ export type SessionBlocker = 'battery-saver' | 'data-sense' | 'no-network' | 'no
 export type DropReason =
   | 'offline'
   | 'ttl-expired'
+  /** It waited in the cache longer than the cache's maximum age (`cacheMaxAgeMs`). */
+  | 'cache-expired'
   | 'replaced'
   | 'channel-expired'
   /** Written to the device's socket, never acknowledged (the emulator's device endpoint). */

@@ -10,8 +10,9 @@ import {
 } from '../snapshot.js';
 import { MemoryStateStore, type RecordTable, type StateStore } from '../state/state-store.js';
 import { isOrdered, type Clock, type Timer } from '../time/clock.js';
-import { LAST_INSTANT, SECOND } from '../time/iso.js';
+import { LAST_INSTANT } from '../time/iso.js';
 import type { CachePolicy, EventSink } from '../timeline/events.js';
+import { cacheExpiry, checkCacheMaxAge, DEFAULT_CACHE_MAX_AGE_MS } from './cache-age.js';
 
 /** Options of the in-process WNS cloud. */
 export interface WnsCloudOptions {
@@ -22,6 +23,12 @@ export interface WnsCloudOptions {
   /** Base of issued channel URIs, e.g. `http://127.0.0.1:8080/`; the token goes in `?token=`. */
   readonly baseUrl?: string;
   readonly channelLifetimeMs?: number;
+  /**
+   * How long a cached notification is kept at most, TTL or not (default
+   * {@link DEFAULT_CACHE_MAX_AGE_MS}, an assumption: WNS drops cached items "after a reasonable
+   * period of time").
+   */
+  readonly cacheMaxAgeMs?: number;
   /**
    * PFNs WNS knows: `'any'` (default) knows every PFN except `unknownPfns`; a list, or a test
    * (the emulator's app registry, which can grow).
@@ -80,7 +87,10 @@ export interface SendOutcome {
 
 interface Cached {
   readonly msgId: string;
+  /** When it leaves the cache (null only in state saved before the cache was bounded). */
   readonly expiresAt: number | null;
+  /** Why it is dropped at `expiresAt`. */
+  readonly expiry: 'ttl-expired' | 'cache-expired';
   readonly bodyBase64: string | undefined;
   timer: Timer | null;
 }
@@ -131,6 +141,7 @@ export class WnsCloud implements WnsLink {
   private readonly devices: RecordTable<DeviceEntry>;
   private baseUrl: string;
   private readonly lifetime: number;
+  private readonly cacheMaxAge: number;
   private readonly isKnown: (pfn: string) => boolean;
   private readonly unknown: Set<string>;
   private readonly blocked: Set<string>;
@@ -144,6 +155,9 @@ export class WnsCloud implements WnsLink {
   ) {
     this.baseUrl = options.baseUrl ?? `https://${options.host ?? 'sim.notify.windows.com'}/`;
     this.lifetime = options.channelLifetimeMs ?? RENEWAL_TIMING.channelLifetime;
+    this.cacheMaxAge = options.cacheMaxAgeMs ?? DEFAULT_CACHE_MAX_AGE_MS;
+    const bad = checkCacheMaxAge(this.cacheMaxAge, 'cacheMaxAgeMs');
+    if (bad) throw new RangeError(bad);
     const known = options.knownPfns;
     this.isKnown =
       known === undefined || known === 'any'
@@ -257,8 +271,7 @@ export class WnsCloud implements WnsLink {
         msgId,
       };
     }
-    const ttlEnds = ttl === null ? null : Math.min(now + ttl * SECOND, LAST_INSTANT);
-    this.cache(channel, msgId, ttlEnds, options.bodyBase64);
+    this.cache(channel, msgId, cacheExpiry(now, ttl, this.cacheMaxAge), options.bodyBase64);
     return {
       status: 200,
       notificationStatus: 'received',
@@ -412,6 +425,7 @@ export class WnsCloud implements WnsLink {
           cached: cached && {
             msgId: cached.msgId,
             expiresAt: cached.expiresAt,
+            ...(cached.expiry === 'cache-expired' ? { expiry: cached.expiry } : {}),
             bodyBase64: cached.bodyBase64 ?? null,
             timer: timer(cached.timer),
           },
@@ -461,6 +475,7 @@ export class WnsCloud implements WnsLink {
         const cached: Cached = {
           msgId: saved.msgId,
           expiresAt: saved.expiresAt,
+          expiry: saved.expiry ?? 'ttl-expired',
           bodyBase64: saved.bodyBase64 ?? undefined,
           timer: null,
         };
@@ -516,7 +531,7 @@ export class WnsCloud implements WnsLink {
   private cache(
     channel: Channel,
     msgId: string,
-    expiresAt: number | null,
+    { at: expiresAt, reason: expiry }: { at: number; reason: Cached['expiry'] },
     bodyBase64: string | undefined,
   ): void {
     const now = this.clock.now();
@@ -532,7 +547,7 @@ export class WnsCloud implements WnsLink {
         reason: 'replaced',
       });
     }
-    const cached: Cached = { msgId, expiresAt, bodyBase64, timer: null };
+    const cached: Cached = { msgId, expiresAt, expiry, bodyBase64, timer: null };
     channel.cached = cached;
     this.sink.emit({
       time: now,
@@ -542,7 +557,7 @@ export class WnsCloud implements WnsLink {
       channelUri: channel.uri,
       expiresAt,
     });
-    if (expiresAt !== null) cached.timer = this.armTtl(channel, cached, expiresAt);
+    cached.timer = this.armTtl(channel, cached, expiresAt);
   }
 
   private armTtl(channel: Channel, cached: Cached, expiresAt: number): Timer {
@@ -555,7 +570,7 @@ export class WnsCloud implements WnsLink {
         type: 'push.dropped',
         msgId: cached.msgId,
         channelUri: channel.uri,
-        reason: 'ttl-expired',
+        reason: cached.expiry,
       });
     });
   }
@@ -577,7 +592,7 @@ export class WnsCloud implements WnsLink {
           type: 'push.dropped',
           msgId: cached.msgId,
           channelUri: channel.uri,
-          reason: ttlOver ? 'ttl-expired' : 'channel-expired',
+          reason: ttlOver ? cached.expiry : 'channel-expired',
         });
         continue;
       }
