@@ -36,6 +36,7 @@ const PUSH_OUTCOMES = every<PushOutcomeLabel>({
   'cache-expired': true,
   replaced: true,
   'channel-expired': true,
+  'channel-revoked': true,
   unacknowledged: true,
 });
 const SESSION_TRIGGERS = every<SessionTrigger>({

@@ -247,6 +247,8 @@ export interface ChannelState {
   readonly deviceId: string;
   readonly pfn: string;
   readonly expiresAt: number;
+  /** Revoked by its device (absent: not revoked; state saved before revocation existed). */
+  readonly revoked?: true;
   readonly cached: CachedState | null;
 }
 
@@ -256,6 +258,7 @@ const channelStateSchema = z.strictObject({
   deviceId: z.string(),
   pfn: z.string(),
   expiresAt: z.number(),
+  revoked: z.literal(true).optional(),
   cached: z
     .strictObject({
       msgId: z.string(),

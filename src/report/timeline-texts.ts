@@ -58,6 +58,8 @@ export const DROP_TEXT: Readonly<Record<DropReason, string>> = {
     "it waited in the cache longer than WNS keeps a notification (the cache's maximum age)",
   replaced: 'a newer push to the same channel replaced it in the cache',
   'channel-expired': 'the channel expired while it waited in the cache',
+  'channel-revoked':
+    'the device revoked the channel (its PFN was deleted or replaced) while it waited in the cache',
   unacknowledged: 'the device never acknowledged it on its connection',
 };
 

@@ -121,6 +121,7 @@ const OUTCOMES = [
   'cache-expired',
   'replaced',
   'channel-expired',
+  'channel-revoked',
   'unacknowledged',
 ] as const;
 

@@ -38,6 +38,8 @@ export type DropReason =
   | 'cache-expired'
   | 'replaced'
   | 'channel-expired'
+  /** Its channel was revoked (the device's PFN was deleted or replaced) while it waited. */
+  | 'channel-revoked'
   /** Written to the device's socket, never acknowledged (the emulator's device endpoint). */
   | 'unacknowledged';
 export type CachePolicy = 'cache' | 'no-cache';

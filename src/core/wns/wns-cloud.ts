@@ -1,5 +1,5 @@
 import { RENEWAL_TIMING } from '../dmclient/renewal-policy.js';
-import type { ChannelGrant, LinkHandlers, WnsLink } from '../ports.js';
+import type { ChannelGrant, LinkHandlers, RevokeResult, WnsLink } from '../ports.js';
 import { SeededRandom, streamFor } from '../random/random.js';
 import {
   timerSnapshots,
@@ -72,6 +72,8 @@ export interface ChannelInfo {
   readonly deviceId: string;
   readonly pfn: string;
   readonly expiresAt: number;
+  /** Revoked by its device (the DMClient's PFN was deleted or replaced). */
+  readonly revoked?: boolean;
 }
 
 /** What WNS answers the sender. */
@@ -98,6 +100,7 @@ interface Cached {
 interface Channel extends ChannelInfo {
   readonly token: string;
   cached: Cached | null;
+  revoked: boolean;
 }
 
 interface DeviceEntry {
@@ -196,6 +199,36 @@ export class WnsCloud implements WnsLink {
     });
   }
 
+  revokeChannels(deviceId: string, pfn: string, reply: (result: RevokeResult) => void): void {
+    if (!this.available) {
+      reply({ ok: false, reason: 'wns-unreachable' });
+      return;
+    }
+    if (this.devices.has(deviceId))
+      this.devices.update(deviceId, (entry) => {
+        for (const channel of entry.channels)
+          if (channel.pfn === pfn && !channel.revoked) this.revoke(channel);
+      });
+    reply({ ok: true });
+  }
+
+  /** Revokes one channel: it answers 410 from now on; a notification it cached is dropped. */
+  private revoke(channel: Channel): void {
+    channel.revoked = true;
+    const cached = channel.cached;
+    if (!cached) return;
+    channel.cached = null;
+    this.clock.cancel(cached.timer);
+    this.sink.emit({
+      time: this.clock.now(),
+      device: channel.deviceId,
+      type: 'push.dropped',
+      msgId: cached.msgId,
+      channelUri: channel.uri,
+      reason: 'channel-revoked',
+    });
+  }
+
   disconnect(deviceId: string): void {
     if (!this.devices.has(deviceId)) return;
     this.devices.update(deviceId, (entry) => {
@@ -213,6 +246,7 @@ export class WnsCloud implements WnsLink {
     if (!channel) return this.reject(null, channelUri, 404, 'unknown channel');
     const device = channel.deviceId;
     if (this.blocked.has(channel.pfn)) return this.reject(device, channelUri, 410, 'pfn-blocked');
+    if (channel.revoked) return this.reject(device, channelUri, 410, 'channel-revoked');
     if (channel.expiresAt <= now) return this.reject(device, channelUri, 410, 'channel-expired');
     return this.change(device, (entry) => this.deliver(entry, channel, channelUri, options));
   }
@@ -422,6 +456,7 @@ export class WnsCloud implements WnsLink {
           deviceId: c.deviceId,
           pfn: c.pfn,
           expiresAt: c.expiresAt,
+          ...(c.revoked ? { revoked: true as const } : {}),
           cached: cached && {
             msgId: cached.msgId,
             expiresAt: cached.expiresAt,
@@ -469,6 +504,7 @@ export class WnsCloud implements WnsLink {
         pfn: c.pfn,
         expiresAt: c.expiresAt,
         cached: null,
+        revoked: c.revoked ?? false,
       };
       const saved = c.cached;
       if (saved) {
@@ -509,7 +545,9 @@ export class WnsCloud implements WnsLink {
   private newChannel(entry: DeviceEntry, deviceId: string, pfn: string): ChannelGrant {
     const now = this.clock.now();
     if (this.reuse) {
-      const current = entry.channels.findLast((c) => c.pfn === pfn && c.expiresAt > now);
+      const current = entry.channels.findLast(
+        (c) => c.pfn === pfn && c.expiresAt > now && !c.revoked,
+      );
       if (current) return { ok: true, channelUri: current.uri, expiresAt: current.expiresAt };
     }
     const token = `AwYAAAB${this.options.channelTokenSource?.() ?? seededToken(entry.random)}`;
@@ -521,6 +559,7 @@ export class WnsCloud implements WnsLink {
       // At the end of time a channel expires with it (an instant past it could not be formatted).
       expiresAt: Math.min(now + this.lifetime, LAST_INSTANT),
       cached: null,
+      revoked: false,
     };
     // Expired channels are kept: a push to one is answered 410, not 404.
     this.channels.set(token, channel);
