@@ -84,6 +84,8 @@ export interface DeviceState {
   readonly requestGeneration: number;
   /** The reason of a channel request waiting for WNS's answer (live links only). */
   readonly pendingRequest: ChannelRequestReason | null;
+  /** PFNs whose channels are still to be revoked (absent: none). */
+  readonly revocations?: readonly string[];
   /** What its DM tree stores beyond its definition; null when the tree was never built. */
   readonly tree: DmTreeState | null;
   readonly renewal: RenewalDecision | null;
@@ -207,6 +209,7 @@ const deviceStateSchema = z.strictObject({
     'renewal',
     'boot',
   ] as const satisfies readonly ChannelRequestReason[]).nullable(),
+  revocations: z.array(z.string()).optional(),
   tree: treeSchema.nullable(),
   renewal: renewalSchema.nullable(),
   pollCursor: z.strictObject({ phase: z.int(), done: z.int() }) satisfies z.ZodType<PollCursor>,

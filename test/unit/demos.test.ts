@@ -72,7 +72,7 @@ const WITHIN: [number, number] = [3 * HOUR, 5 * HOUR];
 const EXPIRED: [number, number] = [20 * HOUR, 28 * HOUR];
 
 describe('the built-in demos', () => {
-  it('are the nine edge cases, each with a one-line story', () => {
+  it('are the ten edge cases, each with a one-line story', () => {
     expect(demos.map((d) => d.name)).toEqual([
       'renewal-day-15',
       'offline-across-expiry-1511',
@@ -83,6 +83,7 @@ describe('the built-in demos', () => {
       'exactly-fifteen-days-left',
       'pfn-blocked',
       'stale-channel-uri',
+      'channel-revocation',
     ]);
     for (const d of demos) {
       expect(d.story.length, d.name).toBeGreaterThan(20);
@@ -489,6 +490,59 @@ describe('demo data-sense-cap', () => {
     expect(laterAt + 3 * DAY).toBeGreaterThan(reset);
     expect(events[2]).toMatchObject({ msgId: 'laptop#2', cached: true });
     expect(events[3]).toMatchObject({ trigger: 'push' });
+  });
+});
+
+describe('demo channel-revocation', () => {
+  const run = demo('channel-revocation');
+  const deleted = actionAt(run, 2);
+  const pushWhileFailed = actionAt(run, 3);
+  const reachable = actionAt(run, 4);
+  const lastPush = actionAt(run, 5);
+  const issued = first(run.of('channel.issued', 'laptop'), 'channel.issued');
+
+  it('cannot revoke while WNS is unreachable: channel.revoke-failed and Push/Status 6', () => {
+    expect(typesAt(run, deleted)).toEqual(['channel.revoke-failed', 'push.status']);
+    expect(run.at(deleted)).toEqual([
+      expect.objectContaining({ pfn: 'Contoso.MDM_8wekyb3d8bbwe', reason: 'wns-unreachable' }),
+      expect.objectContaining({ status: PushStatus.ChannelUriRevokeFailed }),
+    ]);
+  });
+
+  it('WNS still takes a push to the unrevoked URI (cached: the device is offline)', () => {
+    expect(run.of('push.sent').find((e) => e.time === pushWhileFailed)).toMatchObject({
+      channelUri: issued.channelUri,
+      status: 200,
+    });
+    expect(run.of('push.cached').map((e) => e.time)).toEqual([pushWhileFailed]);
+  });
+
+  it('revokes at the first session request once WNS is reachable; Status 6 clears to 4', () => {
+    const revoked = only(run.of('channel.revoked', 'laptop'), 'channel.revoked');
+    const poll = first(
+      run.of('session.started').filter((e) => e.time >= reachable),
+      'a session after WNS is reachable',
+    );
+    expect(revoked.time).toBe(poll.time);
+    expect(run.of('push.dropped')).toEqual([
+      expect.objectContaining({ time: revoked.time, reason: 'channel-revoked' }),
+    ]);
+    const statuses = run.of('push.status', 'laptop').filter((e) => e.time >= deleted);
+    expect(statuses.map((e) => e.status)).toEqual([
+      PushStatus.ChannelUriRevokeFailed,
+      PushStatus.NoChannelUri,
+    ]);
+  });
+
+  it('answers a later push to the old URI 410 channel-revoked', () => {
+    expect(run.of('push.rejected')).toEqual([
+      expect.objectContaining({
+        time: lastPush,
+        channelUri: issued.channelUri,
+        status: 410,
+        reason: 'channel-revoked',
+      }),
+    ]);
   });
 });
 

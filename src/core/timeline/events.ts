@@ -7,6 +7,11 @@ export type ChannelRequestReason = 'provisioned' | 'renewal' | 'boot';
 /** Why a channel request failed. */
 export type ChannelFailure =
   'no-network' | 'no-internet' | 'wns-unreachable' | 'invalid-pfn' | 'pfn-blocked';
+/** Why a revocation of channels failed (on the device, or WNS could not be reached). */
+export type RevokeFailure = Extract<
+  ChannelFailure,
+  'no-network' | 'no-internet' | 'wns-unreachable'
+>;
 /** Why the WNS persistent connection went down. */
 export type DisconnectReason =
   | 'battery-saver'
@@ -63,6 +68,10 @@ export interface TimelineEventFields {
   'channel.issued': { channelUri: string; expiresAt: number };
   'channel.request-failed': { reason: ChannelFailure };
   'channel.expired': { channelUri: string };
+  /** WNS revoked the device's channels for `pfn` (the PFN was deleted or replaced). */
+  'channel.revoked': { pfn: string };
+  /** The revocation of the channels for `pfn` failed; it is tried again (Push/Status 6). */
+  'channel.revoke-failed': { pfn: string; reason: RevokeFailure };
   'renewal.scheduled': {
     os: OsVersion;
     rule: RenewalRule;
@@ -139,6 +148,8 @@ export const TIMELINE_EVENT_TYPES: readonly TimelineEventType[] = [
   'channel.issued',
   'channel.request-failed',
   'channel.expired',
+  'channel.revoked',
+  'channel.revoke-failed',
   'renewal.scheduled',
   'renewal.skipped',
   'wns.connected',

@@ -55,6 +55,10 @@ export function describe(event: TimelineEvent): string {
       return `channel request failed: ${event.reason}`;
     case 'channel.expired':
       return `ChannelURI expired: ${event.channelUri}`;
+    case 'channel.revoked':
+      return `WNS revoked the channels of PFN ${event.pfn} (a push to them gets 410)`;
+    case 'channel.revoke-failed':
+      return `revoking the channels of PFN ${event.pfn} failed: ${event.reason} (Push/Status 6; tried again later)`;
     case 'renewal.scheduled': {
       const window =
         event.earliest === event.latest
