@@ -230,7 +230,7 @@ export class ChannelLanes {
         end: e.at,
         label: `renew at 15 days left (${shortDay(e.at)})`,
         explanation: () =>
-          `${e.os}: ${explainRule(e.rule)} (${after}). Next attempt exactly at ${formatTime(e.at)}, in ${humanSpan(e.at - e.time)}.`,
+          `${e.os}: ${explainRule(e.rule, this.channelContext(e.time))} (${after}). Next attempt exactly at ${formatTime(e.at)}, in ${humanSpan(e.at - e.time)}.`,
       });
       return;
     }
@@ -242,8 +242,16 @@ export class ChannelLanes {
       end: e.latest,
       label: RULE_SHORT[e.rule],
       explanation: () =>
-        `${e.os}, rule ${e.rule}: ${explainRule(e.rule)} (${after}, ${formatTime(e.time)}). Window ${formatTime(e.earliest)} – ${formatTime(e.latest, e.earliest)}; drawn: ${formatTime(e.at, e.earliest, true)}.`,
+        `${e.os}, rule ${e.rule}: ${explainRule(e.rule, this.channelContext(e.time))} (${after}, ${formatTime(e.time)}). Window ${formatTime(e.earliest)} – ${formatTime(e.latest, e.earliest)}; drawn: ${formatTime(e.at, e.earliest, true)}.`,
     });
+  }
+
+  /** Whether the channel behind an `expired` decision at `t` expired, or there was none. */
+  private channelContext(t: number): 'none' | 'expired' {
+    const current = this.channel?.state.uri ?? null;
+    return current !== null || (this.lastExpiry !== null && this.lastExpiry <= t)
+      ? 'expired'
+      : 'none';
   }
 
   private attemptItem(a: Attempt, device: OsVersion | null): void {

@@ -94,7 +94,7 @@ export const LEGEND: readonly LegendEntry[] = [
     lane: 'renewal',
     kind: 'renewal-window',
     variant: 'expired',
-    label: 'window: 1 day ± 4 h (expired)',
+    label: 'window: 1 day ± 4 h (no valid channel)',
   },
   {
     lane: 'renewal',

@@ -129,8 +129,8 @@ describe('HTML report in headless Chromium', () => {
   it('draws one timeline per demo in the demo --all report', async () => {
     await page.goto(pathToFileURL(all).href);
     await page.waitForSelector('body[data-ready="true"]', { timeout: 15_000 });
-    expect(await page.locator('.report-section').count()).toBe(9);
-    for (let i = 0; i < 9; i++) {
+    expect(await page.locator('.report-section').count()).toBe(10);
+    for (let i = 0; i < 10; i++) {
       const section = page.locator('.report-section').nth(i);
       expect(await section.locator('.vis-item').count()).toBeGreaterThan(10);
     }

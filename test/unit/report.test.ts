@@ -530,10 +530,10 @@ describe('CLI: --format html and --out', () => {
     const out = join(dir, 'all.html');
     const r = await cli(['demo', '--all', '--out', out]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/HTML report, 9 runs, 9 devices, \d+ events/);
+    expect(r.stdout).toMatch(/HTML report, 10 runs, 10 devices, \d+ events/);
     const d = data(readFileSync(out, 'utf8'));
     expect(d.sections.map((s) => s.title)).toContain('offline-across-expiry-1511');
-    expect(d.sections).toHaveLength(9);
+    expect(d.sections).toHaveLength(10);
   });
 
   it.each([

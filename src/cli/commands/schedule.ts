@@ -56,7 +56,7 @@ export function scheduleCommand(io: CliIo, o: ScheduleOptions): void {
         : `expired ${humanSpan(now - expiry)} ago`;
   const lines = [
     `Windows 10 ${os} at ${formatInstant(now)}: channel ${expiry === null ? 'none' : `expires ${formatInstant(expiry)}`} (${left}), network ${o.network}`,
-    `rule:     ${d.rule} (${explainRule(d.rule)})`,
+    `rule:     ${d.rule} (${explainRule(d.rule, expiry === null ? 'none' : 'expired')})`,
   ];
   if (os === '1511' && o.network === 'down')
     lines.push(
