@@ -71,6 +71,8 @@ export type {
 } from './core/simulation.js';
 export { WnsCloud } from './core/wns/wns-cloud.js';
 export type { WnsCloudOptions, SendOptions, SendOutcome } from './core/wns/wns-cloud.js';
+export { cacheExpiry, DEFAULT_CACHE_MAX_AGE_MS } from './core/wns/cache-age.js';
+export type { CacheExpiry } from './core/wns/cache-age.js';
 export { InMemoryMdm } from './core/mdm/in-memory-mdm.js';
 export type { InMemoryMdmOptions } from './core/mdm/in-memory-mdm.js';
 export type {
@@ -78,6 +80,7 @@ export type {
   LinkHandlers,
   IncomingPush,
   ChannelGrant,
+  RevokeResult,
   MdmTransport,
   SessionRequest,
   SessionResult,
@@ -112,6 +115,7 @@ export type {
   SessionTrigger,
   DisconnectReason,
   ChannelFailure,
+  RevokeFailure,
   ChannelRequestReason,
   CachePolicy,
   DropReason,

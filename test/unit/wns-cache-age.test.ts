@@ -104,6 +104,32 @@ describe('the WNS cache is bounded', () => {
     );
   });
 
+  it('delivers a cached push iff the device reconnects before min(TTL, maximum age) (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.option(fc.integer({ min: 0, max: 4 * 24 * 3600 }), { nil: null }),
+        fc.integer({ min: 1, max: 4 * DAY }),
+        fc.integer({ min: 0, max: 5 * DAY }),
+        (ttl, maxAge, back) => {
+          const d = offlineDevice({ cacheMaxAgeMs: maxAge });
+          d.cloud.send(d.uri, { cachePolicy: 'cache', ttlSeconds: ttl });
+          d.clock.schedule(T0 + back, d.connect);
+          d.clock.runUntil(T0 + 6 * DAY);
+          const ends = Math.min(ttl === null ? Infinity : T0 + ttl * SECOND, T0 + maxAge);
+          const dropped = d.sink.ofType('push.dropped');
+          if (T0 + back < ends) {
+            expect(d.received).toEqual(['d#1']);
+            expect(dropped).toEqual([]);
+          } else {
+            expect(d.received).toEqual([]);
+            expect(dropped.map((e) => e.time)).toEqual([ends]);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('takes the scenario field wns.cacheMaxAge, and names it when it is wrong', () => {
     const base = 'devices: [{ id: d }]\n';
     expect(loadScenario(`wns: { cacheMaxAge: PT6H }\n${base}`).wns?.cacheMaxAgeMs).toBe(6 * HOUR);
