@@ -324,11 +324,12 @@ export class WnsCloud implements WnsLink {
 
   /** Every channel WNS has issued (expired ones included). */
   listChannels(): ChannelInfo[] {
-    return [...this.channels.values()].map(({ uri, deviceId, pfn, expiresAt }) => ({
+    return [...this.channels.values()].map(({ uri, deviceId, pfn, expiresAt, revoked }) => ({
       uri,
       deviceId,
       pfn,
       expiresAt,
+      revoked,
     }));
   }
 
