@@ -147,8 +147,10 @@ export abstract class ChannelDevice extends ConditionsDevice {
   protected setPfn(pfn: string | null): void {
     if (pfn === this.pfn) return;
     const old = this.pfn;
-    // WNS issued (or is issuing) channels for the old PFN: the DMClient revokes them.
-    const held = this.channel !== null || this.pendingRequest !== null;
+    // WNS issued (or is issuing) channels for the old PFN that still work: the DMClient revokes
+    // them. Once the latest has expired, every older one has too (WNS answers 410 already).
+    const live = this.channel !== null && this.channel.expiresAt > this.now();
+    const held = live || this.pendingRequest !== null;
     this.pfn = pfn;
     this.channel = null;
     this.failureStatus = null;
