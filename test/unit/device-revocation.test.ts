@@ -3,6 +3,7 @@
  * answers 410 (reason channel-revoked); a revocation that fails sets Push/Status 6 until a later
  * one succeeds or a new channel is issued; what is still to revoke survives a snapshot.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { SimDevice } from '../../src/core/device/device.js';
 import { PushStatus } from '../../src/core/dmclient/push-status.js';
@@ -149,5 +150,36 @@ describe('channel revocation by the DMClient', () => {
       new MemorySink(),
     );
     expect(again.cloud?.send(w.uri, { cachePolicy: 'no-cache' }).status).toBe(410);
+  });
+});
+
+describe('channel revocation (property)', () => {
+  type Op =
+    { readonly pfn: string | null } | { readonly reachable: boolean } | { readonly hours: number };
+  const opArb: fc.Arbitrary<Op> = fc.oneof(
+    fc.constantFrom(PFN, OTHER, null).map((pfn) => ({ pfn })),
+    fc.boolean().map((reachable) => ({ reachable })),
+    fc.integer({ min: 0, max: 30 }).map((hours) => ({ hours })),
+  );
+
+  it('once WNS is reachable and a session ran, only the current PFN has live channels; no Status 6', () => {
+    fc.assert(
+      fc.property(fc.array(opArb, { maxLength: 12 }), (ops) => {
+        const w = world(SCENARIO.replace('duration: P2D', 'duration: P30D'));
+        let t = w.t0 + MINUTE;
+        for (const op of ops) {
+          if ('pfn' in op) w.device.apply({ pfn: op.pfn });
+          else if ('reachable' in op) w.device.apply({ network: { wnsReachable: op.reachable } });
+          else w.sim.run((t += op.hours * HOUR));
+        }
+        w.device.apply({ network: { wnsReachable: true } });
+        w.sim.run((t += 2 * HOUR));
+        const current = w.device.snapshot().pfn;
+        for (const c of w.sim.cloud?.listChannels() ?? [])
+          if (c.pfn !== current && c.expiresAt > t) expect(c.revoked, c.uri).toBe(true);
+        expect(w.device.snapshot().pushStatus).not.toBe(PushStatus.ChannelUriRevokeFailed);
+      }),
+      { numRuns: 60 },
+    );
   });
 });
