@@ -202,6 +202,8 @@ export abstract class ChannelDevice extends ConditionsDevice {
     pfn: string,
     result: RevokeResult | { ok: false; reason: RevokeFailure },
   ): void {
+    // A late answer for a PFN another attempt has revoked meanwhile changes nothing.
+    if (!this.revocations.includes(pfn)) return;
     const time = this.now();
     if (!result.ok) {
       this.ctx.sink.emit({
@@ -215,7 +217,6 @@ export abstract class ChannelDevice extends ConditionsDevice {
       this.updateStatus();
       return;
     }
-    if (!this.revocations.includes(pfn)) return;
     this.revocations = this.revocations.filter((p) => p !== pfn);
     this.ctx.sink.emit({ time, device: this.id, type: 'channel.revoked', pfn });
     const settled = this.revocations.length === 0;
