@@ -127,6 +127,18 @@ describe('channel revocation by the DMClient', () => {
     expect(w.send()).toBe(410);
   });
 
+  it('Status 6 stays across later PFN changes while the failed revocation is pending', () => {
+    const w = world();
+    w.device.apply({ network: { wnsReachable: false } });
+    w.device.apply({ pfn: OTHER });
+    w.device.apply({ pfn: null });
+    expect(w.device.snapshot().pushStatus).toBe(PushStatus.ChannelUriRevokeFailed);
+    w.device.apply({ network: { wnsReachable: true } });
+    w.sim.run(w.t0 + 3 * HOUR);
+    expect(w.device.snapshot().pushStatus).toBe(PushStatus.NoChannelUri);
+    expect(w.send()).toBe(410);
+  });
+
   it('keeps a failed revocation across a snapshot and revokes after the restore', () => {
     const w = world();
     w.device.apply({ network: { wnsReachable: false } });

@@ -151,9 +151,12 @@ export abstract class ChannelDevice extends ConditionsDevice {
     // them. Once the latest has expired, every older one has too (WNS answers 410 already).
     const live = this.channel !== null && this.channel.expiresAt > this.now();
     const held = live || this.pendingRequest !== null;
+    // Status 6 stays while an earlier failed revocation is still pending.
+    const failed = PushStatus.ChannelUriRevokeFailed;
+    const stillFailed = this.failureStatus === failed && this.revocations.length > 0;
     this.pfn = pfn;
     this.channel = null;
-    this.failureStatus = null;
+    this.failureStatus = stillFailed ? failed : null;
     this.requestGeneration++;
     this.pendingRequest = null;
     this.ctx.clock.cancel(this.expiryTimer);
@@ -170,16 +173,12 @@ export abstract class ChannelDevice extends ConditionsDevice {
 
   /**
    * Revokes the channels WNS issued for `pfn` (DMClient CSP, Push/Status 6 "Channel URI failed to
-   * be revoked"). A failure sets Push/Status 6 and keeps the PFN in {@link revocations}.
+   * be revoked"), and those of any earlier PFN still pending. A failure sets Push/Status 6 and
+   * keeps the PFN in {@link revocations}.
    */
   protected revoke(pfn: string): void {
     if (!this.revocations.includes(pfn)) this.revocations.push(pfn);
-    const local = this.localRevokeFailure();
-    if (local) this.onRevoked(pfn, { ok: false, reason: local });
-    else
-      this.ctx.wns.revokeChannels(this.id, pfn, (result) =>
-        this.enter(() => this.onRevoked(pfn, result)),
-      );
+    for (const p of [...this.revocations]) this.attemptRevocation(p);
   }
 
   /**
@@ -188,7 +187,16 @@ export abstract class ChannelDevice extends ConditionsDevice {
    */
   protected retryRevocations(): void {
     if (this.revocations.length === 0 || this.localRevokeFailure() !== null) return;
-    for (const pfn of [...this.revocations]) this.revoke(pfn);
+    for (const p of [...this.revocations]) this.attemptRevocation(p);
+  }
+
+  private attemptRevocation(pfn: string): void {
+    const local = this.localRevokeFailure();
+    if (local) this.onRevoked(pfn, { ok: false, reason: local });
+    else
+      this.ctx.wns.revokeChannels(this.id, pfn, (result) =>
+        this.enter(() => this.onRevoked(pfn, result)),
+      );
   }
 
   private localRevokeFailure(): RevokeFailure | null {
