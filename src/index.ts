@@ -85,6 +85,8 @@ export type {
 } from './core/simulation.js';
 export { WnsCloud } from './core/wns/wns-cloud.js';
 export type { WnsCloudOptions, SendOptions, SendOutcome } from './core/wns/wns-cloud.js';
+export { cacheExpiry, DEFAULT_CACHE_MAX_AGE_MS } from './core/wns/cache-age.js';
+export type { CacheExpiry } from './core/wns/cache-age.js';
 export { InMemoryMdm } from './core/mdm/in-memory-mdm.js';
 export type { InMemoryMdmOptions } from './core/mdm/in-memory-mdm.js';
 export type {
@@ -92,6 +94,7 @@ export type {
   LinkHandlers,
   IncomingPush,
   ChannelGrant,
+  RevokeResult,
   MdmTransport,
   SessionRequest,
   SessionResult,
@@ -126,6 +129,7 @@ export type {
   SessionTrigger,
   DisconnectReason,
   ChannelFailure,
+  RevokeFailure,
   ChannelRequestReason,
   CachePolicy,
   DropReason,

@@ -33,10 +33,11 @@ const PUSH_OUTCOMES = every<PushOutcomeLabel>({
   rejected: true,
   offline: true,
   'ttl-expired': true,
+  'cache-expired': true,
   replaced: true,
   'channel-expired': true,
+  'channel-revoked': true,
   unacknowledged: true,
-  'cache-expired': true,
   'powered-off': true,
 });
 const SESSION_TRIGGERS = every<SessionTrigger>({

@@ -17,6 +17,10 @@ export type ChannelGrant =
       readonly reason: Extract<ChannelFailure, 'invalid-pfn' | 'pfn-blocked' | 'wns-unreachable'>;
     };
 
+/** The answer to a revocation: WNS revoked the channels, or WNS could not be reached. */
+export type RevokeResult =
+  { readonly ok: true } | { readonly ok: false; readonly reason: 'wns-unreachable' };
+
 /** A raw notification arriving at the device over its persistent connection. */
 export interface IncomingPush {
   readonly msgId: string;
@@ -52,6 +56,11 @@ export interface WnsLink {
   connect(deviceId: string, handlers: LinkHandlers): void;
   /** Closes it (the device's own decision: Battery Saver, Data Sense, connectivity). */
   disconnect(deviceId: string): void;
+  /**
+   * Revokes every channel WNS issued to the device for `pfn` (the PFN was deleted or replaced):
+   * a push to one is then answered 410 `Revoked channel URL`. `reply` is called once.
+   */
+  revokeChannels(deviceId: string, pfn: string, reply: (result: RevokeResult) => void): void;
 }
 
 /** What the device's DMClient tree says about push, as a server reads it in a session. */

@@ -98,6 +98,8 @@ export interface DeviceState {
   readonly requestGeneration: number;
   /** The reason of a channel request waiting for WNS's answer (live links only). */
   readonly pendingRequest: ChannelRequestReason | null;
+  /** PFNs whose channels are still to be revoked (absent: none). */
+  readonly revocations?: readonly string[];
   /** What its DM tree stores beyond its definition; null when the tree was never built. */
   readonly tree: DmTreeState | null;
   readonly renewal: RenewalDecision | null;
@@ -242,6 +244,7 @@ const deviceStateSchema = z.strictObject({
     'renewal',
     'boot',
   ] as const satisfies readonly ChannelRequestReason[]).nullable(),
+  revocations: z.array(z.string()).optional(),
   tree: treeSchema.nullable(),
   renewal: renewalSchema.nullable(),
   pollCursor: z.strictObject({ phase: z.int(), done: z.int() }) satisfies z.ZodType<PollCursor>,
@@ -270,6 +273,8 @@ const deviceStateSchema = z.strictObject({
 interface CachedState {
   readonly msgId: string;
   readonly expiresAt: number | null;
+  /** Dropped at `expiresAt` for the cache's maximum age, not its TTL (absent: TTL). */
+  readonly expiry?: 'cache-expired';
   readonly bodyBase64: string | null;
   /** Its `X-WNS-PRIORITY`, when the sender set one. */
   readonly priority?: WnsPriority;
@@ -284,6 +289,8 @@ export interface ChannelState {
   readonly deviceId: string;
   readonly pfn: string;
   readonly expiresAt: number;
+  /** Revoked by its device (absent: not revoked; state saved before revocation existed). */
+  readonly revoked?: true;
   readonly cached: CachedState | null;
 }
 
@@ -293,10 +300,12 @@ const channelStateSchema = z.strictObject({
   deviceId: z.string(),
   pfn: z.string(),
   expiresAt: z.number(),
+  revoked: z.literal(true).optional(),
   cached: z
     .strictObject({
       msgId: z.string(),
       expiresAt: z.number().nullable(),
+      expiry: z.literal('cache-expired').optional(),
       bodyBase64: z.string().nullable(),
       priority: oneOf([1, 2, 3, 4] as const).optional(),
       timer: timerSchema.nullable(),

@@ -8,7 +8,7 @@
 export type WnsSendOutcome =
   /** 200: WNS took it (`notificationStatus` says `received` or `dropped`). */
   | 'sent'
-  /** 410 (channel expired, or PFN blocked) or 404 (channel unknown): stop sending to this URI. */
+  /** 410 (channel expired or revoked, or PFN blocked) or 404 (channel unknown): stop sending to this URI. */
   | 'channel-gone'
   /** 406, or still backing off after one: nothing more to this URI before `retryAfterSeconds`. */
   | 'throttled'

@@ -35,6 +35,8 @@ export type ChannelEvent = TimelineEventOf<
   | 'channel.issued'
   | 'channel.request-failed'
   | 'channel.expired'
+  | 'channel.revoked'
+  | 'channel.revoke-failed'
   | 'renewal.skipped'
   | 'renewal.scheduled'
   | 'push.status'
@@ -112,6 +114,22 @@ export class ChannelLanes {
           this.channel = { since: t, state: { uri: null, expiresAt: null, issuedAt: null } };
         }
         break;
+      case 'channel.revoked':
+        this.closeChannel(t, 'revoked');
+        this.channel = { since: t, state: { uri: null, expiresAt: null, issuedAt: null } };
+        break;
+      case 'channel.revoke-failed':
+        this.out.add('channel', {
+          row: 'status',
+          kind: 'push-status',
+          variant: 'error',
+          start: t,
+          end: null,
+          label: 'revoke failed',
+          explanation: () =>
+            `The device could not revoke its channels for ${e.pfn} at ${formatTime(t)} (${CHANNEL_FAILURE_TEXT[e.reason]}): WNS still accepts pushes to the old ChannelURI; the device tries again when it next asks for a channel or starts a session.`,
+        });
+        break;
       case 'renewal.skipped':
         this.attempts.push({
           time: t,
@@ -157,7 +175,7 @@ export class ChannelLanes {
 
   // --- channel --------------------------------------------------------------------------------
 
-  private closeChannel(t: number, why: 'replaced' | 'expired' | 'end'): void {
+  private closeChannel(t: number, why: 'replaced' | 'expired' | 'revoked' | 'end'): void {
     const b = this.channel;
     if (!b) return;
     const { uri, expiresAt, issuedAt } = b.state;
@@ -171,7 +189,9 @@ export class ChannelLanes {
           end: t,
           label: 'no valid ChannelURI',
           explanation: () =>
-            `No valid ChannelURI ${period(b.since, t)}: the server cannot push to this device (a push to an old URI gets 410).`,
+            this.hadChannel
+              ? `No valid ChannelURI ${period(b.since, t)}: the server cannot push to this device (a push to an old URI gets 410).`
+              : `No ChannelURI yet ${period(b.since, t)}: the server cannot push to this device until one is issued.`,
         });
       return;
     }
@@ -181,7 +201,9 @@ export class ChannelLanes {
         ? `replaced by a new channel at ${formatTime(t)}, ${humanSpan(expiresAt - t)} before its expiry`
         : why === 'expired'
           ? `expired at ${formatTime(t)}`
-          : `valid until ${formatTime(expiresAt)}`;
+          : why === 'revoked'
+            ? `revoked at ${formatTime(t)} (its PFN was deleted or replaced): a push to it gets 410 Revoked channel URL`
+            : `valid until ${formatTime(expiresAt)}`;
     this.out.add('channel', {
       row: 'channel',
       kind: 'channel',
@@ -208,7 +230,7 @@ export class ChannelLanes {
         end: e.at,
         label: `renew at 15 days left (${shortDay(e.at)})`,
         explanation: () =>
-          `${e.os}: ${explainRule(e.rule)} (${after}). Next attempt exactly at ${formatTime(e.at)}, in ${humanSpan(e.at - e.time)}.`,
+          `${e.os}: ${explainRule(e.rule, this.channelContext(e.time))} (${after}). Next attempt exactly at ${formatTime(e.at)}, in ${humanSpan(e.at - e.time)}.`,
       });
       return;
     }
@@ -220,8 +242,16 @@ export class ChannelLanes {
       end: e.latest,
       label: RULE_SHORT[e.rule],
       explanation: () =>
-        `${e.os}, rule ${e.rule}: ${explainRule(e.rule)} (${after}, ${formatTime(e.time)}). Window ${formatTime(e.earliest)} – ${formatTime(e.latest, e.earliest)}; drawn: ${formatTime(e.at, e.earliest, true)}.`,
+        `${e.os}, rule ${e.rule}: ${explainRule(e.rule, this.channelContext(e.time))} (${after}, ${formatTime(e.time)}). Window ${formatTime(e.earliest)} – ${formatTime(e.latest, e.earliest)}; drawn: ${formatTime(e.at, e.earliest, true)}.`,
     });
+  }
+
+  /** Whether the channel behind an `expired` decision at `t` expired, or there was none. */
+  private channelContext(t: number): 'none' | 'expired' {
+    const current = this.channel?.state.uri ?? null;
+    return current !== null || (this.lastExpiry !== null && this.lastExpiry <= t)
+      ? 'expired'
+      : 'none';
   }
 
   private attemptItem(a: Attempt, device: OsVersion | null): void {

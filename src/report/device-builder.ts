@@ -60,6 +60,8 @@ export class DeviceBuilder {
       case 'channel.issued':
       case 'channel.request-failed':
       case 'channel.expired':
+      case 'channel.revoked':
+      case 'channel.revoke-failed':
       case 'renewal.skipped':
       case 'renewal.scheduled':
       case 'push.status':

@@ -69,7 +69,8 @@ export class PushLane {
       }
       case 'push.dropped': {
         const p = this.push(e.msgId, t);
-        p.outcome = e.reason === 'ttl-expired' ? 'expired' : 'dropped';
+        const aged = e.reason === 'ttl-expired' || e.reason === 'cache-expired';
+        p.outcome = aged ? 'expired' : 'dropped';
         p.outcomeAt = t;
         p.dropReason = e.reason;
         break;
@@ -159,7 +160,7 @@ function pushText(p: PushRecord, outcome: PushOutcome, at: number): string {
     case 'cached':
       return `${sent}${cached}; still waiting in the cache at the end of the run.`;
     case 'expired':
-      return `${sent}${cached}; dropped at ${formatTime(at, p.sentAt)}: ${DROP_TEXT['ttl-expired']}.`;
+      return `${sent}${cached}; dropped at ${formatTime(at, p.sentAt)}: ${DROP_TEXT[p.dropReason ?? 'ttl-expired']}.`;
     case 'dropped':
       return `${sent}${cached}; WNS dropped it${at !== p.sentAt ? ` at ${formatTime(at, p.sentAt)}` : ''}: ${DROP_TEXT[p.dropReason ?? 'offline']}.`;
     case 'rejected':

@@ -96,7 +96,7 @@ export const LEGEND: readonly LegendEntry[] = [
     lane: 'renewal',
     kind: 'renewal-window',
     variant: 'expired',
-    label: 'window: 1 day ± 4 h (expired)',
+    label: 'window: 1 day ± 4 h (no valid channel)',
   },
   {
     lane: 'renewal',
@@ -134,7 +134,7 @@ export const LEGEND: readonly LegendEntry[] = [
   },
   { lane: 'push', kind: 'push', variant: 'cached', label: 'push still cached' },
   { lane: 'push', kind: 'push', variant: 'dropped', label: 'push dropped', point: true },
-  { lane: 'push', kind: 'push', variant: 'expired', label: 'push expired (TTL)' },
+  { lane: 'push', kind: 'push', variant: 'expired', label: 'push expired (TTL or cache age)' },
   { lane: 'push', kind: 'push', variant: 'rejected', label: 'push rejected', point: true },
   { lane: 'session', kind: 'session', variant: 'poll', label: 'session: poll', point: true },
   { lane: 'session', kind: 'session', variant: 'push', label: 'session: push', point: true },

@@ -59,11 +59,14 @@ export const SESSION_BLOCKER_TEXT: Readonly<Record<SessionBlocker, string>> = {
 export const DROP_TEXT: Readonly<Record<DropReason, string>> = {
   offline: 'the device was offline and the push was not cacheable (no-cache)',
   'ttl-expired': 'its TTL expired while it waited in the cache',
-  replaced: 'a newer push to the same channel replaced it in the cache',
-  'channel-expired': 'the channel expired while it waited in the cache',
-  unacknowledged: 'the device never acknowledged it on its connection',
   'cache-expired':
-    'the device held it (WNS priority) past the deadline WNS gave it (its TTL or the cache’s maximum age)',
+    'it waited past its deadline (the cache’s maximum age, or its TTL for a push the device held by its WNS priority)',
+  replaced:
+    'a newer push to the same channel replaced it (in the WNS cache, or held on the device)',
+  'channel-expired': 'the channel expired while it waited in the cache',
+  'channel-revoked':
+    'the device revoked the channel (its PFN was deleted or replaced) while it waited in the cache',
+  unacknowledged: 'the device never acknowledged it on its connection',
   'powered-off': 'the device held it (WNS priority) when its battery ran empty',
 };
 

@@ -303,6 +303,10 @@ export function resolveScenario(file: ScenarioFile, options: ResolveOptions = {}
       unknownPfns: file.wns?.unknownPfns,
       blockedPfns: file.wns?.blockedPfns,
       reuseChannelUri: file.wns?.reuseChannelUri as boolean | undefined,
+      cacheMaxAgeMs:
+        file.wns?.cacheMaxAge === undefined
+          ? undefined
+          : parseDuration(file.wns.cacheMaxAge)?.toMillis(),
       host: file.wns?.host,
     },
     mdm: {

@@ -360,6 +360,7 @@ export const scenarioSchema = z.strictObject({
       unknownPfns: z.array(pfnString).optional(),
       blockedPfns: z.array(pfnString).optional(),
       reuseChannelUri: bool().optional(),
+      cacheMaxAge: duration.optional(),
       host: z
         .string()
         .regex(/^[a-z0-9.-]+$/i, { error: 'expected a host name such as "sim.notify.windows.com"' })

@@ -64,6 +64,8 @@ export interface WnsEmulatorOptions {
   readonly tokenSource?: TokenSource;
   readonly tokenLifetimeMs?: number;
   readonly channelLifetimeMs?: number;
+  /** How long a cached notification is kept at most (default `DEFAULT_CACHE_MAX_AGE_MS`, 3 days). */
+  readonly cacheMaxAgeMs?: number;
   readonly reuseChannelUri?: boolean;
   /** Channel tokens; live servers pass a crypto source, virtual runs default to the seed. */
   readonly channelTokenSource?: () => string;
@@ -165,6 +167,7 @@ export class WnsEmulator {
       seed: options.seed,
       baseUrl: options.baseUrl,
       channelLifetimeMs: options.channelLifetimeMs ?? RENEWAL_TIMING.channelLifetime,
+      cacheMaxAgeMs: options.cacheMaxAgeMs,
       knownPfns: (pfn) => this.apps.has(pfn),
       reuseChannelUri: options.reuseChannelUri,
       channelTokenSource: options.channelTokenSource,

@@ -146,6 +146,43 @@ describe('dmpush wns (in process)', () => {
     expect(expired.headers.get('x-wns-error-description')).toBe('Token expired');
   });
 
+  it('takes --cache-max-age: a cached push is dropped (cache-expired) once it has waited that long', async () => {
+    const log = memoryLogger();
+    const wns = await startWns(capture().io, { ...base, cacheMaxAge: 'PT1H' }, log.logger);
+    running.push(wns);
+    const access = await token(wns.url);
+    const created = await fetch(`${wns.url}/_sim/channels`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ pfn: demoField('pfn'), deviceId: 'away', connected: false }),
+    });
+    const { channelUri } = (await created.json()) as { channelUri: string };
+    const sent = await fetch(channelUri, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${access}`,
+        'x-wns-type': 'wns/raw',
+        'x-wns-cache-policy': 'cache',
+        'content-type': 'application/octet-stream',
+      },
+      body: 'x',
+    });
+    expect(sent.status).toBe(200);
+    await fetch(`${wns.url}/_sim/clock/advance`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ duration: 'PT1H' }),
+    });
+    await fetch(`${wns.url}/_sim/devices/away/connection`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ connected: true }),
+    });
+    const inbox = await fetch(`${wns.url}/_sim/devices/away/inbox`);
+    expect(await inbox.json()).toEqual([]);
+    expect(log.text()).toContain('"reason":"cache-expired"');
+  });
+
   it('serves HTTPS with a local CA, for the Microsoft host names, with channel URIs on the public host', async () => {
     const certDir = mkdtempSync(join(tmpdir(), 'dmpush-tls-'));
     const c = capture();

@@ -35,6 +35,7 @@ type Op =
   | { readonly kind: 'app'; readonly n: number }
   | { readonly kind: 'channel'; readonly device: number; readonly connected: boolean }
   | { readonly kind: 'connect'; readonly device: number; readonly connected: boolean }
+  | { readonly kind: 'revoke'; readonly device: number }
   | {
       readonly kind: 'push';
       readonly device: number;
@@ -67,6 +68,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       .record({ device, cache: fc.boolean(), ttl: fc.integer({ min: 0, max: 7200 }) })
       .map((o) => ({ kind: 'push', ...o }) as const),
   },
+  { weight: 1, arbitrary: device.map((d) => ({ kind: 'revoke', device: d }) as const) },
   {
     weight: 2,
     arbitrary: fc
@@ -127,6 +129,10 @@ function perform(w: ReturnType<typeof world>, op: Op): void {
         });
       return;
     }
+    case 'revoke':
+      // A revoked channel (and what it cached) must be in the file too.
+      emulator.cloud.revokeChannels(DEVICES[op.device] as string, APP.pfn, () => undefined);
+      return;
     case 'channel': {
       const id = DEVICES[op.device] as string;
       const grant = emulator.createInboxChannel(APP.pfn, id, op.connected);

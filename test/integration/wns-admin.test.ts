@@ -16,6 +16,7 @@ interface ChannelRow {
   pfn: string;
   deviceId: string;
   expiresAt: string;
+  revoked: boolean;
   connected: boolean;
 }
 
@@ -225,8 +226,12 @@ describe('admin API', () => {
       expect(expiresAt).toBe(new Date(h.clock.now() + 30 * 86_400_000).toISOString());
       const list = await h.admin('GET', '/_sim/channels');
       expect(list.body).toEqual([
-        { channelUri, pfn: APP.pfn, deviceId: 'dev-1', expiresAt, connected: true },
+        { channelUri, pfn: APP.pfn, deviceId: 'dev-1', expiresAt, revoked: false, connected: true },
       ]);
+      // Revoked by its device: listed as such (a push to it gets 410 Revoked channel URL).
+      h.emulator.cloud.revokeChannels('dev-1', APP.pfn, () => undefined);
+      const after = (await h.admin('GET', '/_sim/channels')).body as ChannelRow[];
+      expect(after).toMatchObject([{ channelUri, revoked: true }]);
     });
 
     it('connected defaults to true; connected:false lists as disconnected', async () => {

@@ -422,6 +422,20 @@ describe('WNS over HTTP: POST <ChannelURI>', () => {
     expect(res.headers.get('x-wns-error-description')).toMatch(/expired/);
   });
 
+  it('410 Revoked channel URL, with both status headers, once its device revoked it', async () => {
+    await fresh();
+    const info = h.emulator.cloud.findChannel(channel);
+    const results: unknown[] = [];
+    h.emulator.cloud.revokeChannels(info?.deviceId ?? '', APP.pfn, (r) => results.push(r));
+    expect(results).toEqual([{ ok: true }]);
+    const res = await h.push(channel, token);
+    expect(res.status).toBe(410);
+    expect(res.headers.get('x-wns-error-description')).toBe('Revoked channel URL');
+    expect(res.headers.get('x-wns-status')).toBe('dropped');
+    expect(res.headers.get('x-wns-notificationstatus')).toBe('dropped');
+    expect(res.headers.get('x-wns-msg-id')).toBeNull();
+  });
+
   it('410 Domain Blocked for a blocked PFN; 200 again once unblocked', async () => {
     await fresh();
     expect((await h.admin('POST', `/_sim/apps/${APP.pfn}/block`)).status).toBe(200);
@@ -685,17 +699,25 @@ describe('WNS over HTTP: throttling', () => {
     expect(res.headers.get('retry-after')).toBe('1');
     expect(res.headers.get('x-wns-status')).toBe('channelthrottled');
     expect(res.headers.get('x-wns-notificationstatus')).toBe('channelthrottled');
+    expect(res.headers.get('x-wns-continue-after')).toBe('1');
     await h.admin('POST', '/_sim/clock/advance', { duration: 'PT1S' });
     expect((await h.push(channel, token)).status).toBe(200);
   });
 
-  it('406 once the app is over its rate, on any of its channels', async () => {
+  it('406 once the app is over its rate, on any of its channels: dropped, not channelthrottled', async () => {
     await h.admin('POST', '/_sim/clock/advance', { duration: 'PT1M' });
     const token = await h.token();
-    const statuses: number[] = [];
-    for (let i = 0; i < 6; i++)
-      statuses.push((await h.push(await h.channel(`app-${i}`), token)).status);
-    expect(statuses).toEqual([200, 200, 200, 200, 200, 406]);
+    const answers: Response[] = [];
+    for (let i = 0; i < 6; i++) answers.push(await h.push(await h.channel(`app-${i}`), token));
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 406]);
+    const res = answers[5] as Response;
+    expect(res.headers.get('retry-after')).toBe('1');
+    expect(res.headers.get('x-wns-status')).toBe('dropped');
+    expect(res.headers.get('x-wns-notificationstatus')).toBe('dropped');
+    expect(res.headers.get('x-wns-continue-after')).toBeNull();
+    expect(res.headers.get('x-wns-error-description')).toBe(
+      'the cloud service exceeded its throttle limit',
+    );
   });
 });
 

@@ -184,6 +184,35 @@ function wnsLinkContract(name: string, factory: HarnessFactory): void {
       expect(grants).toEqual([{ ok: false, reason: 'wns-unreachable' }]);
     });
 
+    it('revokes the channels of one PFN (offline and connected): 410 channel-revoked after', async () => {
+      const first = await channelFor('d1');
+      await connected('d1');
+      const second = await channelFor('d1');
+      const other = await channelFor('d1', OTHER_PFN);
+      const results: unknown[] = [];
+      h.link.revokeChannels('d1', PFN, (r) => results.push(r));
+      await settle();
+      expect(results).toEqual([{ ok: true }]);
+      for (const uri of [first, second])
+        expect(h.emulator.cloud.send(uri, { cachePolicy: 'no-cache' }).status).toBe(410);
+      expect(h.emulator.cloud.send(other, { cachePolicy: 'no-cache' }).status).toBe(200);
+      expect(h.sink.ofType('push.rejected').map((e) => e.reason)).toEqual([
+        'channel-revoked',
+        'channel-revoked',
+      ]);
+    });
+
+    it('answers a revocation wns-unreachable during a WNS outage; the channel stays valid', async () => {
+      const uri = await channelFor('d1');
+      h.emulator.cloud.setAvailable(false);
+      const results: unknown[] = [];
+      h.link.revokeChannels('d1', PFN, (r) => results.push(r));
+      await settle();
+      expect(results).toEqual([{ ok: false, reason: 'wns-unreachable' }]);
+      h.emulator.cloud.setAvailable(true);
+      expect(h.emulator.cloud.send(uri, { cachePolicy: 'no-cache' }).status).toBe(200);
+    });
+
     it('opens the connection: onOpen once, and WNS sees the device connected', async () => {
       await channelFor('d1');
       const heard = await connected('d1');

@@ -84,6 +84,7 @@ describe('the built-in demos', () => {
       'pfn-blocked',
       'stale-channel-uri',
       'lid-closed-priority',
+      'channel-revocation',
       'debloated-push-service',
     ]);
     for (const d of demos) {
@@ -401,7 +402,7 @@ describe('demo battery-saver', () => {
 
   it('caches push #3 and delivers it from the cache when charging starts, then a push session', () => {
     expect(run.of('push.cached').filter((e) => e.msgId === msg(3))).toEqual([
-      expect.objectContaining({ time: push3, expiresAt: null }),
+      expect.objectContaining({ time: push3, expiresAt: push3 + 3 * DAY }),
     ]);
     expect(typesAt(run, plugged)).toEqual([
       'power.changed',
@@ -455,12 +456,27 @@ describe('demo data-sense-cap', () => {
     expect(within(run.of('session.started'), reached.time, reset)).toEqual([]);
   });
 
-  it('caches the push sent during the cap', () => {
+  const laterAt = actionAt(run, 1);
+
+  it("caches both pushes sent during the cap, each until the cache's maximum age (3 days)", () => {
     expect(pushAt).toBeGreaterThan(reached.time);
-    expect(pushAt).toBeLessThan(reset);
+    expect(laterAt).toBeLessThan(reset);
     expect(run.of('push.cached', 'laptop')).toEqual([
-      expect.objectContaining({ time: pushAt, msgId: 'laptop#1', expiresAt: null }),
+      expect.objectContaining({ time: pushAt, msgId: 'laptop#1', expiresAt: pushAt + 3 * DAY }),
+      expect.objectContaining({ time: laterAt, msgId: 'laptop#2', expiresAt: laterAt + 3 * DAY }),
     ]);
+  });
+
+  it('drops the first push when it has waited 3 days (cache-expired), before the reset', () => {
+    expect(pushAt + 3 * DAY).toBeLessThan(laterAt);
+    expect(run.of('push.dropped', 'laptop')).toEqual([
+      expect.objectContaining({
+        time: pushAt + 3 * DAY,
+        msgId: 'laptop#1',
+        reason: 'cache-expired',
+      }),
+    ]);
+    expect(run.of('push.received', 'laptop').map((e) => e.msgId)).toEqual(['laptop#2']);
   });
 
   it('resets on the cycle day at 00:00 UTC: connection back, cached push received, push session', () => {
@@ -473,8 +489,62 @@ describe('demo data-sense-cap', () => {
     ]);
     const events = run.at(reset);
     expect(events[0]).toMatchObject({ limitReached: false, usedMB: 0 });
-    expect(events[2]).toMatchObject({ msgId: 'laptop#1', cached: true });
+    expect(laterAt + 3 * DAY).toBeGreaterThan(reset);
+    expect(events[2]).toMatchObject({ msgId: 'laptop#2', cached: true });
     expect(events[3]).toMatchObject({ trigger: 'push' });
+  });
+});
+
+describe('demo channel-revocation', () => {
+  const run = demo('channel-revocation');
+  const deleted = actionAt(run, 2);
+  const pushWhileFailed = actionAt(run, 3);
+  const reachable = actionAt(run, 4);
+  const lastPush = actionAt(run, 5);
+  const issued = first(run.of('channel.issued', 'laptop'), 'channel.issued');
+
+  it('cannot revoke while WNS is unreachable: channel.revoke-failed and Push/Status 6', () => {
+    expect(typesAt(run, deleted)).toEqual(['channel.revoke-failed', 'push.status']);
+    expect(run.at(deleted)).toEqual([
+      expect.objectContaining({ pfn: 'Contoso.MDM_8wekyb3d8bbwe', reason: 'wns-unreachable' }),
+      expect.objectContaining({ status: PushStatus.ChannelUriRevokeFailed }),
+    ]);
+  });
+
+  it('WNS still takes a push to the unrevoked URI (cached: the device is offline)', () => {
+    expect(run.of('push.sent').find((e) => e.time === pushWhileFailed)).toMatchObject({
+      channelUri: issued.channelUri,
+      status: 200,
+    });
+    expect(run.of('push.cached').map((e) => e.time)).toEqual([pushWhileFailed]);
+  });
+
+  it('revokes at the first session request once WNS is reachable; Status 6 clears to 4', () => {
+    const revoked = only(run.of('channel.revoked', 'laptop'), 'channel.revoked');
+    const poll = first(
+      run.of('session.started').filter((e) => e.time >= reachable),
+      'a session after WNS is reachable',
+    );
+    expect(revoked.time).toBe(poll.time);
+    expect(run.of('push.dropped')).toEqual([
+      expect.objectContaining({ time: revoked.time, reason: 'channel-revoked' }),
+    ]);
+    const statuses = run.of('push.status', 'laptop').filter((e) => e.time >= deleted);
+    expect(statuses.map((e) => e.status)).toEqual([
+      PushStatus.ChannelUriRevokeFailed,
+      PushStatus.NoChannelUri,
+    ]);
+  });
+
+  it('answers a later push to the old URI 410 channel-revoked', () => {
+    expect(run.of('push.rejected')).toEqual([
+      expect.objectContaining({
+        time: lastPush,
+        channelUri: issued.channelUri,
+        status: 410,
+        reason: 'channel-revoked',
+      }),
+    ]);
   });
 });
 

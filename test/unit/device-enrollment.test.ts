@@ -584,6 +584,35 @@ describe('unenrollment by the device', () => {
   });
 });
 
+describe('unenrollment revokes the channels', () => {
+  const PFN = 'Contoso.MDM_8wekyb3d8bbwe';
+  const SET_PFN = {
+    kind: 'Add',
+    cmdId: '1',
+    items: [{ target: `${PROVIDER}/Push/PFN`, data: PFN }],
+  } as const;
+
+  it.each(['device', 'server'] as const)(
+    'a %s-initiated unenrollment revokes the channels WNS issued: the old URI answers 410',
+    (initiator) => {
+      const w = world([success()]);
+      const at = w.t0 + ATTEMPT_MS + 90 * SECOND;
+      w.run(at);
+      expect(w.device.tree.run(SET_PFN).statuses[0]?.code).toBe(200);
+      const uri = w.device.snapshot().channelUri as string;
+      expect(uri).toMatch(/token=/);
+      if (initiator === 'device') w.device.unenroll();
+      else w.device.tree.run({ kind: 'Delete', cmdId: '2', items: [{ target: PROVIDER }] });
+      w.run(at + MINUTE);
+      expect(w.sink.ofType('unenrolled')).toHaveLength(1);
+      expect(w.sink.ofType('channel.revoked')).toEqual([
+        expect.objectContaining({ device: 'd', pfn: PFN }),
+      ]);
+      expect(w.sim.cloud?.send(uri, { cachePolicy: 'no-cache' }).status).toBe(410);
+    },
+  );
+});
+
 describe('unenrollment by the server', () => {
   const DELETE_PROVIDER = {
     kind: 'Delete',

@@ -118,8 +118,10 @@ const OUTCOMES = [
   'rejected',
   'offline',
   'ttl-expired',
+  'cache-expired',
   'replaced',
   'channel-expired',
+  'channel-revoked',
   'unacknowledged',
 ] as const;
 
@@ -189,7 +191,7 @@ describe('FleetMetrics', () => {
     for (const reason of ['battery-saver', 'cloud', 'channel-expired', 'no-channel', 'reboot'])
       expect(value('dmpush_wns_disconnects_total', { reason })).toBe(0);
     expect(families.get('dmpush_sessions_total')?.samples.size).toBe(24);
-    expect(families.get('dmpush_pushes_total')?.samples.size).toBe(11);
+    expect(families.get('dmpush_pushes_total')?.samples.size).toBe(OUTCOMES.length);
     expect(value('dmpush_renewals_skipped_total')).toBe(0);
     expect(value('dmpush_channel_expiries_total')).toBe(0);
     expect(value('dmpush_channels_issued_total')).toBe(0);
@@ -304,7 +306,7 @@ describe('FleetMetrics', () => {
     expect(value('dmpush_wns_disconnects_total', { reason: 'cloud' })).toBe(1);
     // Ignored event types add no samples.
     expect(families.get('dmpush_sessions_total')?.samples.size).toBe(24);
-    expect(families.get('dmpush_pushes_total')?.samples.size).toBe(11);
+    expect(families.get('dmpush_pushes_total')?.samples.size).toBe(OUTCOMES.length);
   });
 
   it('reads the gauges through their callbacks at scrape time, not before', async () => {

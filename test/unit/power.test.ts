@@ -10,7 +10,6 @@ import {
 } from '../../src/core/device/power.js';
 import { holdReason } from '../../src/core/device/wns-priority.js';
 import { HOUR, SECOND } from '../../src/core/time/iso.js';
-import { cacheDeadline } from '../../src/core/wns/wns-cloud.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const state = (o: Partial<PowerState>): PowerState => ({ ...DEFAULT_POWER, since: T0, ...o });
@@ -74,12 +73,5 @@ describe('the WNS priority table (WNS Notification Priorities)', () => {
       }
       expect(holdReason(4, view({ saverOn: true, screenOn, exempt: true }))).toBe('battery-saver');
     }
-  });
-});
-
-describe('cacheDeadline', () => {
-  it('is the TTL from receipt, or none', () => {
-    expect(cacheDeadline(T0, 60)).toBe(T0 + 60 * SECOND);
-    expect(cacheDeadline(T0, null)).toBeNull();
   });
 });

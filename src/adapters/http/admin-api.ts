@@ -284,6 +284,7 @@ function listChannels({ cloud }: WnsEmulator, x: Exchange): AdminAnswer {
         pfn: c.pfn,
         deviceId: c.deviceId,
         expiresAt: formatInstant(c.expiresAt),
+        revoked: c.revoked === true,
         connected: cloud.isConnected(c.deviceId),
       })),
   );

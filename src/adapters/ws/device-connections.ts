@@ -224,7 +224,7 @@ export class DeviceConnections {
     }
     const deviceId = conn.deviceId;
     if (deviceId === null) {
-      const id = message.type === 'channel' ? message.id : undefined;
+      const id = message.type === 'channel' || message.type === 'revoke' ? message.id : undefined;
       sendError(conn, `${message.type}: say hello first`, id);
       return;
     }
@@ -242,6 +242,13 @@ export class DeviceConnections {
         const id = message.id;
         this.emulator.cloud.requestChannel(deviceId, message.pfn, (grant) =>
           send(conn, { type: 'channel', id, ...grant }),
+        );
+        return;
+      }
+      case 'revoke': {
+        const id = message.id;
+        this.emulator.cloud.revokeChannels(deviceId, message.pfn, (result) =>
+          send(conn, { type: 'revoke', id, ...result }),
         );
         return;
       }

@@ -10,6 +10,7 @@
  * | `{"type":"hello","deviceId":"d1","credential":"…"}` | Identify, proving it with the device's credential; opens the persistent connection (presence). Without `credential` on the device's first hello: the welcome issues one. |
  * | `{"type":"hello","deviceId":"d1","credential":"…","presence":false}` | Identify without going online: a socket for channel requests only. |
  * | `{"type":"channel","id":7,"pfn":"Contoso.MDM_8wekyb3d8bbwe"}` | Ask for a channel; `id` (a non-negative integer) is echoed in the answer. |
+ * | `{"type":"revoke","id":8,"pfn":"Contoso.MDM_8wekyb3d8bbwe"}` | Revoke every channel of this device for the PFN (it was deleted or replaced); `id` is echoed. |
  * | `{"type":"ack","msgId":"d1#3"}` | Acknowledge a push. |
  * | `{"type":"bye"}` | Clean disconnect: the device goes offline now; the client then closes (1000). |
  *
@@ -23,6 +24,8 @@
  * | `{"type":"push","msgId","channelUri","cached","bodyBase64","priority","expiresAt"}` | A raw notification (`bodyBase64` absent when it had no payload; `priority` absent when the sender set none; `expiresAt` the TTL deadline or null). The client answers `ack`. |
  * | `{"type":"channel","id","ok":true,"channelUri","expiresAt"}` | Channel granted (`expiresAt`: epoch ms). |
  * | `{"type":"channel","id","ok":false,"reason"}` | Refused: `invalid-pfn`, `pfn-blocked` or `wns-unreachable`. |
+ * | `{"type":"revoke","id","ok":true}` | The channels are revoked (pushes to them get 410 `Revoked channel URL`). |
+ * | `{"type":"revoke","id","ok":false,"reason":"wns-unreachable"}` | WNS could not revoke them (an outage). |
  * | `{"type":"error","error":"…","id"?}` | A bad frame (not JSON, unknown type, missing or malformed field, out of order). The socket stays open, except after a refused credential (then closed 4003). |
  */
 import type { RawData } from 'ws';
@@ -78,6 +81,12 @@ const channelRequestFrame = z.object({
   pfn: text(`channel: "pfn" must be a string of 1–${MAX_FIELD} characters`),
 });
 
+const revokeRequestFrame = z.object({
+  type: z.literal('revoke'),
+  id: requestId('revoke: "id" must be a non-negative integer'),
+  pfn: text(`revoke: "pfn" must be a string of 1–${MAX_FIELD} characters`),
+});
+
 const ackFrame = z.object({
   type: z.literal('ack'),
   msgId: text('ack: "msgId" must be a non-empty string'),
@@ -89,6 +98,7 @@ const byeFrame = z.object({ type: z.literal('bye') });
 const clientFrame = z.discriminatedUnion('type', [
   helloFrame,
   channelRequestFrame,
+  revokeRequestFrame,
   ackFrame,
   byeFrame,
 ]);
@@ -131,6 +141,16 @@ const channelRefusedFrame = z.object({
   reason: z.enum(['invalid-pfn', 'pfn-blocked', 'wns-unreachable']),
 });
 
+const revokedFrame = z.discriminatedUnion('ok', [
+  z.object({ type: z.literal('revoke'), id: z.number().int(), ok: z.literal(true) }),
+  z.object({
+    type: z.literal('revoke'),
+    id: z.number().int(),
+    ok: z.literal(false),
+    reason: z.literal('wns-unreachable'),
+  }),
+]);
+
 const errorFrame = z.object({
   type: z.literal('error'),
   error: z.string(),
@@ -142,6 +162,7 @@ const serverFrame = z.discriminatedUnion('type', [
   welcomeFrame,
   pushFrame,
   z.discriminatedUnion('ok', [channelGrantedFrame, channelRefusedFrame]),
+  revokedFrame,
   errorFrame,
 ]);
 
@@ -174,7 +195,7 @@ export type ParsedClientMessage =
   | { readonly ok: true; readonly message: ClientMessage }
   | { readonly ok: false; readonly error: string; readonly id?: number };
 
-const CLIENT_TYPES = 'hello, channel, ack or bye';
+const CLIENT_TYPES = 'hello, channel, revoke, ack or bye';
 
 /**
  * Parses a client frame, naming the offending field on failure.
@@ -201,9 +222,10 @@ export function parseClientMessage(text: string): ParsedClientMessage {
     return { ok: false, error };
   }
   const error = issue?.message ?? 'malformed frame';
-  // A channel request with a good id gets it back, so the device can match the error.
+  // A channel or revoke request with a good id gets it back, so the device can match the error.
   const id = channelRequestFrame.shape.id.safeParse(value.id);
-  return value.type === 'channel' && issue?.path[0] !== 'id' && id.success
+  const request = value.type === 'channel' || value.type === 'revoke';
+  return request && issue?.path[0] !== 'id' && id.success
     ? { ok: false, error, id: id.data }
     : { ok: false, error };
 }

@@ -6,7 +6,7 @@
  */
 import { WebSocket, type RawData } from 'ws';
 import { ValidationError } from '../../core/errors.js';
-import type { ChannelGrant, IncomingPush } from '../../core/ports.js';
+import type { ChannelGrant, IncomingPush, RevokeResult } from '../../core/ports.js';
 import type { Random } from '../../core/random/random.js';
 import type { Clock } from '../../core/time/clock.js';
 import type { LinkCredentials } from './device-credentials.js';
@@ -78,10 +78,12 @@ export function validateLinkOptions(options: WebSocketWnsLinkOptions): BackoffOp
 }
 
 export const UNREACHABLE: ChannelGrant = { ok: false, reason: 'wns-unreachable' };
+export const REVOKE_UNREACHABLE: RevokeResult = { ok: false, reason: 'wns-unreachable' };
 
-/** One socket to the emulator and the channel requests waiting for an answer on it. */
+/** One socket to the emulator and the channel and revoke requests waiting for an answer on it. */
 export class Line {
   readonly pending = new Map<number, (grant: ChannelGrant) => void>();
+  readonly revokes = new Map<number, (result: RevokeResult) => void>();
   /** Welcomed: the hello was accepted. */
   welcomed = false;
   /** An error frame that came before the welcome (a refused hello), reported when it closes. */
@@ -110,8 +112,11 @@ export class Line {
   /** Answers every waiting request `wns-unreachable` (the socket is gone). */
   failAll(): void {
     const waiting = [...this.pending.values()];
+    const revokes = [...this.revokes.values()];
     this.pending.clear();
+    this.revokes.clear();
     for (const reply of waiting) reply(UNREACHABLE);
+    for (const reply of revokes) reply(REVOKE_UNREACHABLE);
   }
 }
 
@@ -159,13 +164,22 @@ export function readFrame(
     link.onError(new Error(`WNS emulator sent ${message}`), deviceId);
     return null;
   }
+  if (message.type === 'revoke') {
+    const reply = line.revokes.get(message.id);
+    line.revokes.delete(message.id);
+    reply?.(message.ok ? { ok: true } : REVOKE_UNREACHABLE);
+    return null;
+  }
   if (message.type === 'channel' || (message.type === 'error' && message.id !== undefined)) {
     const id = message.id as number;
     const reply = line.pending.get(id);
+    const revoke = line.revokes.get(id);
     line.pending.delete(id);
+    line.revokes.delete(id);
     if (message.type === 'error')
       link.onError(new Error(`WNS emulator: ${message.error}`), deviceId);
     reply?.(message.type === 'channel' ? grantOf(message) : UNREACHABLE);
+    if (message.type === 'error') revoke?.(REVOKE_UNREACHABLE);
     return null;
   }
   if (message.type === 'error') {

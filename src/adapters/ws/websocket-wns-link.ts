@@ -1,5 +1,5 @@
 import { WebSocket, type RawData } from 'ws';
-import type { ChannelGrant, LinkHandlers, WnsLink } from '../../core/ports.js';
+import type { ChannelGrant, LinkHandlers, RevokeResult, WnsLink } from '../../core/ports.js';
 import type { Random } from '../../core/random/random.js';
 import type { Clock, Timer } from '../../core/time/clock.js';
 import {
@@ -13,6 +13,7 @@ import {
   Line,
   pushOf,
   readFrame,
+  REVOKE_UNREACHABLE,
   UNREACHABLE,
   validateLinkOptions,
   type BackoffOptions,
@@ -106,40 +107,61 @@ export class WebSocketWnsLink implements WnsLink {
   }
 
   requestChannel(deviceId: string, pfn: string, reply: (grant: ChannelGrant) => void): void {
+    this.exchange(deviceId, UNREACHABLE, reply, (line, answer) => this.ask(line, pfn, answer));
+  }
+
+  revokeChannels(deviceId: string, pfn: string, reply: (result: RevokeResult) => void): void {
+    this.exchange(deviceId, REVOKE_UNREACHABLE, reply, (line, answer) => {
+      const id = this.nextRequestId++;
+      line.revokes.set(id, answer);
+      line.send({ type: 'revoke', id, pfn });
+    });
+  }
+
+  /**
+   * One request and its answer: on the persistent socket when it is up, otherwise on a
+   * short-lived one (the device asks while offline); `failure` when the emulator cannot be
+   * reached or the socket drops first. Tracked on the clock until answered.
+   */
+  private exchange<A>(
+    deviceId: string,
+    failure: A,
+    reply: (answer: A) => void,
+    ask: (line: Line, answer: (a: A) => void) => void,
+  ): void {
     let answered = false;
     let settle!: () => void;
     void this.clock.track(new Promise<void>((resolve) => (settle = resolve)));
-    const once = (grant: ChannelGrant): void => {
+    const once = (answer: A): void => {
       if (answered) return;
       answered = true;
       settle();
-      reply(grant);
+      reply(answer);
     };
     if (this.closed) {
-      once(UNREACHABLE);
+      once(failure);
       return;
     }
     const presence = this.presences.get(deviceId);
     const line = presence?.open ? presence.line : null;
     if (line && line.ws.readyState === WebSocket.OPEN) {
-      this.ask(line, pfn, once);
+      ask(line, once);
       return;
     }
-    // A short-lived socket: the device asks for a channel while offline.
     const ws = this.socket(deviceId);
     const temp = new Line(ws);
     ws.on('open', () => {
       temp.hello(deviceId, false, this.credentials.get(deviceId));
-      this.ask(temp, pfn, (grant) => {
+      ask(temp, (answer) => {
         ws.close(DeviceCloseCode.normal, 'done');
-        once(grant);
+        once(answer);
       });
     });
     ws.on('message', (data, isBinary) => this.onLineMessage(deviceId, temp, data, isBinary));
     ws.on('close', (code) => {
       this.reportClose(deviceId, temp, this.refusedOn(deviceId, temp, code));
       temp.failAll();
-      once(UNREACHABLE);
+      once(failure);
     });
   }
 

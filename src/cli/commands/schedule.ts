@@ -57,7 +57,7 @@ export function scheduleCommand(io: CliIo, o: ScheduleOptions): void {
         : `expired ${humanSpan(now - expiry)} ago`;
   const lines = [
     `${osLabel(os)} at ${formatInstant(now)}: channel ${expiry === null ? 'none' : `expires ${formatInstant(expiry)}`} (${left}), network ${o.network}`,
-    `rule:     ${d.rule} (${explainRule(d.rule)})`,
+    `rule:     ${d.rule} (${explainRule(d.rule, expiry === null ? 'none' : 'expired')})`,
   ];
   if (osProfile(os).retryLogic === '1511' && o.network === 'down')
     lines.push(

@@ -36,6 +36,8 @@ export interface ServeOptions {
   /** Size of the built-in fleet (not with a scenario). */
   readonly devices?: number;
   readonly scenario?: string;
+  /** How long the emulator keeps a cached push at most, ISO 8601 (default P3D). */
+  readonly cacheMaxAge?: string;
   readonly clock: 'system' | 'virtual';
   readonly host: string;
   /** The control API's port. */
@@ -241,6 +243,7 @@ async function startEmulator(
       logLevel: o.logLevel,
       allowHost: o.allowHost,
       apiToken: o.apiToken,
+      cacheMaxAge: o.cacheMaxAge,
     },
     logger.child({ part: 'wns' }),
     clock,

@@ -34,6 +34,8 @@ export interface WnsCommandOptions {
   /** ISO durations. */
   readonly tokenLifetime?: string;
   readonly channelLifetime?: string;
+  /** How long WNS keeps a cached notification at most. */
+  readonly cacheMaxAge?: string;
   /** `<per second>/<burst>`. */
   readonly channelRate?: string;
   readonly appRate?: string;
@@ -141,6 +143,7 @@ export async function startWns(
     channelTokenSource: () => randomBytes(32).toString('base64url'),
     tokenLifetimeMs: millis(o.tokenLifetime),
     channelLifetimeMs: millis(o.channelLifetime),
+    cacheMaxAgeMs: millis(o.cacheMaxAge),
     throttle: { channel: rate(o.channelRate), app: rate(o.appRate) },
     misuse: o.blockAfter ? { rejectionsPerHour: o.blockAfter } : null,
     sink: { emit: (event) => log.debug({ event: toJson(event) }, event.type) },

@@ -35,6 +35,7 @@ interface ServeFlags extends AccessFlags, EnrollFlags {
   state?: string;
   memory: boolean;
   maxAdvance: string;
+  cacheMaxAge: string;
 }
 
 /** Adds `dmpush serve` to `program`; it runs with `io`. */
@@ -100,6 +101,12 @@ export function addServeCommand(program: Command, io: CliIo): void {
       'the longest one POST /api/clock/advance may skip (ISO 8601 duration)',
       durationArg,
       DEFAULT_MAX_ADVANCE,
+    )
+    .option(
+      '--cache-max-age <duration>',
+      "how long the emulator's WNS keeps a cached push at most, TTL or not, ISO 8601",
+      durationArg,
+      'P3D',
     )
     .option(
       '--session-timeout <ms>',

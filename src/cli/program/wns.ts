@@ -9,6 +9,7 @@ import { countArg, durationArg, portArg, rateArg, seedArg } from './arguments.js
 interface WnsFlags extends AccessFlags {
   tokenLifetime: string;
   channelLifetime: string;
+  cacheMaxAge: string;
   channelRate: string;
   appRate: string;
   blockAfter?: number;
@@ -54,6 +55,12 @@ export function addWnsCommand(program: Command, io: CliIo): void {
     .option('--seed <n>', 'seed for fault draws', seedArg, 1)
     .option('--token-lifetime <duration>', 'access token lifetime, ISO 8601', durationArg, 'PT24H')
     .option('--channel-lifetime <duration>', 'channel lifetime, ISO 8601', durationArg, 'P30D')
+    .option(
+      '--cache-max-age <duration>',
+      'how long WNS keeps a cached push at most, TTL or not, ISO 8601',
+      durationArg,
+      'P3D',
+    )
     .option('--channel-rate <rate>', 'throttle per channel: <per second>/<burst>', rateArg, '1/30')
     .option('--app-rate <rate>', 'throttle per app: <per second>/<burst>', rateArg, '500/2000')
     .option(

@@ -6,18 +6,22 @@ import {
   scheduleAfterSkip,
   type RenewalDecision,
 } from '../dmclient/renewal-policy.js';
-import type { ChannelGrant } from '../ports.js';
+import type { ChannelGrant, RevokeResult } from '../ports.js';
 import type { Timer } from '../time/clock.js';
-import type { ChannelFailure, ChannelRequestReason } from '../timeline/events.js';
+import type { ChannelFailure, ChannelRequestReason, RevokeFailure } from '../timeline/events.js';
 import { ConditionsDevice } from './device-conditions.js';
 
 /** The DMClient's ChannelURI: channel requests, renewal and retry timing, Push/PFN and Push/Status. */
 export abstract class ChannelDevice extends ConditionsDevice {
+  /** PFNs whose channels WNS has not revoked yet (a revocation failed): tried again later. */
+  protected revocations: string[] = [];
+
   // ---- renewal --------------------------------------------------------------------------------
 
   protected requestChannel(reason: ChannelRequestReason): void {
     const pfn = this.pfn;
     if (pfn === null) return;
+    this.retryRevocations();
     this.ctx.sink.emit({ time: this.now(), device: this.id, type: 'channel.requested', reason });
     this.askForChannel(pfn, reason);
   }
@@ -142,18 +146,91 @@ export abstract class ChannelDevice extends ConditionsDevice {
 
   protected setPfn(pfn: string | null): void {
     if (pfn === this.pfn) return;
+    const old = this.pfn;
+    // WNS issued (or is issuing) channels for the old PFN that still work: the DMClient revokes
+    // them. Once the latest has expired, every older one has too (WNS answers 410 already).
+    const live = this.channel !== null && this.channel.expiresAt > this.now();
+    const held = live || this.pendingRequest !== null;
+    // Status 6 stays while an earlier failed revocation is still pending.
+    const failed = PushStatus.ChannelUriRevokeFailed;
+    const stillFailed = this.failureStatus === failed && this.revocations.length > 0;
     this.pfn = pfn;
     this.channel = null;
-    this.failureStatus = null;
+    this.failureStatus = stillFailed ? failed : null;
     this.requestGeneration++;
     this.pendingRequest = null;
     this.ctx.clock.cancel(this.expiryTimer);
     this.ctx.clock.cancel(this.renewalTimer);
     this.expiryTimer = this.renewalTimer = null;
     this.renewal = null;
+    if (old !== null && held) this.revoke(old);
     this.updateStatus();
     this.updateConnection();
     if (pfn !== null) this.requestChannel('provisioned');
+  }
+
+  // ---- revocation -----------------------------------------------------------------------------
+
+  /**
+   * Revokes the channels WNS issued for `pfn` (DMClient CSP, Push/Status 6 "Channel URI failed to
+   * be revoked"), and those of any earlier PFN still pending. A failure sets Push/Status 6 and
+   * keeps the PFN in {@link revocations}.
+   */
+  protected revoke(pfn: string): void {
+    if (!this.revocations.includes(pfn)) this.revocations.push(pfn);
+    for (const p of [...this.revocations]) this.attemptRevocation(p);
+  }
+
+  /**
+   * Tries failed revocations again, when the device can reach WNS (**assumption**: at its next
+   * channel request or session request; docs/model.md §12).
+   */
+  protected retryRevocations(): void {
+    if (this.revocations.length === 0 || this.localRevokeFailure() !== null) return;
+    for (const p of [...this.revocations]) this.attemptRevocation(p);
+  }
+
+  private attemptRevocation(pfn: string): void {
+    const local = this.localRevokeFailure();
+    if (local) this.onRevoked(pfn, { ok: false, reason: local });
+    else
+      this.ctx.wns.revokeChannels(this.id, pfn, (result) =>
+        this.enter(() => this.onRevoked(pfn, result)),
+      );
+  }
+
+  private localRevokeFailure(): RevokeFailure | null {
+    if (!this.network.connected) return 'no-network';
+    if (!this.network.internet) return 'no-internet';
+    if (!this.network.wnsReachable) return 'wns-unreachable';
+    return null;
+  }
+
+  private onRevoked(
+    pfn: string,
+    result: RevokeResult | { ok: false; reason: RevokeFailure },
+  ): void {
+    // A late answer for a PFN another attempt has revoked meanwhile changes nothing.
+    if (!this.revocations.includes(pfn)) return;
+    const time = this.now();
+    if (!result.ok) {
+      this.ctx.sink.emit({
+        time,
+        device: this.id,
+        type: 'channel.revoke-failed',
+        pfn,
+        reason: result.reason,
+      });
+      if (this.failureStatus === null) this.failureStatus = PushStatus.ChannelUriRevokeFailed;
+      this.updateStatus();
+      return;
+    }
+    this.revocations = this.revocations.filter((p) => p !== pfn);
+    this.ctx.sink.emit({ time, device: this.id, type: 'channel.revoked', pfn });
+    const settled = this.revocations.length === 0;
+    if (settled && this.failureStatus === PushStatus.ChannelUriRevokeFailed)
+      this.failureStatus = null;
+    this.updateStatus();
   }
 
   // ---- Push/Status --------------------------------------------------------------------------

@@ -199,6 +199,12 @@ export abstract class EnrollingDevice extends SessionDevice {
     });
   }
 
+  /** A session request is also when a failed revocation is tried again (see `ChannelDevice`). */
+  protected override requestSession(trigger: SessionTrigger): void {
+    this.retryRevocations();
+    super.requestSession(trigger);
+  }
+
   protected override endSession(trigger: SessionTrigger, result: SessionResult): void {
     if (trigger === 'unenroll') this.forgetEnrollment('device');
     super.endSession(trigger, result);

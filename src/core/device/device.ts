@@ -277,6 +277,7 @@ export class SimDevice extends EnrollingDevice {
       link: this.link,
       requestGeneration: this.requestGeneration,
       pendingRequest: this.pendingRequest,
+      ...(this.revocations.length ? { revocations: [...this.revocations] } : {}),
       tree: this.dmTree ? this.dmTree.saveState() : null,
       renewal: this.renewal && { ...this.renewal },
       pollCursor: { phase: this.pollCursor.phase, done: this.pollCursor.done },
@@ -326,6 +327,7 @@ export class SimDevice extends EnrollingDevice {
     this.link = s.link;
     this.requestGeneration = s.requestGeneration;
     this.pendingRequest = s.pendingRequest;
+    this.revocations = [...(s.revocations ?? [])];
     this.dmTree = undefined;
     if (s.tree !== null) {
       try {

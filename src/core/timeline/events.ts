@@ -10,6 +10,11 @@ export type ChannelRequestReason = 'provisioned' | 'renewal' | 'boot';
 /** Why a channel request failed. */
 export type ChannelFailure =
   'no-network' | 'no-internet' | 'wns-unreachable' | 'invalid-pfn' | 'pfn-blocked';
+/** Why a revocation of channels failed (on the device, or WNS could not be reached). */
+export type RevokeFailure = Extract<
+  ChannelFailure,
+  'no-network' | 'no-internet' | 'wns-unreachable'
+>;
 /** Why the WNS persistent connection went down. */
 export type DisconnectReason =
   | 'battery-saver'
@@ -48,8 +53,12 @@ export type SessionBlocker =
 export type DropReason =
   | 'offline'
   | 'ttl-expired'
+  /** It waited in the cache longer than the cache's maximum age (`cacheMaxAgeMs`). */
+  | 'cache-expired'
   | 'replaced'
   | 'channel-expired'
+  /** Its channel was revoked (the device's PFN was deleted or replaced) while it waited. */
+  | 'channel-revoked'
   /** Written to the device's socket, never acknowledged (the emulator's device endpoint). */
   | 'unacknowledged'
   /** Held on the device (WNS priorities) past the deadline WNS gave it (TTL, maximum age). */
@@ -82,6 +91,10 @@ export interface TimelineEventFields {
   'channel.issued': { channelUri: string; expiresAt: number };
   'channel.request-failed': { reason: ChannelFailure };
   'channel.expired': { channelUri: string };
+  /** WNS revoked the device's channels for `pfn` (the PFN was deleted or replaced). */
+  'channel.revoked': { pfn: string };
+  /** The revocation of the channels for `pfn` failed; it is tried again (Push/Status 6). */
+  'channel.revoke-failed': { pfn: string; reason: RevokeFailure };
   'renewal.scheduled': {
     os: OsVersion;
     rule: RenewalRule;
@@ -177,6 +190,8 @@ export const TIMELINE_EVENT_TYPES: readonly TimelineEventType[] = [
   'channel.issued',
   'channel.request-failed',
   'channel.expired',
+  'channel.revoked',
+  'channel.revoke-failed',
   'renewal.scheduled',
   'renewal.skipped',
   'wns.connected',

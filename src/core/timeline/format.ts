@@ -32,13 +32,23 @@ export function toJsonLine(event: TimelineEvent): string {
 const RULE_TEXT: Readonly<Record<RenewalRule, string>> = {
   'fifteen-day-mark': 'more than 15 days left: renew when 15 days are left',
   'within-fifteen-days': '15 days or less left: retry in 4 ± 1 h',
-  expired: 'channel expired: retry in 1 day ± 4 h',
+  // The rule also fires when the device holds no channel at all (none yet, or its PFN changed).
+  expired: 'no valid channel (none yet, or it expired): retry in 1 day ± 4 h',
   'no-network': '1607+: no network, attempt skipped: retry in 4 ± 1 h',
 };
 
-/** The sentence of the retry logic behind a rule. */
-export function explainRule(rule: RenewalRule): string {
-  return RULE_TEXT[rule];
+/** The `expired` rule's sentence when it is known whether the device ever had the channel. */
+const NO_CHANNEL_TEXT = {
+  none: 'no channel yet: retry in 1 day ± 4 h',
+  expired: 'channel expired: retry in 1 day ± 4 h',
+} as const;
+
+/**
+ * The sentence of the retry logic behind a rule. For the `expired` rule, `channel` says whether
+ * the device held no channel (`none`) or one that expired (`expired`); without it both are named.
+ */
+export function explainRule(rule: RenewalRule, channel?: 'none' | 'expired'): string {
+  return rule === 'expired' && channel ? NO_CHANNEL_TEXT[channel] : RULE_TEXT[rule];
 }
 
 /** `X-WNS-PRIORITY` values by name. */
@@ -65,6 +75,10 @@ export function describe(event: TimelineEvent): string {
       return `channel request failed: ${event.reason}`;
     case 'channel.expired':
       return `ChannelURI expired: ${event.channelUri}`;
+    case 'channel.revoked':
+      return `WNS revoked the channels of PFN ${event.pfn} (a push to them gets 410)`;
+    case 'channel.revoke-failed':
+      return `revoking the channels of PFN ${event.pfn} failed: ${event.reason} (Push/Status 6; tried again later)`;
     case 'renewal.scheduled': {
       const window =
         event.earliest === event.latest

@@ -1,6 +1,6 @@
 import type { WnsPriority } from '../device/wns-priority.js';
 import { RENEWAL_TIMING } from '../dmclient/renewal-policy.js';
-import type { ChannelGrant, LinkHandlers, WnsLink } from '../ports.js';
+import type { ChannelGrant, LinkHandlers, RevokeResult, WnsLink } from '../ports.js';
 import { SeededRandom, streamFor } from '../random/random.js';
 import {
   timerSnapshots,
@@ -11,8 +11,9 @@ import {
 } from '../snapshot.js';
 import { MemoryStateStore, type RecordTable, type StateStore } from '../state/state-store.js';
 import { isOrdered, type Clock, type Timer } from '../time/clock.js';
-import { LAST_INSTANT, SECOND } from '../time/iso.js';
+import { LAST_INSTANT } from '../time/iso.js';
 import type { CachePolicy, EventSink } from '../timeline/events.js';
+import { cacheExpiry, checkCacheMaxAge, DEFAULT_CACHE_MAX_AGE_MS } from './cache-age.js';
 
 /** Options of the in-process WNS cloud. */
 export interface WnsCloudOptions {
@@ -23,6 +24,12 @@ export interface WnsCloudOptions {
   /** Base of issued channel URIs, e.g. `http://127.0.0.1:8080/`; the token goes in `?token=`. */
   readonly baseUrl?: string;
   readonly channelLifetimeMs?: number;
+  /**
+   * How long a cached notification is kept at most, TTL or not (default
+   * {@link DEFAULT_CACHE_MAX_AGE_MS}, an assumption: WNS drops cached items "after a reasonable
+   * period of time").
+   */
+  readonly cacheMaxAgeMs?: number;
   /**
    * PFNs WNS knows: `'any'` (default) knows every PFN except `unknownPfns`; a list, or a test
    * (the emulator's app registry, which can grow).
@@ -62,20 +69,14 @@ export interface SendOptions {
   readonly priority?: WnsPriority;
 }
 
-/**
- * Until when WNS keeps a notification that waits (in its cache, or held on the device by its
- * priority): its TTL from receipt, cut to the last instant a clock holds; null for no deadline.
- */
-export function cacheDeadline(now: number, ttlSeconds: number | null): number | null {
-  return ttlSeconds === null ? null : Math.min(now + ttlSeconds * SECOND, LAST_INSTANT);
-}
-
 /** What the protocol layer needs to know of a channel. */
 export interface ChannelInfo {
   readonly uri: string;
   readonly deviceId: string;
   readonly pfn: string;
   readonly expiresAt: number;
+  /** Revoked by its device (the DMClient's PFN was deleted or replaced). */
+  readonly revoked?: boolean;
 }
 
 /** What WNS answers the sender. */
@@ -91,7 +92,10 @@ export interface SendOutcome {
 
 interface Cached {
   readonly msgId: string;
+  /** When it leaves the cache (null only in state saved before the cache was bounded). */
   readonly expiresAt: number | null;
+  /** Why it is dropped at `expiresAt`. */
+  readonly expiry: 'ttl-expired' | 'cache-expired';
   readonly bodyBase64: string | undefined;
   readonly priority?: WnsPriority;
   timer: Timer | null;
@@ -100,6 +104,7 @@ interface Cached {
 interface Channel extends ChannelInfo {
   readonly token: string;
   cached: Cached | null;
+  revoked: boolean;
 }
 
 interface DeviceEntry {
@@ -143,6 +148,7 @@ export class WnsCloud implements WnsLink {
   private readonly devices: RecordTable<DeviceEntry>;
   private baseUrl: string;
   private readonly lifetime: number;
+  private readonly cacheMaxAge: number;
   private readonly isKnown: (pfn: string) => boolean;
   private readonly unknown: Set<string>;
   private readonly blocked: Set<string>;
@@ -156,6 +162,9 @@ export class WnsCloud implements WnsLink {
   ) {
     this.baseUrl = options.baseUrl ?? `https://${options.host ?? 'sim.notify.windows.com'}/`;
     this.lifetime = options.channelLifetimeMs ?? RENEWAL_TIMING.channelLifetime;
+    this.cacheMaxAge = options.cacheMaxAgeMs ?? DEFAULT_CACHE_MAX_AGE_MS;
+    const bad = checkCacheMaxAge(this.cacheMaxAge, 'cacheMaxAgeMs');
+    if (bad) throw new RangeError(bad);
     const known = options.knownPfns;
     this.isKnown =
       known === undefined || known === 'any'
@@ -194,6 +203,36 @@ export class WnsCloud implements WnsLink {
     });
   }
 
+  revokeChannels(deviceId: string, pfn: string, reply: (result: RevokeResult) => void): void {
+    if (!this.available) {
+      reply({ ok: false, reason: 'wns-unreachable' });
+      return;
+    }
+    if (this.devices.has(deviceId))
+      this.devices.update(deviceId, (entry) => {
+        for (const channel of entry.channels)
+          if (channel.pfn === pfn && !channel.revoked) this.revoke(channel);
+      });
+    reply({ ok: true });
+  }
+
+  /** Revokes one channel: it answers 410 from now on; a notification it cached is dropped. */
+  private revoke(channel: Channel): void {
+    channel.revoked = true;
+    const cached = channel.cached;
+    if (!cached) return;
+    channel.cached = null;
+    this.clock.cancel(cached.timer);
+    this.sink.emit({
+      time: this.clock.now(),
+      device: channel.deviceId,
+      type: 'push.dropped',
+      msgId: cached.msgId,
+      channelUri: channel.uri,
+      reason: 'channel-revoked',
+    });
+  }
+
   disconnect(deviceId: string): void {
     if (!this.devices.has(deviceId)) return;
     this.devices.update(deviceId, (entry) => {
@@ -211,6 +250,7 @@ export class WnsCloud implements WnsLink {
     if (!channel) return this.reject(null, channelUri, 404, 'unknown channel');
     const device = channel.deviceId;
     if (this.blocked.has(channel.pfn)) return this.reject(device, channelUri, 410, 'pfn-blocked');
+    if (channel.revoked) return this.reject(device, channelUri, 410, 'channel-revoked');
     if (channel.expiresAt <= now) return this.reject(device, channelUri, 410, 'channel-expired');
     return this.change(device, (entry) => this.deliver(entry, channel, channelUri, options));
   }
@@ -246,7 +286,7 @@ export class WnsCloud implements WnsLink {
         cached: false,
         bodyBase64: options.bodyBase64,
         ...(options.priority === undefined ? {} : { priority: options.priority }),
-        expiresAt: cacheDeadline(now, ttl),
+        expiresAt: cacheExpiry(now, ttl, this.cacheMaxAge).at,
       });
       return {
         status: 200,
@@ -271,7 +311,13 @@ export class WnsCloud implements WnsLink {
         msgId,
       };
     }
-    this.cache(channel, msgId, cacheDeadline(now, ttl), options.bodyBase64, options.priority);
+    this.cache(
+      channel,
+      msgId,
+      cacheExpiry(now, ttl, this.cacheMaxAge),
+      options.bodyBase64,
+      options.priority,
+    );
     return {
       status: 200,
       notificationStatus: 'received',
@@ -290,11 +336,12 @@ export class WnsCloud implements WnsLink {
 
   /** Every channel WNS has issued (expired ones included). */
   listChannels(): ChannelInfo[] {
-    return [...this.channels.values()].map(({ uri, deviceId, pfn, expiresAt }) => ({
+    return [...this.channels.values()].map(({ uri, deviceId, pfn, expiresAt, revoked }) => ({
       uri,
       deviceId,
       pfn,
       expiresAt,
+      revoked,
     }));
   }
 
@@ -422,9 +469,11 @@ export class WnsCloud implements WnsLink {
           deviceId: c.deviceId,
           pfn: c.pfn,
           expiresAt: c.expiresAt,
+          ...(c.revoked ? { revoked: true as const } : {}),
           cached: cached && {
             msgId: cached.msgId,
             expiresAt: cached.expiresAt,
+            ...(cached.expiry === 'cache-expired' ? { expiry: cached.expiry } : {}),
             bodyBase64: cached.bodyBase64 ?? null,
             ...(cached.priority === undefined ? {} : { priority: cached.priority }),
             timer: timer(cached.timer),
@@ -469,12 +518,14 @@ export class WnsCloud implements WnsLink {
         pfn: c.pfn,
         expiresAt: c.expiresAt,
         cached: null,
+        revoked: c.revoked ?? false,
       };
       const saved = c.cached;
       if (saved) {
         const cached: Cached = {
           msgId: saved.msgId,
           expiresAt: saved.expiresAt,
+          expiry: saved.expiry ?? 'ttl-expired',
           bodyBase64: saved.bodyBase64 ?? undefined,
           ...(saved.priority === undefined ? {} : { priority: saved.priority }),
           timer: null,
@@ -509,7 +560,9 @@ export class WnsCloud implements WnsLink {
   private newChannel(entry: DeviceEntry, deviceId: string, pfn: string): ChannelGrant {
     const now = this.clock.now();
     if (this.reuse) {
-      const current = entry.channels.findLast((c) => c.pfn === pfn && c.expiresAt > now);
+      const current = entry.channels.findLast(
+        (c) => c.pfn === pfn && c.expiresAt > now && !c.revoked,
+      );
       if (current) return { ok: true, channelUri: current.uri, expiresAt: current.expiresAt };
     }
     const token = `AwYAAAB${this.options.channelTokenSource?.() ?? seededToken(entry.random)}`;
@@ -521,6 +574,7 @@ export class WnsCloud implements WnsLink {
       // At the end of time a channel expires with it (an instant past it could not be formatted).
       expiresAt: Math.min(now + this.lifetime, LAST_INSTANT),
       cached: null,
+      revoked: false,
     };
     // Expired channels are kept: a push to one is answered 410, not 404.
     this.channels.set(token, channel);
@@ -531,7 +585,7 @@ export class WnsCloud implements WnsLink {
   private cache(
     channel: Channel,
     msgId: string,
-    expiresAt: number | null,
+    { at: expiresAt, reason: expiry }: { at: number; reason: Cached['expiry'] },
     bodyBase64: string | undefined,
     priority: WnsPriority | undefined,
   ): void {
@@ -551,6 +605,7 @@ export class WnsCloud implements WnsLink {
     const cached: Cached = {
       msgId,
       expiresAt,
+      expiry,
       bodyBase64,
       ...(priority === undefined ? {} : { priority }),
       timer: null,
@@ -564,7 +619,7 @@ export class WnsCloud implements WnsLink {
       channelUri: channel.uri,
       expiresAt,
     });
-    if (expiresAt !== null) cached.timer = this.armTtl(channel, cached, expiresAt);
+    cached.timer = this.armTtl(channel, cached, expiresAt);
   }
 
   private armTtl(channel: Channel, cached: Cached, expiresAt: number): Timer {
@@ -577,7 +632,7 @@ export class WnsCloud implements WnsLink {
         type: 'push.dropped',
         msgId: cached.msgId,
         channelUri: channel.uri,
-        reason: 'ttl-expired',
+        reason: cached.expiry,
       });
     });
   }
@@ -599,7 +654,7 @@ export class WnsCloud implements WnsLink {
           type: 'push.dropped',
           msgId: cached.msgId,
           channelUri: channel.uri,
-          reason: ttlOver ? 'ttl-expired' : 'channel-expired',
+          reason: ttlOver ? cached.expiry : 'channel-expired',
         });
         continue;
       }

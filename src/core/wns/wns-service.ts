@@ -355,19 +355,11 @@ export class WnsService {
       const description = 'Domain Blocked: the PFN is blocked for improper use of notifications';
       return { status: 410, description };
     }
+    // microsoft/WindowsAppSDK#4446: a revoked channel answers 410 "Revoked channel URL".
+    if (channel.revoked) return { status: 410, description: 'Revoked channel URL' };
     if (channel.expiresAt <= now) return { status: 410, description: 'the channel expired' };
-    const wait = Math.max(
-      this.channelThrottle.take(channel.uri, now),
-      this.appThrottle.take(channel.pfn, now),
-    );
-    if (wait > 0) {
-      return {
-        status: 406,
-        description: 'throttle limit exceeded',
-        notificationStatus: 'channelthrottled',
-        headers: { 'retry-after': String(wait), 'x-wns-continue-after': String(wait) },
-      };
-    }
+    const throttled = this.throttled(channel, now);
+    if (throttled) return throttled;
     const send: SendOptions = {
       cachePolicy: policy === 'cache' ? 'cache' : 'no-cache',
       ttlSeconds: ttlText === undefined ? null : Number(ttlText.trim()),
@@ -375,6 +367,35 @@ export class WnsService {
       ...(priority === undefined ? {} : { priority: Number(priority.trim()) as WnsPriority }),
     };
     return { channel, send, forStatus: forStatus === 'true' };
+  }
+
+  /**
+   * The 406 of a throttled push, or null. [PRRH]: 406 means "the cloud service exceeded its
+   * throttle limit" (the sender's, per app: `Retry-After`, `X-WNS-Status: dropped`);
+   * `X-WNS-Status: channelthrottled` means it "exceeded the rate limit for this specific channel",
+   * and `X-WNS-CONTINUE-AFTER` comes "when a WNS channel is being throttled". The app's limit is
+   * reported when both are exceeded.
+   */
+  private throttled(channel: ChannelInfo, now: number): NotifyRefusal | null {
+    const channelWait = this.channelThrottle.take(channel.uri, now);
+    const appWait = this.appThrottle.take(channel.pfn, now);
+    if (appWait > 0)
+      return {
+        status: 406,
+        description: 'the cloud service exceeded its throttle limit',
+        headers: { 'retry-after': String(appWait) },
+      };
+    if (channelWait > 0)
+      return {
+        status: 406,
+        description: 'the rate limit for this channel was exceeded',
+        notificationStatus: 'channelthrottled',
+        headers: {
+          'retry-after': String(channelWait),
+          'x-wns-continue-after': String(channelWait),
+        },
+      };
+    return null;
   }
 
   /** Journals a refused push and answers it. */
