@@ -9,7 +9,7 @@ import {
   type PowerState,
 } from '../../src/core/device/power.js';
 import { holdReason } from '../../src/core/device/wns-priority.js';
-import { HOUR, SECOND } from '../../src/core/time/iso.js';
+import { HOUR } from '../../src/core/time/iso.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const state = (o: Partial<PowerState>): PowerState => ({ ...DEFAULT_POWER, since: T0, ...o });

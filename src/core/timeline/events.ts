@@ -53,7 +53,10 @@ export type SessionBlocker =
 export type DropReason =
   | 'offline'
   | 'ttl-expired'
-  /** It waited in the cache longer than the cache's maximum age (`cacheMaxAgeMs`). */
+  /**
+   * It waited in the cache longer than the cache's maximum age (`cacheMaxAgeMs`), or was held on
+   * the device (WNS priorities) past the deadline WNS gave it (its TTL or the maximum age).
+   */
   | 'cache-expired'
   | 'replaced'
   | 'channel-expired'
@@ -61,8 +64,6 @@ export type DropReason =
   | 'channel-revoked'
   /** Written to the device's socket, never acknowledged (the emulator's device endpoint). */
   | 'unacknowledged'
-  /** Held on the device (WNS priorities) past the deadline WNS gave it (TTL, maximum age). */
-  | 'cache-expired'
   /** Held on the device when its battery ran empty. */
   | 'powered-off';
 export type CachePolicy = 'cache' | 'no-cache';
