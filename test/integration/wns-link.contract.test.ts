@@ -241,7 +241,13 @@ function wnsLinkContract(name: string, factory: HarnessFactory): void {
       await settle();
       await advance(SECOND);
       expect(heard.pushes).toEqual([
-        { msgId: outcome.msgId, channelUri: uri, cached: false, bodyBase64: 'aGk=' },
+        {
+          msgId: outcome.msgId,
+          channelUri: uri,
+          cached: false,
+          bodyBase64: 'aGk=',
+          expiresAt: expect.any(Number),
+        },
       ]);
     });
 
@@ -286,7 +292,13 @@ function wnsLinkContract(name: string, factory: HarnessFactory): void {
 
       const second = await connected('d1');
       expect(second.pushes).toEqual([
-        { msgId: cached.msgId, channelUri: uri, cached: true, bodyBase64: 'Y2FjaGVk' },
+        {
+          msgId: cached.msgId,
+          channelUri: uri,
+          cached: true,
+          bodyBase64: 'Y2FjaGVk',
+          expiresAt: expect.any(Number),
+        },
       ]);
       expect(first.pushes).toEqual([]);
       expect(first.closed).toBe(0);
@@ -320,7 +332,13 @@ function wnsLinkContract(name: string, factory: HarnessFactory): void {
       expect(heard.closed).toBe(1);
       expect(h.emulator.cloud.isConnected('d1')).toBe(true);
       expect(heard.pushes).toEqual([
-        { msgId: cached.msgId, channelUri: uri, cached: true, bodyBase64: undefined },
+        {
+          msgId: cached.msgId,
+          channelUri: uri,
+          cached: true,
+          bodyBase64: undefined,
+          expiresAt: expect.any(Number),
+        },
       ]);
     });
 

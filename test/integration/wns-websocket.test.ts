@@ -2,6 +2,7 @@
  * The WNS emulator's device WebSocket endpoint and the WebSocket link, with real sockets on
  * loopback. No sleeps: virtual time moves only when a test says so; real I/O is awaited.
  */
+import { DEFAULT_CACHE_MAX_AGE_MS } from '../../src/core/wns/cache-age.js';
 import { createServer } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -76,6 +77,7 @@ describe('device socket protocol', () => {
     const c = await rawClient(e.url, { autoPong: false });
     c.send({ type: 'hello', deviceId: 'd1' });
     await c.next();
+    const sentAt = e.clock.now();
     const outcome = e.emulator.cloud.send(uri, { cachePolicy: 'no-cache', bodyBase64: 'eA==' });
     const push = await c.next();
     expect(push).toEqual({
@@ -84,7 +86,8 @@ describe('device socket protocol', () => {
       channelUri: uri,
       cached: false,
       bodyBase64: 'eA==',
-      expiresAt: null,
+      // The deadline a device holding it by its priority keeps: the cache's maximum age.
+      expiresAt: sentAt + DEFAULT_CACHE_MAX_AGE_MS,
     });
     expect(e.clock.busy).toBe(true);
     c.send({ type: 'ack', msgId: push.msgId });
@@ -392,7 +395,7 @@ describe('WebSocketWnsLink', () => {
         channelUri: uri,
         cached: true,
         bodyBase64: undefined,
-        expiresAt: null,
+        expiresAt: T0 + DEFAULT_CACHE_MAX_AGE_MS,
       },
     ]);
     expect(e.emulator.cloud.isConnected('d1')).toBe(true);

@@ -123,6 +123,7 @@ const OUTCOMES = [
   'channel-expired',
   'channel-revoked',
   'unacknowledged',
+  'powered-off',
 ] as const;
 
 const EXPECTED_FAMILIES: Record<string, string> = {
