@@ -246,7 +246,7 @@ function wnsLinkContract(name: string, factory: HarnessFactory): void {
           channelUri: uri,
           cached: false,
           bodyBase64: 'aGk=',
-          expiresAt: expect.any(Number),
+          expiresAt: expect.any(Number) as number,
         },
       ]);
     });
@@ -297,7 +297,7 @@ function wnsLinkContract(name: string, factory: HarnessFactory): void {
           channelUri: uri,
           cached: true,
           bodyBase64: 'Y2FjaGVk',
-          expiresAt: expect.any(Number),
+          expiresAt: expect.any(Number) as number,
         },
       ]);
       expect(first.pushes).toEqual([]);
@@ -337,7 +337,7 @@ function wnsLinkContract(name: string, factory: HarnessFactory): void {
           channelUri: uri,
           cached: true,
           bodyBase64: undefined,
-          expiresAt: expect.any(Number),
+          expiresAt: expect.any(Number) as number,
         },
       ]);
     });
