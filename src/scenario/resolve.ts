@@ -6,6 +6,7 @@ import {
   fleetSizeProblem,
   limitsOf,
   runLengthProblem,
+  type Limits,
   type ScenarioLimits,
 } from './limits.js';
 import type { DevicePatch, DeviceSpec } from '../core/device/conditions.js';
@@ -181,43 +182,8 @@ export function resolveScenario(file: ScenarioFile, options: ResolveOptions = {}
       `duration: ${file.duration} ends after the last instant a clock can hold (${LAST_INSTANT_TEXT})`,
     );
   else if (tooLong !== null) problems.push(tooLong);
-  if (options.until !== undefined) {
-    const until = resolveInstant(options.until, start);
-    if (until === null)
-      problems.push(
-        `--until: expected an ISO time or an ISO duration after start, got ${JSON.stringify(options.until)}`,
-      );
-    else if (!isInstant(until))
-      problems.push(
-        `--until: ${options.until} is after the last instant a clock can hold (${LAST_INSTANT_TEXT})`,
-      );
-    else if (until < start) problems.push(`--until: ${options.until} is before the scenario start`);
-    else {
-      const tooLate = runLengthProblem('--until', options.until, { start, end: until }, limits);
-      if (tooLate !== null) problems.push(tooLate);
-      end = until;
-    }
-  }
-
-  const devices: DeviceSpec[] = [];
-  const groups = new Map<string, string[]>();
-  const seen = new Set<string>();
-  file.devices.forEach((entry, i) => {
-    const count = entry.count as number | undefined;
-    const ids =
-      count === undefined
-        ? [entry.id]
-        : Array.from({ length: count }, (_, k) => `${entry.id}-${k + 1}`);
-    if (count !== undefined) groups.set(entry.id, ids);
-    for (const id of ids) {
-      if (seen.has(id)) {
-        problems.push(`devices[${i}].id: device id ${JSON.stringify(id)} is used twice`);
-        continue;
-      }
-      seen.add(id);
-      devices.push(toDeviceSpec(entry, id, file, seed));
-    }
-  });
+  if (options.until !== undefined) end = untilEnd(options.until, start, limits, problems) ?? end;
+  const { devices, groups, seen } = expandDevices(file, seed, problems);
 
   const selector = (ref: unknown, path: string): DeviceSelector => {
     if (ref === '*' || ref === undefined) return '*';
@@ -299,16 +265,7 @@ export function resolveScenario(file: ScenarioFile, options: ResolveOptions = {}
     start,
     end,
     devices,
-    wns: {
-      unknownPfns: file.wns?.unknownPfns,
-      blockedPfns: file.wns?.blockedPfns,
-      reuseChannelUri: file.wns?.reuseChannelUri as boolean | undefined,
-      cacheMaxAgeMs:
-        file.wns?.cacheMaxAge === undefined
-          ? undefined
-          : parseDuration(file.wns.cacheMaxAge)?.toMillis(),
-      host: file.wns?.host,
-    },
+    wns: wnsOptions(file),
     mdm: {
       sessionDurationMs: parseDuration(
         file.mdm?.sessionDuration ?? SCENARIO_DEFAULTS.sessionDuration,
@@ -316,5 +273,62 @@ export function resolveScenario(file: ScenarioFile, options: ResolveOptions = {}
       rereadChannelUri: file.mdm?.rereadChannelUri as boolean | undefined,
     },
     actions,
+  };
+}
+
+/** `--until`: the run's end instead of the scenario's duration, or null (a problem noted). */
+function untilEnd(text: string, start: number, limits: Limits, problems: string[]): number | null {
+  const until = resolveInstant(text, start);
+  if (until === null)
+    problems.push(
+      `--until: expected an ISO time or an ISO duration after start, got ${JSON.stringify(text)}`,
+    );
+  else if (!isInstant(until))
+    problems.push(
+      `--until: ${text} is after the last instant a clock can hold (${LAST_INSTANT_TEXT})`,
+    );
+  else if (until < start) problems.push(`--until: ${text} is before the scenario start`);
+  else {
+    const tooLate = runLengthProblem('--until', text, { start, end: until }, limits);
+    if (tooLate !== null) problems.push(tooLate);
+    return until;
+  }
+  return null;
+}
+
+/** The devices of a scenario, fleets expanded (`<id>-1` … `<id>-N`), and the ids of each fleet. */
+function expandDevices(file: ScenarioFile, seed: number, problems: string[]) {
+  const devices: DeviceSpec[] = [];
+  const groups = new Map<string, string[]>();
+  const seen = new Set<string>();
+  file.devices.forEach((entry, i) => {
+    const count = entry.count as number | undefined;
+    const ids =
+      count === undefined
+        ? [entry.id]
+        : Array.from({ length: count }, (_, k) => `${entry.id}-${k + 1}`);
+    if (count !== undefined) groups.set(entry.id, ids);
+    for (const id of ids) {
+      if (seen.has(id)) {
+        problems.push(`devices[${i}].id: device id ${JSON.stringify(id)} is used twice`);
+        continue;
+      }
+      seen.add(id);
+      devices.push(toDeviceSpec(entry, id, file, seed));
+    }
+  });
+  return { devices, groups, seen };
+}
+
+/** The scenario's `wns` block as options of the in-process cloud. */
+function wnsOptions(file: ScenarioFile): SimulationSpec['wns'] {
+  const w = file.wns;
+  return {
+    unknownPfns: w?.unknownPfns,
+    blockedPfns: w?.blockedPfns,
+    reuseChannelUri: w?.reuseChannelUri as boolean | undefined,
+    cacheMaxAgeMs:
+      w?.cacheMaxAge === undefined ? undefined : parseDuration(w.cacheMaxAge)?.toMillis(),
+    host: w?.host,
   };
 }
