@@ -28,6 +28,7 @@ interface JournalRow {
   pfn?: string;
   channelUri?: string;
   description?: string;
+  request?: Record<string, unknown>;
 }
 
 const errorOf = (body: unknown): string => (body as { error: string }).error;
@@ -398,6 +399,37 @@ describe('admin API', () => {
       expect(rows).toEqual([
         expect.objectContaining({ op: 'token', status: 503, description: 'injected fault' }),
       ]);
+    });
+
+    it('keeps what each push asked for (headers that matter, body length), refused or not', async () => {
+      const token = await h.token();
+      const channel = await h.channel('j-facts');
+      const headers = {
+        'x-wns-cache-policy': 'cache',
+        'x-wns-ttl': '3600',
+        'x-wns-priority': '1',
+        'x-wns-requestforstatus': 'true',
+      };
+      expect((await h.push(channel, token, { headers, body: 'hello' })).status).toBe(200);
+      const noType = { 'x-wns-type': '', 'x-wns-cache-policy': 'no-cache' };
+      expect((await h.push(channel, token, { headers: noType, body: 'x' })).status).toBe(400);
+      const rows = (await h.admin('GET', '/_sim/journal?op=notify')).body as JournalRow[];
+      expect(rows.map((r) => [r.status, r.request])).toEqual([
+        [
+          200,
+          {
+            type: 'wns/raw',
+            contentType: 'application/octet-stream',
+            cachePolicy: 'cache',
+            ttl: '3600',
+            priority: '1',
+            requestForStatus: 'true',
+            bytes: 5,
+          },
+        ],
+        [400, { contentType: 'application/octet-stream', cachePolicy: 'no-cache', bytes: 1 }],
+      ]);
+      expect(JSON.stringify(rows)).not.toContain(token);
     });
 
     it('secrets and access tokens never appear in any GET answer or the journal', async () => {

@@ -1,6 +1,26 @@
 import type { AppendLog } from '../state/state-store.js';
 import { Ring } from '../util/ring.js';
 
+/**
+ * The headers of a push request that decide how WNS treats it, as the sender wrote them (absent:
+ * not sent), and the body's length. `Authorization` is never among them.
+ */
+export interface NotifyRequestFacts {
+  /** `X-WNS-Type`. */
+  readonly type?: string;
+  readonly contentType?: string;
+  /** `X-WNS-Cache-Policy`. */
+  readonly cachePolicy?: string;
+  /** `X-WNS-TTL`. */
+  readonly ttl?: string;
+  /** `X-WNS-PRIORITY`. */
+  readonly priority?: string;
+  /** `X-WNS-RequestForStatus`. */
+  readonly requestForStatus?: string;
+  /** The body's length in bytes. */
+  readonly bytes: number;
+}
+
 /** What a journal entry records: one request to the emulator and its outcome. No secrets. */
 export interface JournalEntry {
   readonly seq: number;
@@ -15,6 +35,8 @@ export interface JournalEntry {
   readonly notificationStatus?: string;
   readonly description?: string;
   readonly msgId?: string;
+  /** For notify: what the sender asked for (`X-WNS-*` headers, content type, body length). */
+  readonly request?: NotifyRequestFacts;
 }
 
 export interface JournalFilter {

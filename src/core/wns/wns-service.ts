@@ -3,7 +3,7 @@ import type { SeededRandom } from '../random/random.js';
 import type { Clock } from '../time/clock.js';
 import { HOUR } from '../time/iso.js';
 import type { AppRegistry, WnsApp } from './apps.js';
-import { Journal, type JournalEntry } from './journal.js';
+import { Journal, type JournalEntry, type NotifyRequestFacts } from './journal.js';
 import type { AppendLog } from '../state/state-store.js';
 import { DEFAULT_THROTTLE, Throttle, type RateLimit } from './throttle.js';
 import type { TokenService } from './tokens.js';
@@ -253,7 +253,8 @@ export class WnsService {
     const trace = `DMPUSH${++this.traces}`;
     const channel = this.cloud.findChannel(req.channel);
     const checked = this.checkNotify(req, channel, now);
-    if ('description' in checked) return this.refuse(checked, channel, now, cv, trace);
+    const request = notifyFacts(req);
+    if ('description' in checked) return this.refuse(checked, channel, request, cv, trace);
 
     // One id per push: X-WNS-Msg-ID is the id the timeline and the device know it by.
     const msgId = this.messageId();
@@ -268,6 +269,7 @@ export class WnsService {
       deviceId: checked.channel.deviceId,
       notificationStatus: status,
       msgId,
+      request,
     });
     const headers: Record<string, string> = {
       'ms-cv': cv,
@@ -402,10 +404,11 @@ export class WnsService {
   private refuse(
     refusal: NotifyRefusal,
     channel: ChannelInfo | undefined,
-    now: number,
+    request: NotifyRequestFacts,
     cv: string,
     trace: string,
   ): WnsResponse {
+    const now = this.clock.now();
     const { status, description } = refusal;
     this.journal.add({
       time: now,
@@ -415,6 +418,7 @@ export class WnsService {
       pfn: channel?.pfn,
       deviceId: channel?.deviceId,
       description,
+      request,
     });
     if (channel && (status === 404 || status === 410 || status === 406))
       this.noteRejection(channel.pfn, now);
@@ -572,4 +576,20 @@ export class WnsService {
     const last = r.uint32();
     return `${base}${BASE64[last & 63]!}${BASE64[(last >>> 6) & 63]!}.0`;
   }
+}
+
+/** The facts of a push request the journal keeps: the headers that matter, never the token. */
+function notifyFacts(req: NotifyRequest): NotifyRequestFacts {
+  const h = req.headers;
+  const facts: { -readonly [K in keyof NotifyRequestFacts]: NotifyRequestFacts[K] } = {
+    bytes: req.length,
+  };
+  if (h['x-wns-type'] !== undefined) facts.type = h['x-wns-type'];
+  if (h['content-type'] !== undefined) facts.contentType = h['content-type'];
+  if (h['x-wns-cache-policy'] !== undefined) facts.cachePolicy = h['x-wns-cache-policy'];
+  if (h['x-wns-ttl'] !== undefined) facts.ttl = h['x-wns-ttl'];
+  if (h['x-wns-priority'] !== undefined) facts.priority = h['x-wns-priority'];
+  if (h['x-wns-requestforstatus'] !== undefined)
+    facts.requestForStatus = h['x-wns-requestforstatus'];
+  return facts;
 }
