@@ -401,6 +401,42 @@ describe('admin API', () => {
       ]);
     });
 
+    it('keeps what each token request asked for (endpoint, grant type, scope), never the secret', async () => {
+      await h.token();
+      const form = (scope: string) =>
+        new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: APP.entraAppId as string,
+          client_secret: APP.secret,
+          scope,
+        });
+      const entra = `${h.url}/${APP.tenant}/oauth2/v2.0/token`;
+      expect(
+        (await fetch(entra, { method: 'POST', body: form('notify.windows.com') })).status,
+      ).toBe(400);
+      expect(
+        (await fetch(entra, { method: 'POST', body: form('https://wns.windows.com/.default') }))
+          .status,
+      ).toBe(200);
+      const rows = (await h.admin('GET', '/_sim/journal?op=token')).body as JournalRow[];
+      expect(rows.map((r) => [r.status, r.request])).toEqual([
+        [
+          200,
+          { endpoint: 'classic', grantType: 'client_credentials', scope: 'notify.windows.com' },
+        ],
+        [400, { endpoint: 'entra', grantType: 'client_credentials', scope: 'notify.windows.com' }],
+        [
+          200,
+          {
+            endpoint: 'entra',
+            grantType: 'client_credentials',
+            scope: 'https://wns.windows.com/.default',
+          },
+        ],
+      ]);
+      expect(JSON.stringify(rows)).not.toContain(APP.secret);
+    });
+
     it('keeps what each push asked for (headers that matter, body length), refused or not', async () => {
       const token = await h.token();
       const channel = await h.channel('j-facts');

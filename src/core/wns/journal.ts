@@ -21,6 +21,14 @@ export interface NotifyRequestFacts {
   readonly bytes: number;
 }
 
+/** What a token request asked for: the endpoint, the grant type and the scope (never the secret). */
+export interface TokenRequestFacts {
+  /** `classic`: `POST /accesstoken.srf`; `entra`: `POST /{tenant}/oauth2/v2.0/token`. */
+  readonly endpoint: 'classic' | 'entra';
+  readonly grantType?: string;
+  readonly scope?: string;
+}
+
 /** What a journal entry records: one request to the emulator and its outcome. No secrets. */
 export interface JournalEntry {
   readonly seq: number;
@@ -35,8 +43,11 @@ export interface JournalEntry {
   readonly notificationStatus?: string;
   readonly description?: string;
   readonly msgId?: string;
-  /** For notify: what the sender asked for (`X-WNS-*` headers, content type, body length). */
-  readonly request?: NotifyRequestFacts;
+  /**
+   * What the sender asked for: for notify its `X-WNS-*` headers, content type and body length;
+   * for token the endpoint, grant type and scope.
+   */
+  readonly request?: NotifyRequestFacts | TokenRequestFacts;
 }
 
 export interface JournalFilter {

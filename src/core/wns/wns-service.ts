@@ -3,7 +3,12 @@ import type { SeededRandom } from '../random/random.js';
 import type { Clock } from '../time/clock.js';
 import { HOUR } from '../time/iso.js';
 import type { AppRegistry, WnsApp } from './apps.js';
-import { Journal, type JournalEntry, type NotifyRequestFacts } from './journal.js';
+import {
+  Journal,
+  type JournalEntry,
+  type NotifyRequestFacts,
+  type TokenRequestFacts,
+} from './journal.js';
 import type { AppendLog } from '../state/state-store.js';
 import { DEFAULT_THROTTLE, Throttle, type RateLimit } from './throttle.js';
 import type { TokenService } from './tokens.js';
@@ -27,6 +32,9 @@ export interface NotifyRequest {
   /** The body's length in bytes (as read, or as Content-Length announced when not read). */
   readonly length: number;
 }
+
+/** A token request's form body, decoded. */
+type TokenForm = Readonly<Record<string, string | undefined>>;
 
 /** A fault injected by the admin API for one operation. */
 export interface Fault {
@@ -130,41 +138,44 @@ export class WnsService {
   // ---- tokens ---------------------------------------------------------------------------------
 
   /** `POST /accesstoken.srf` with a form body (already decoded). */
-  classicToken(form: Readonly<Record<string, string | undefined>>): WnsResponse {
+  classicToken(form: TokenForm): WnsResponse {
     const missing = ['grant_type', 'client_id', 'client_secret', 'scope'].find((k) => !form[k]);
     if (missing)
       return this.tokenError(
+        form,
         400,
         'invalid_request',
         `The request is missing the parameter ${missing}`,
       );
     if (form['grant_type'] !== 'client_credentials') {
       return this.tokenError(
+        form,
         400,
         'unsupported_grant_type',
         'grant_type must be client_credentials',
       );
     }
     if (form['scope'] !== 'notify.windows.com' && form['scope'] !== 's.notify.live.net') {
-      return this.tokenError(400, 'invalid_scope', 'scope must be notify.windows.com');
+      return this.tokenError(form, 400, 'invalid_scope', 'scope must be notify.windows.com');
     }
     const app = this.apps.byPackageSid(form['client_id'] as string);
     if (!app)
-      return this.tokenError(400, 'invalid_client', 'Invalid client id', {
+      return this.tokenError(form, 400, 'invalid_client', 'Invalid client id', {
         'x-wlid-error': '0x80045A78',
       });
     if (app.secret !== form['client_secret'])
-      return this.tokenError(400, 'invalid_client', 'Invalid client secret', {}, app);
+      return this.tokenError(form, 400, 'invalid_client', 'Invalid client secret', {}, app);
     const { token, expiresIn } = this.tokens.issue(app, this.clock.now());
-    this.journalToken(200, app);
+    this.journalToken(form, 'classic', 200, app);
     return json(200, { access_token: token, token_type: 'bearer', expires_in: expiresIn });
   }
 
   /** `POST /{tenant}/oauth2/v2.0/token` (Entra client credentials, scope `https://wns.windows.com/.default`). */
-  entraToken(tenant: string, form: Readonly<Record<string, string | undefined>>): WnsResponse {
+  entraToken(tenant: string, form: TokenForm): WnsResponse {
     const missing = ['grant_type', 'client_id', 'client_secret', 'scope'].find((k) => !form[k]);
     if (missing)
       return this.entraError(
+        form,
         400,
         'invalid_request',
         900144,
@@ -172,6 +183,7 @@ export class WnsService {
       );
     if (form['grant_type'] !== 'client_credentials') {
       return this.entraError(
+        form,
         400,
         'unsupported_grant_type',
         70003,
@@ -180,6 +192,7 @@ export class WnsService {
     }
     if (!/^https:\/\/wns\.windows\.com\/\.default\/?$/.test(form['scope'] as string)) {
       return this.entraError(
+        form,
         400,
         'invalid_scope',
         70011,
@@ -189,6 +202,7 @@ export class WnsService {
     const app = this.apps.byEntraAppId(form['client_id'] as string);
     if (!app || (app.tenant !== undefined && app.tenant !== tenant)) {
       return this.entraError(
+        form,
         400,
         'unauthorized_client',
         700016,
@@ -197,6 +211,7 @@ export class WnsService {
     }
     if (app.secret !== form['client_secret']) {
       return this.entraError(
+        form,
         401,
         'invalid_client',
         7000215,
@@ -205,7 +220,7 @@ export class WnsService {
       );
     }
     const { token, expiresIn } = this.tokens.issue(app, this.clock.now());
-    this.journalToken(200, app);
+    this.journalToken(form, 'entra', 200, app);
     return json(200, {
       token_type: 'Bearer',
       expires_in: expiresIn,
@@ -215,24 +230,26 @@ export class WnsService {
   }
 
   private tokenError(
+    form: TokenForm,
     status: number,
     error: string,
     description: string,
     headers: Record<string, string> = {},
     app?: WnsApp,
   ): WnsResponse {
-    this.journalToken(status, app, `${error}: ${description}`);
+    this.journalToken(form, 'classic', status, app, `${error}: ${description}`);
     return json(status, { error, error_description: description }, headers);
   }
 
   private entraError(
+    form: TokenForm,
     status: number,
     error: string,
     code: number,
     text: string,
     app?: WnsApp,
   ): WnsResponse {
-    this.journalToken(status, app, `${error}: AADSTS${code}`);
+    this.journalToken(form, 'entra', status, app, `${error}: AADSTS${code}`);
     return json(status, {
       error,
       error_description: `AADSTS${code}: ${text}`,
@@ -240,8 +257,21 @@ export class WnsService {
     });
   }
 
-  private journalToken(status: number, app: WnsApp | undefined, description?: string): void {
-    this.journal.add({ time: this.clock.now(), op: 'token', status, pfn: app?.pfn, description });
+  /** Journals a token request: its outcome and what it asked for (never the client secret). */
+  private journalToken(
+    form: TokenForm,
+    endpoint: TokenRequestFacts['endpoint'],
+    status: number,
+    app: WnsApp | undefined,
+    description?: string,
+  ): void {
+    const request: { -readonly [K in keyof TokenRequestFacts]: TokenRequestFacts[K] } = {
+      endpoint,
+    };
+    if (form['grant_type'] !== undefined) request.grantType = form['grant_type'];
+    if (form['scope'] !== undefined) request.scope = form['scope'];
+    const time = this.clock.now();
+    this.journal.add({ time, op: 'token', status, pfn: app?.pfn, description, request });
   }
 
   // ---- notify ---------------------------------------------------------------------------------
