@@ -42,7 +42,11 @@ export abstract class ChannelDevice extends ConditionsDevice {
   }
 
   protected localChannelFailure(pfn: string): ChannelFailure | null {
-    if (!isWellFormedPfn(pfn)) return 'invalid-pfn';
+    return isWellFormedPfn(pfn) ? this.wnsOutOfReach() : 'invalid-pfn';
+  }
+
+  /** Why the device cannot reach WNS from its network now, or null when it can. */
+  private wnsOutOfReach(): RevokeFailure | null {
     if (!this.network.connected) return 'no-network';
     if (!this.network.internet) return 'no-internet';
     if (!this.network.wnsReachable) return 'wns-unreachable';
@@ -186,24 +190,17 @@ export abstract class ChannelDevice extends ConditionsDevice {
    * channel request or session request; docs/model.md §12).
    */
   protected retryRevocations(): void {
-    if (this.revocations.length === 0 || this.localRevokeFailure() !== null) return;
+    if (this.revocations.length === 0 || this.wnsOutOfReach() !== null) return;
     for (const p of [...this.revocations]) this.attemptRevocation(p);
   }
 
   private attemptRevocation(pfn: string): void {
-    const local = this.localRevokeFailure();
+    const local = this.wnsOutOfReach();
     if (local) this.onRevoked(pfn, { ok: false, reason: local });
     else
       this.ctx.wns.revokeChannels(this.id, pfn, (result) =>
         this.enter(() => this.onRevoked(pfn, result)),
       );
-  }
-
-  private localRevokeFailure(): RevokeFailure | null {
-    if (!this.network.connected) return 'no-network';
-    if (!this.network.internet) return 'no-internet';
-    if (!this.network.wnsReachable) return 'wns-unreachable';
-    return null;
   }
 
   private onRevoked(
