@@ -22,7 +22,8 @@ import {
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { parseSyncML } from '../../src/core/syncml/codec.js';
-import type { Command, SyncMLMessage } from '../../src/core/syncml/message.js';
+import type { Command, StatusCommand, SyncMLMessage } from '../../src/core/syncml/message.js';
+import { afterEach } from 'vitest';
 
 /** The path devices post to (`ManagementServiceAddress`). */
 export const MDM_PATH = '/ManagementServer/MDM.svc';
@@ -177,4 +178,33 @@ export async function serveFleetHttp(
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${MDM_PATH}`;
   return { url, server };
+}
+
+/** The device's statuses in one message, as `[cmd, cmdRef, code]` (the SyncHdr's left out). */
+export function deviceStatuses(commands: readonly Command[]): [string, string, string][] {
+  return commands
+    .filter((c): c is StatusCommand => c.kind === 'Status' && c.cmd !== 'SyncHdr')
+    .map((s) => [s.cmd, s.cmdRef, s.data]);
+}
+
+/**
+ * Lists for the servers and clients a test file opens, all closed after each test (call it at
+ * the file's top level).
+ */
+export function closedAfterEach(): {
+  servers: { close(): void; closeAllConnections(): void }[];
+  clients: { close(): void }[];
+} {
+  const open = {
+    servers: [] as { close(): void; closeAllConnections(): void }[],
+    clients: [] as { close(): void }[],
+  };
+  afterEach(() => {
+    for (const cl of open.clients.splice(0)) cl.close();
+    for (const s of open.servers.splice(0)) {
+      s.closeAllConnections();
+      s.close();
+    }
+  });
+  return open;
 }

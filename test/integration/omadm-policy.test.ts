@@ -4,7 +4,7 @@
  * 200) and tells the device the policy changed (which cuts its WNS connection: see
  * `test/unit/os-profiles.test.ts`); before 1803 the node does not exist (Status 404).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { OmaDmHttpClient } from '../../src/adapters/http/omadm-client.js';
 import { readAccount } from '../../src/core/dm/account-reader.js';
 import type { DmTree } from '../../src/core/dm/dm-tree.js';
@@ -22,6 +22,7 @@ import {
   opensSession,
   serveFleetHttp,
   type Responder,
+  closedAfterEach,
 } from '../helpers/fleet-like-server.js';
 import { fleetProvisioningDoc } from '../helpers/fleet-provisioning.js';
 import { until } from '../helpers/until.js';
@@ -57,15 +58,7 @@ const setPolicy: Responder = (message: SyncMLMessage) =>
       `<Meta><Format xmlns="syncml:metinf">int</Format></Meta><Data>1</Data></Item></Replace>`
     : '';
 
-const servers: Array<{ close(): void; closeAllConnections(): void }> = [];
-const clients: OmaDmHttpClient[] = [];
-afterEach(() => {
-  for (const cl of clients.splice(0)) cl.close();
-  for (const s of servers.splice(0)) {
-    s.closeAllConnections();
-    s.close();
-  }
-});
+const { servers, clients } = closedAfterEach();
 
 async function session(os: OsName): Promise<{
   result: SessionResult;

@@ -4,7 +4,7 @@
  * gets Status 400 for itself while the other commands of the message succeed; a server that sets
  * `SyncApplicationVersion` to 2.0 sees a 2-byte hexadecimal SessionID from the next session on.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { OmaDmHttpClient } from '../../src/adapters/http/omadm-client.js';
 import { readAccount } from '../../src/core/dm/account-reader.js';
 import type { DmTree } from '../../src/core/dm/dm-tree.js';
@@ -13,9 +13,15 @@ import { defaultIdentity, windowsTree } from '../../src/core/dm/windows-tree.js'
 import { DEFAULT_POLL } from '../../src/core/dmclient/poll-schedule.js';
 import { PushStatus } from '../../src/core/dmclient/push-status.js';
 import type { SessionResult } from '../../src/core/ports.js';
-import type { Command, StatusCommand, SyncMLMessage } from '../../src/core/syncml/message.js';
+import type { SyncMLMessage } from '../../src/core/syncml/message.js';
 import { VirtualClock } from '../../src/core/time/virtual-clock.js';
-import { FleetLikeServer, opensSession, serveFleetHttp } from '../helpers/fleet-like-server.js';
+import {
+  FleetLikeServer,
+  opensSession,
+  serveFleetHttp,
+  closedAfterEach,
+  deviceStatuses,
+} from '../helpers/fleet-like-server.js';
 import { fleetProvisioningDoc } from '../helpers/fleet-provisioning.js';
 import { until } from '../helpers/until.js';
 
@@ -47,21 +53,7 @@ const replace = (cmdId: number, uri: string, data: string): string =>
   `<Replace><CmdID>${cmdId}</CmdID><Item><Target><LocURI>${uri}</LocURI></Target>` +
   `<Data>${data}</Data></Item></Replace>`;
 
-function statuses(commands: readonly Command[]): [string, string, string][] {
-  return commands
-    .filter((c): c is StatusCommand => c.kind === 'Status' && c.cmd !== 'SyncHdr')
-    .map((s) => [s.cmd, s.cmdRef, s.data]);
-}
-
-const servers: Array<{ close(): void; closeAllConnections(): void }> = [];
-const clients: OmaDmHttpClient[] = [];
-afterEach(() => {
-  for (const cl of clients.splice(0)) cl.close();
-  for (const s of servers.splice(0)) {
-    s.closeAllConnections();
-    s.close();
-  }
-});
+const { servers, clients } = closedAfterEach();
 
 async function setUp(respond: (message: SyncMLMessage) => string) {
   const fleet = new FleetLikeServer(NAME, SECRET, respond);
@@ -104,8 +96,10 @@ describe('per-element errors over HTTP', () => {
       );
     });
     expect(await run()).toEqual({ ok: true });
-    const answer = fleet.seen.find((s) => statuses(s.commands).some(([cmd]) => cmd === 'Copy'));
-    expect(statuses(answer?.commands ?? [])).toEqual([
+    const answer = fleet.seen.find((s) =>
+      deviceStatuses(s.commands).some(([cmd]) => cmd === 'Copy'),
+    );
+    expect(deviceStatuses(answer?.commands ?? [])).toEqual([
       ['Copy', '2', '400'],
       ['Get', '3', '200'],
       ['Replace', '4', '200'],
@@ -130,8 +124,8 @@ describe('DM protocol 2.0 over HTTP', () => {
     expect(await run()).toEqual({ ok: true });
     // Session 1 stays decimal to its end; its Replace to 2.0 is 200, the way back 403.
     expect(new Set(fleet.seen.map((s) => s.sessionId))).toEqual(new Set(['1']));
-    const first = fleet.seen.find((s) => statuses(s.commands).length > 0);
-    expect(statuses(first?.commands ?? [])).toEqual([
+    const first = fleet.seen.find((s) => deviceStatuses(s.commands).length > 0);
+    expect(deviceStatuses(first?.commands ?? [])).toEqual([
       ['Replace', '2', '200'],
       ['Replace', '3', '403'],
     ]);

@@ -7,7 +7,7 @@
  * next session, reading its account from the tree again, authenticates with them.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { OmaDmHttpClient } from '../../src/adapters/http/omadm-client.js';
 import { readAccount } from '../../src/core/dm/account-reader.js';
 import type { DmTree } from '../../src/core/dm/dm-tree.js';
@@ -16,7 +16,7 @@ import { defaultIdentity, windowsTree } from '../../src/core/dm/windows-tree.js'
 import { DEFAULT_POLL } from '../../src/core/dmclient/poll-schedule.js';
 import { PushStatus } from '../../src/core/dmclient/push-status.js';
 import type { SessionRequest, SessionResult } from '../../src/core/ports.js';
-import type { Command, StatusCommand, SyncMLMessage } from '../../src/core/syncml/message.js';
+import type { SyncMLMessage } from '../../src/core/syncml/message.js';
 import { VirtualClock } from '../../src/core/time/virtual-clock.js';
 import {
   FleetLikeServer,
@@ -24,6 +24,8 @@ import {
   serveFleetHttp,
   type Responder,
   type Seen,
+  closedAfterEach,
+  deviceStatuses,
 } from '../helpers/fleet-like-server.js';
 import { until } from '../helpers/until.js';
 import { fleetProvisioningDoc } from '../helpers/fleet-provisioning.js';
@@ -131,22 +133,7 @@ function digest(creds: Credentials, nonce: string): string {
   return createHash('md5').update(`${hash}:${nonce}`).digest('base64');
 }
 
-/** The device's statuses in one message, as `[cmd, cmdRef, code]`. */
-function statuses(commands: readonly Command[]): [string, string, string][] {
-  return commands
-    .filter((cmd): cmd is StatusCommand => cmd.kind === 'Status' && cmd.cmd !== 'SyncHdr')
-    .map((s) => [s.cmd, s.cmdRef, s.data]);
-}
-
-const servers: Array<{ close(): void; closeAllConnections(): void }> = [];
-const clients: OmaDmHttpClient[] = [];
-afterEach(() => {
-  for (const cl of clients.splice(0)) cl.close();
-  for (const s of servers.splice(0)) {
-    s.closeAllConnections();
-    s.close();
-  }
-});
+const { servers, clients } = closedAfterEach();
 
 async function serve(fleet: FleetLikeServer): Promise<string> {
   const { url, server } = await serveFleetHttp(fleet);
@@ -199,7 +186,7 @@ describe('a server rekeys an enrolled device (Fleet: Replace of AppAuth/CLCRED/A
     expect(first[1]?.credData).toBe(digest(ENROLLED, first[1]?.nonce ?? ''));
     for (const s of first.slice(2)) expect(s.credData).toBe(digest(REKEYED, s.nonce ?? ''));
     // The rekey's statuses: 200 for each Replace (and for the Atomic).
-    expect(statuses(first[2]?.commands ?? [])).toEqual(
+    expect(deviceStatuses(first[2]?.commands ?? [])).toEqual(
       atomic
         ? [
             ['Atomic', '2', '200'],
@@ -213,7 +200,7 @@ describe('a server rekeys an enrolled device (Fleet: Replace of AppAuth/CLCRED/A
     );
     // Reading back: AAuthName gives the new name, AAuthSecret is refused (405) with no Results.
     const readBack = first[3]?.commands ?? [];
-    expect(statuses(readBack)).toEqual([
+    expect(deviceStatuses(readBack)).toEqual([
       ['Get', '5', '200'],
       ['Get', '6', '405'],
     ]);
@@ -242,7 +229,7 @@ describe('a server rekeys an enrolled device (Fleet: Replace of AppAuth/CLCRED/A
         digest({ name: ENROLLED.name, secret: REKEYED.secret }, s.nonce ?? ''),
       );
     }
-    expect(statuses(second[1]?.commands ?? [])).toEqual([['Get', '2', '200']]);
+    expect(deviceStatuses(second[1]?.commands ?? [])).toEqual([['Get', '2', '200']]);
   });
 
   it('a device the server did not rekey keeps the old secret: after the switch its session is auth-rejected', async () => {
