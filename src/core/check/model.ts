@@ -11,13 +11,7 @@ import type { TimelineEvent } from '../timeline/events.js';
 import type { JournalEntry } from '../wns/journal.js';
 
 /** The scripted stories a check run plays, each on devices of its own (`src/check/situations.ts`). */
-export const SITUATION_IDS = [
-  'lifecycle',
-  'renewal',
-  'token',
-  'throttle',
-  'expiry',
-] as const;
+export const SITUATION_IDS = ['lifecycle', 'renewal', 'token', 'throttle', 'expiry'] as const;
 export type SituationId = (typeof SITUATION_IDS)[number];
 
 /** The check ids, in report order: a contract (README, JSON, JUnit). */

@@ -136,7 +136,11 @@ export function deviceEvidence(event: TimelineEvent): Evidence {
     k === 'channelUri' && typeof v === 'string' ? `${k}=${shortUri(v)}` : `${k}=${String(v)}`,
   );
   const who = device ? `${device}: ` : '';
-  return { time, kind: 'device', text: `${who}${type}${parts.length ? ` ${parts.join(' ')}` : ''}` };
+  return {
+    time,
+    kind: 'device',
+    text: `${who}${type}${parts.length ? ` ${parts.join(' ')}` : ''}`,
+  };
 }
 
 /** Evidence of a server command: `Get ./Vendor/…/Push/ChannelURI (CmdID 3, session 2 msg 2)`. */
