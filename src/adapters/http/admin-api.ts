@@ -158,6 +158,11 @@ const routes: readonly AdminRoute[] = [
     path: '/_sim/apps/:pfn/unblock',
     handle: (emulator, x) => setBlocked(emulator, param(x, 'pfn'), false),
   },
+  {
+    method: 'POST',
+    path: '/_sim/apps/:pfn/revoke-tokens',
+    handle: (emulator, x) => revokeTokens(emulator, param(x, 'pfn')),
+  },
   { method: 'GET', path: '/_sim/channels', handle: listChannels },
   { method: 'POST', path: '/_sim/channels', json: true, handle: createChannel },
   {
@@ -268,6 +273,13 @@ function setBlocked(emulator: WnsEmulator, pfn: string, blocked: boolean): Admin
   emulator.cloud.setBlocked(pfn, blocked);
   emulator.service.recordAdmin(200, blocked ? 'PFN blocked' : 'PFN unblocked', pfn);
   return ok({ pfn, blocked });
+}
+
+function revokeTokens(emulator: WnsEmulator, pfn: string): AdminAnswer {
+  if (!emulator.apps.has(pfn)) throw new HttpError(404, `no app with PFN ${pfn} is registered`);
+  const revoked = emulator.service.tokens.revoke(pfn);
+  emulator.service.recordAdmin(200, `${revoked} access tokens revoked`, pfn);
+  return ok({ pfn, revoked });
 }
 
 function listChannels({ cloud }: WnsEmulator, x: Exchange): AdminAnswer {

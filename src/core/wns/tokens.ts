@@ -121,6 +121,16 @@ export class TokenService {
     }
   }
 
+  /**
+   * Forgets every token issued for `pfn` (a fault: the sender's cached token stops working before
+   * it expires, as when WNS answers 401 to a token it no longer honours). Returns how many.
+   */
+  revoke(pfn: string): number {
+    const revoked = [...this.issued.entries()].filter(([, t]) => t.pfn === pfn);
+    for (const [token] of revoked) this.issued.delete(token);
+    return revoked.length;
+  }
+
   clear(): void {
     this.issued.clear();
     this.index.clear();

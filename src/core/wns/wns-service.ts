@@ -440,6 +440,7 @@ export class WnsService {
   ): WnsResponse {
     const now = this.clock.now();
     const { status, description } = refusal;
+    const retryAfter = Number(refusal.headers?.['retry-after']);
     this.journal.add({
       time: now,
       op: 'notify',
@@ -449,6 +450,7 @@ export class WnsService {
       deviceId: channel?.deviceId,
       description,
       request,
+      ...(status === 406 && retryAfter > 0 ? { retryAfter } : {}),
     });
     if (channel && (status === 404 || status === 410 || status === 406))
       this.noteRejection(channel.pfn, now);
