@@ -1,7 +1,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { OmaDmHttpClient, retryAfterMs } from '../../src/adapters/http/omadm-client.js';
+import {
+  OmaDmHttpClient,
+  retryAfterMs,
+  type TappedExchange,
+} from '../../src/adapters/http/omadm-client.js';
 import { defaultIdentity, windowsTree } from '../../src/core/dm/windows-tree.js';
 import { DEFAULT_POLL } from '../../src/core/dmclient/poll-schedule.js';
 import { PushStatus } from '../../src/core/dmclient/push-status.js';
@@ -213,6 +217,80 @@ describe('OmaDmHttpClient', () => {
     expect(
       () => new OmaDmHttpClient({ url: 'ftp://x/', clock: new VirtualClock({ start: T0 }) }),
     ).toThrow(/management URL must be http\(s\), got ftp:\/\/x\//);
+  });
+});
+
+describe('OmaDmHttpClient tap (the SyncML recorder of dmpush check)', () => {
+  it('sees each message the device sent and the parsed answer, with status, type and trigger', async () => {
+    const url = await serve((req, res) => {
+      void readAll(req).then((body) => {
+        res.writeHead(200, { 'content-type': `${SYNCML_CONTENT_TYPE}; charset=utf-8` });
+        res.end(serializeSyncML(endMessage(parseSyncML(body))));
+      });
+    });
+    const tapped: TappedExchange[] = [];
+    const clock = new VirtualClock({ start: T0 });
+    const client = new OmaDmHttpClient({ url, clock, tap: (x) => tapped.push(x) });
+    const s = start(client);
+    await until(() => s.result() !== null, 'the session to end');
+    client.close();
+    expect(tapped).toHaveLength(1);
+    const [x] = tapped as [TappedExchange];
+    expect(x).toMatchObject({
+      time: T0,
+      deviceId: 'dev',
+      sessionId: '1',
+      trigger: 'poll',
+      httpStatus: 200,
+      contentType: SYNCML_CONTENT_TYPE,
+    });
+    expect(x.sent.commands.map((c) => c.kind)).toEqual(['Alert', 'Alert', 'Replace']);
+    expect(x.reply?.commands.map((c) => c.kind)).toEqual(['Status']);
+    expect(x.problem).toBeUndefined();
+  });
+
+  it.each([
+    ['malformed', 200, SYNCML_CONTENT_TYPE, '<SyncML><SyncHdr>', /^malformed reply/],
+    ['HTML', 200, 'text/html', '<html>oops</html>', /not application\/vnd\.syncml\.dm\+xml/],
+    ['500', 500, 'text/plain', 'boom', /HTTP 500/],
+  ])(
+    'a %s answer is tapped with its problem and the start of its body',
+    async (_, code, type, body, problem) => {
+      const url = await serve((req, res) => {
+        void readAll(req).then(() => {
+          res.writeHead(code, { 'content-type': type });
+          res.end(body);
+        });
+      });
+      const tapped: TappedExchange[] = [];
+      const client = new OmaDmHttpClient({
+        url,
+        clock: new VirtualClock({ start: T0 }),
+        tap: (x) => tapped.push(x),
+      });
+      const s = start(client);
+      await until(() => s.result() !== null, 'the session to end');
+      client.close();
+      expect(s.result()?.ok).toBe(false);
+      expect(tapped).toHaveLength(1);
+      expect(tapped[0]).toMatchObject({ reply: null, httpStatus: code, contentType: type });
+      expect(tapped[0]?.problem).toMatch(problem);
+      if (code === 200) expect(tapped[0]?.rawReply).toBe(body);
+    },
+  );
+
+  it('a server that cannot be reached is tapped with no status', async () => {
+    const tapped: TappedExchange[] = [];
+    const client = new OmaDmHttpClient({
+      url: 'http://127.0.0.1:1/',
+      clock: new VirtualClock({ start: T0 }),
+      tap: (x) => tapped.push(x),
+    });
+    const s = start(client);
+    await until(() => s.result() !== null, 'the session to end');
+    client.close();
+    expect(tapped[0]).toMatchObject({ reply: null, httpStatus: null, contentType: null });
+    expect(tapped[0]?.problem).toMatch(/^network error/);
   });
 });
 

@@ -6,6 +6,7 @@ import type { MdmTransport, SessionRequest, SessionResult } from '../../core/por
 import { parseSyncML, serializeSyncML, SyncMLError } from '../../core/syncml/codec.js';
 import { SYNCML_CONTENT_TYPE, type SyncMLMessage } from '../../core/syncml/message.js';
 import type { Clock } from '../../core/time/clock.js';
+import type { SyncMLExchange } from '../../core/check/model.js';
 import { SystemClock } from '../clock/system-clock.js';
 import { AgentPool, type AgentLease } from './omadm-agents.js';
 import { retryAfterMs } from './retry-after.js';
@@ -48,7 +49,21 @@ export interface OmaDmHttpClientOptions {
   readonly beforeSend?: () => void;
   /** Keep-alive agents kept (one per server origin and device TLS identity; default 64). */
   readonly maxAgents?: number;
+  /**
+   * Sees every message a device sends and the server's answer, parsed (`dmpush check`'s SyncML
+   * recorder). Without it the session path does no extra work.
+   */
+  readonly tap?: (exchange: TappedExchange) => void;
 }
+
+/** One message of a session and its answer, as {@link OmaDmHttpClientOptions.tap} sees them. */
+export type TappedExchange = Omit<SyncMLExchange, 'seq'>;
+
+/** No answer came (a network error or a timeout). */
+const NO_ANSWER: Answered = { status: null, contentType: null };
+
+/** Longest part of an unusable answer a tap keeps. */
+const RAW_REPLY_CHARS = 2000;
 
 /** `Retry-After` used when a 429 carries none (seconds). */
 const DEFAULT_RETRY_AFTER_SECONDS = 30;
@@ -61,10 +76,18 @@ interface Deadline {
   readonly reason: string;
 }
 
-type Reply =
-  | { readonly kind: 'ok'; readonly body: string }
-  | { readonly kind: 'throttled'; readonly retryAfterMs: number }
-  | { readonly kind: 'error'; readonly reason: string };
+/** What came back: the HTTP status and media type when an answer came (null: none). */
+interface Answered {
+  readonly status: number | null;
+  readonly contentType: string | null;
+}
+
+type Reply = Answered &
+  (
+    | { readonly kind: 'ok'; readonly body: string }
+    | { readonly kind: 'throttled'; readonly retryAfterMs: number }
+    | { readonly kind: 'error'; readonly reason: string; readonly body?: string }
+  );
 
 /** The one `Retry-After` parser (`retry-after.ts`), exported here too for the library API. */
 export { retryAfterMs };
@@ -173,21 +196,30 @@ export class OmaDmHttpClient implements MdmTransport {
       const sent = performance.now();
       void this.post(serializeSyncML(message), deadline, target, lease.agent).then((reply) => {
         waited += performance.now() - sent;
-        if (reply.kind === 'error') return done({ ok: false, reason: reply.reason });
+        const tap = this.tapFor(request, message, reply);
+        if (reply.kind === 'error') {
+          tap?.(null, reply.reason);
+          return done({ ok: false, reason: reply.reason });
+        }
         if (reply.kind === 'throttled') {
+          tap?.(null, 'throttled (429)');
           if (++throttled > this.maxThrottleRetries)
             return done({ ok: false, reason: `throttled (429) ${throttled} times` });
           this.options.clock.after(reply.retryAfterMs, () => exchange(message, answers));
           return;
         }
         let step: SessionStep;
+        let parsed: SyncMLMessage | null = null;
         try {
-          step = session.receive(parseSyncML(reply.body, { maxBytes: this.maxReplyBytes }));
+          parsed = parseSyncML(reply.body, { maxBytes: this.maxReplyBytes });
+          tap?.(parsed);
+          step = session.receive(parsed);
         } catch (error) {
           const reason =
             error instanceof SyncMLError
               ? `malformed reply: ${error.message}`
               : `internal error: ${(error as Error).message}`;
+          if (parsed === null) tap?.(null, reason);
           return done({ ok: false, reason });
         }
         if (step.kind === 'send') exchange(step.message, true);
@@ -196,6 +228,34 @@ export class OmaDmHttpClient implements MdmTransport {
       });
     };
     exchange(first, false);
+  }
+
+  /**
+   * What the tap records of `sent` and its `reply`, given the parsed answer or why there is none;
+   * null without a tap.
+   */
+  private tapFor(
+    request: SessionRequest,
+    sent: SyncMLMessage,
+    reply: Reply,
+  ): ((parsed: SyncMLMessage | null, problem?: string) => void) | null {
+    const tap = this.options.tap;
+    if (!tap) return null;
+    return (parsed, problem) => {
+      const body = 'body' in reply ? reply.body : undefined;
+      tap({
+        time: this.options.clock.now(),
+        deviceId: request.deviceId,
+        sessionId: sent.header.sessionId,
+        trigger: request.trigger,
+        sent,
+        reply: parsed,
+        httpStatus: reply.status,
+        contentType: reply.contentType,
+        ...(problem === undefined ? {} : { problem }),
+        ...(problem !== undefined && body ? { rawReply: body.slice(0, RAW_REPLY_CHARS) } : {}),
+      });
+    };
   }
 
   /** Closes the keep-alive connections. */
@@ -237,12 +297,12 @@ export class OmaDmHttpClient implements MdmTransport {
         },
       });
       const timer = this.wall.after(deadline.ms, () => {
-        finish({ kind: 'error', reason: deadline.reason });
+        finish({ kind: 'error', reason: deadline.reason, ...NO_ANSWER });
         req.destroy();
       });
       req.on('error', (error: NodeJS.ErrnoException) => {
         const why = error.name === 'AbortError' ? 'aborted' : (error.code ?? error.message);
-        finish({ kind: 'error', reason: `network error: ${why}` });
+        finish({ kind: 'error', reason: `network error: ${why}`, ...NO_ANSWER });
       });
       req.on('response', (res) => this.readReply(res, finish));
       req.end(body);
@@ -252,6 +312,8 @@ export class OmaDmHttpClient implements MdmTransport {
 
   private readReply(res: IncomingMessage, finish: (reply: Reply) => void): void {
     const status = res.statusCode ?? 0;
+    const type = (res.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    const answered: Answered = { status, contentType: type };
     if (status === 429) {
       res.resume();
       const wait = retryAfterMs(res.headers['retry-after'], this.options.clock.now());
@@ -259,35 +321,40 @@ export class OmaDmHttpClient implements MdmTransport {
         wait ?? DEFAULT_RETRY_AFTER_SECONDS * 1000,
         MAX_RETRY_AFTER_SECONDS * 1000,
       );
-      finish({ kind: 'throttled', retryAfterMs: ms });
+      finish({ kind: 'throttled', retryAfterMs: ms, ...answered });
       return;
     }
     if (status !== 200) {
       res.resume();
       const auth = status === 401 || status === 403 ? 'auth-rejected: ' : '';
-      finish({ kind: 'error', reason: `${auth}HTTP ${status} from the management server` });
+      const reason = `${auth}HTTP ${status} from the management server`;
+      finish({ kind: 'error', reason, ...answered });
       return;
     }
-    const type = (res.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
     const chunks: Buffer[] = [];
     let length = 0;
     res.on('data', (chunk: Buffer) => {
       length += chunk.length;
       if (length > this.maxReplyBytes) {
-        finish({ kind: 'error', reason: `reply over ${this.maxReplyBytes} bytes` });
+        finish({ kind: 'error', reason: `reply over ${this.maxReplyBytes} bytes`, ...answered });
         res.destroy();
         return;
       }
       chunks.push(chunk);
     });
-    res.on('error', () => finish({ kind: 'error', reason: 'network error: reply cut' }));
+    res.on('error', () =>
+      finish({ kind: 'error', reason: 'network error: reply cut', ...answered }),
+    );
     res.on('end', () => {
+      const body = Buffer.concat(chunks, length).toString('utf8');
       if (type !== SYNCML_CONTENT_TYPE && type !== 'application/xml' && type !== 'text/xml')
         finish({
           kind: 'error',
           reason: `reply is ${type || 'untyped'}, not ${SYNCML_CONTENT_TYPE}`,
+          body,
+          ...answered,
         });
-      else finish({ kind: 'ok', body: Buffer.concat(chunks, length).toString('utf8') });
+      else finish({ kind: 'ok', body, ...answered });
     });
   }
 }
