@@ -43,6 +43,8 @@ export interface JournalEntry {
   readonly notificationStatus?: string;
   readonly description?: string;
   readonly msgId?: string;
+  /** `Retry-After` of a 406 (throttled) answer, in seconds; absent on other answers. */
+  readonly retryAfter?: number;
   /**
    * What the sender asked for: for notify its `X-WNS-*` headers, content type and body length;
    * for token the endpoint, grant type and scope.
