@@ -14,7 +14,7 @@ import type { DevicePatch } from '../core/device/conditions.js';
 import { Simulation, type SimulationSpec } from '../core/simulation.js';
 import { MemorySink } from '../core/timeline/events.js';
 import type { JournalEntry } from '../core/wns/journal.js';
-import type { Trigger } from './trigger.js';
+import type { Trigger, TriggerOutcome } from './trigger.js';
 import type { CheckWorld } from './world.js';
 
 /** How often a wait looks again for what it waits for (real ms). */
@@ -113,13 +113,22 @@ export class SituationRun {
     }
   }
 
-  /** Runs the trigger for the device; false when there is none or it failed. */
+  /**
+   * Runs the trigger for the device, virtual time following real time meanwhile (a server may
+   * push before its trigger returns); false when there is none or it failed.
+   */
   async trigger(): Promise<boolean> {
     const trigger = this.settings.trigger;
     if (!trigger) return false;
-    const outcome = await trigger({ devId: this.devId, channelUri: this.channelUri ?? '' });
-    this.mark('trigger', { ok: outcome.ok, detail: outcome.detail, realMs: outcome.realMs });
-    return outcome.ok;
+    const time = this.clock.now();
+    let outcome: TriggerOutcome | null = null;
+    const running = trigger({ devId: this.devId, channelUri: this.channelUri ?? '' }).then(
+      (o) => (outcome = o),
+    );
+    await this.waitFor(() => outcome !== null, null, Number.POSITIVE_INFINITY);
+    const { ok, detail, realMs } = await running;
+    this.marks.push({ time, step: 'trigger', deviceId: this.deviceId, ok, detail, realMs });
+    return ok;
   }
 
   /** Runs the trigger, then waits until a push to the device has been answered (false: none came). */
@@ -170,7 +179,7 @@ export class SituationRun {
       journal: this.journal(),
       timeline: [...this.sink.events],
       syncml: this.world.exchangesOf(this.deviceId),
-      marks: [...this.marks],
+      marks: [...this.marks].sort((a, b) => a.time - b.time),
       ...(this.aborted === undefined ? {} : { aborted: this.aborted }),
     };
     this.set({ battery: { level: 0, charging: false } });

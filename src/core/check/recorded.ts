@@ -106,15 +106,21 @@ export function marksOf(recording: Recording, step: Mark['step']): Mark[] {
   return recording.marks.filter((m) => m.step === step);
 }
 
-/** The part of a URI worth showing: its path, shortened to `max` characters. */
+/**
+ * The part of a URI worth showing: its path and query, at most `max` characters (the middle of a
+ * long one, such as a channel's token, left out).
+ */
 export function shortUri(uri: string, max = 48): string {
-  let path = uri;
+  let tail = uri;
   try {
-    path = new URL(uri).pathname;
+    const url = new URL(uri);
+    tail = `${url.pathname}${url.search}`;
   } catch {
     // not a URL: shown as it is
   }
-  return path.length <= max ? path : `…${path.slice(path.length - max + 1)}`;
+  if (tail.length <= max) return tail;
+  const half = Math.floor((max - 1) / 2);
+  return `${tail.slice(0, half)}…${tail.slice(tail.length - half)}`;
 }
 
 /** Evidence of a journal entry: `POST /w/… → 410 (Channel expired)`. */
