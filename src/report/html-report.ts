@@ -30,9 +30,10 @@ export function renderReportPage(options: HtmlReportOptions, assets: PageAssets)
   const { library: lib, bundle: page } = assets;
   const sections = data.sections.length;
   const subtitle =
-    sections === 1
+    options.subtitle ??
+    (sections === 1
       ? 'Timeline and fleet summary of a dmpush run'
-      : `Timelines and fleet summaries of ${sections} dmpush runs`;
+      : `Timelines and fleet summaries of ${sections} dmpush runs`);
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -50,7 +51,7 @@ ${inlineScript(lib.script)}
 <header>
 <h1>${escapeHtml(data.title)}</h1>
 <div class="page-meta">${escapeHtml(subtitle)} · times in UTC · drawn with ${escapeHtml(lib.name)} ${escapeHtml(lib.version)}</div>
-</header>
+${options.intro ?? ''}</header>
 <main id="report"><noscript>This report needs JavaScript to draw its timeline.</noscript></main>
 <script type="application/json" id="dmpush-data">${jsonForScript(data)}</script>
 <script>

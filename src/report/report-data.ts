@@ -24,6 +24,11 @@ export interface ReportSection {
   readonly end?: number;
   /** Devices to show first, in order (e.g. the scenario's devices). */
   readonly devices?: readonly string[];
+  /**
+   * HTML shown between the section's head and its summary (e.g. a check's verdict). The page
+   * inserts it as it is: whoever builds it escapes every text in it.
+   */
+  readonly intro?: string;
 }
 
 export interface HtmlReportOptions {
@@ -39,6 +44,10 @@ export interface HtmlReportOptions {
   readonly sections?: readonly ReportSection[];
   /** Devices with lanes per section (default 50); the summary counts them all. */
   readonly maxDevices?: number;
+  /** The line under the page's title (default: what the page holds, e.g. `Timelines … of 3 dmpush runs`). */
+  readonly subtitle?: string;
+  /** HTML shown in the page's header, under that line (escaped by whoever builds it). */
+  readonly intro?: string;
 }
 
 /** One section of the report data: a run's title, story, seed and timeline model. */
@@ -47,6 +56,8 @@ export interface ReportDataSection {
   readonly description: string | null;
   readonly seed: number | null;
   readonly model: TimelineModel;
+  /** The section's {@link ReportSection.intro} (HTML), when it has one. */
+  readonly intro?: string;
 }
 
 /** What the page's script renders: the JSON embedded in the report. */
@@ -84,6 +95,7 @@ export function buildReportData(options: HtmlReportOptions): ReportData {
         devices: s.devices,
         maxDevices: options.maxDevices,
       }),
+      ...(s.intro !== undefined ? { intro: s.intro } : {}),
     })),
   };
 }

@@ -40,6 +40,7 @@ function renderSection(
   box.id = `section-${index}`;
   box.setAttribute('data-section', section.title);
   box.appendChild(sectionHead(section));
+  if (section.intro) box.appendChild(el('div', 'section-intro', section.intro));
   box.appendChild(renderSummary(model.summary, data.legend));
   if (model.omittedDevices.length)
     box.appendChild(
