@@ -67,7 +67,9 @@ export class CheckWorld {
     );
     const closeWns = async (): Promise<never> => {
       await wns.close();
-      throw new UsageError(`--pfn ${o.pfn ?? ''}: the emulator knows no such app (add it with --apps)`);
+      throw new UsageError(
+        `--pfn ${o.pfn ?? ''}: the emulator knows no such app (add it with --apps)`,
+      );
     };
     const apps = wns.emulator.apps.list();
     const app = o.pfn === undefined ? apps[0] : apps.find((a) => a.pfn === o.pfn);

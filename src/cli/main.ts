@@ -8,9 +8,9 @@ import { addDemoCommand } from './program/demo.js';
 import { addRunCommand } from './program/run.js';
 import { addScheduleCommand } from './program/schedule.js';
 import { addServeCommand } from './program/serve.js';
+import { addCheckCommand } from './program/check.js';
 import { addWnsCommand } from './program/wns.js';
-
-const VERSION = '0.1.0';
+import { VERSION } from './version.js';
 
 /** Builds the `dmpush` program writing to `io`; each command's options are in `program/`. */
 export function buildProgram(io: CliIo): Command {
@@ -28,6 +28,7 @@ export function buildProgram(io: CliIo): Command {
     addDemoCommand,
     addWnsCommand,
     addServeCommand,
+    addCheckCommand,
   ])
     add(program, io);
   return program;
