@@ -30,8 +30,11 @@ export type ProofMistake =
 
 /** Where and as which app the server gets its token. */
 export interface WnsCredentials {
-  /** The classic token endpoint, e.g. `<emulator>/accesstoken.srf`. */
-  readonly tokenUrl: string;
+  /**
+   * The classic token endpoint, e.g. `<emulator>/accesstoken.srf`; a function is asked at each
+   * token request (for an emulator that starts after the server).
+   */
+  readonly tokenUrl: string | (() => string);
   /** The app's Package SID (`ms-app://S-1-15-2-…`), sent as `client_id`. */
   readonly sid: string;
   readonly secret: string;
@@ -166,7 +169,7 @@ export class ProofWnsSender {
   private async fetchToken(): Promise<string> {
     const { tokenUrl, sid, secret } = this.o.wns;
     this.tokenRequests++;
-    const res = await fetch(tokenUrl, {
+    const res = await fetch(typeof tokenUrl === 'string' ? tokenUrl : tokenUrl(), {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({

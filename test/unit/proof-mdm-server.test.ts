@@ -64,7 +64,7 @@ async function fakeWns(): Promise<{ base: string; requests: WnsRequest[]; answer
 async function setUp(mistake: ProofMistake = 'none') {
   const wns = await fakeWns();
   const clock = new VirtualClock({ start: Date.UTC(2026, 0, 1) });
-  const wnsCredentials = { tokenUrl: `${wns.base}/accesstoken.srf`, sid: SID, secret: 's' };
+  const wnsCredentials = { tokenUrl: () => `${wns.base}/accesstoken.srf`, sid: SID, secret: 's' };
   const server = await startProofServer({
     ...{ providerId: 'PROOF', pfn: PFN, wns: wnsCredentials, mistake, clock },
   });
