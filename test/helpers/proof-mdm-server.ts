@@ -16,9 +16,7 @@
  * - It holds the ChannelURI each device (SyncHdr Source) last reported; after a 404 or 410 for a
  *   URI it forgets it and never pushes to that URI again.
  * - `POST <triggerUrl>/<id>` pushes to the device's ChannelURI (`proof-wns-sender.ts`): 202,
- *   409 when no URI is held, 404 for a device never seen. `<id>` is the DevId, or the id of a
- *   simulated device (whose DevId is derived from it: `defaultIdentity`), standing for the record
- *   a real MDM keeps of which device is which.
+ *   409 when no URI is held, 404 for a device never seen. `<id>` is the DevId (SyncHdr Source).
  *
  * The mistakes of this side: `read-channel-once` (Get ChannelURI only while none is held),
  * `ignore-410` (keeps the URI after a 404 or 410), `one-minute-poll` (first set: every minute,
@@ -37,7 +35,6 @@ import {
   type SyncMLMessage,
 } from '../../src/core/syncml/message.js';
 import type { Clock } from '../../src/core/time/clock.js';
-import { defaultIdentity } from '../../src/core/dm/windows-tree.js';
 import {
   ProofWnsSender,
   type ProofMistake,
@@ -74,7 +71,7 @@ export interface ProofServerOptions {
 export interface ProofServer {
   /** Where devices post SyncML. */
   readonly url: string;
-  /** `POST <triggerUrl>/<id>` pushes to that device (`<id>`: DevId or simulated device id). */
+  /** `POST <triggerUrl>/<id>` pushes to that device (`<id>`: the DevId). */
   readonly triggerUrl: string;
   /** Every push sent, in order. */
   readonly pushes: readonly ProofPush[];
@@ -270,8 +267,7 @@ export async function startProofServer(options: ProofServerOptions): Promise<Pro
       if (push.status === 404 || push.status === 410) mdm.channelGone(push.channelUri);
     },
   });
-  const trigger = (id: string): number => {
-    const devId = mdm.devices.has(id) ? id : defaultIdentity(id, '22H2').devId;
+  const trigger = (devId: string): number => {
     const device = mdm.devices.get(devId);
     if (!device) return 404;
     if (device.channelUri === null) return 409;

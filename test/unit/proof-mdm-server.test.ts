@@ -258,11 +258,6 @@ describe('proof MDM server: pushes', () => {
     expect(server.tokenRequests()).toBe(1);
   });
 
-  it('takes the id of a simulated device for its DevId in a trigger', async () => {
-    const { server, pushes } = await withChannel();
-    expect(await trigger(server, 'proof-1')).toBe(202);
-    await until(() => pushes().length === 1, 'the push');
-  });
 
   it('no-cache: X-WNS-Cache-Policy no-cache', async () => {
     const { server, dev, pushes } = await withChannel('no-cache');
