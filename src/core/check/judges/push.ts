@@ -6,7 +6,14 @@
  * @module
  */
 import type { JournalEntry, NotifyRequestFacts, TokenRequestFacts } from '../../wns/journal.js';
-import type { CheckDefinition, Evidence, Mark, Recording, Verdict } from '../model.js';
+import type {
+  CheckDefinition,
+  Evidence,
+  Mark,
+  Recording,
+  SyncMLExchange,
+  Verdict,
+} from '../model.js';
 import {
   deviceEvidence,
   eventsOf,
@@ -230,6 +237,16 @@ export const cachePolicyCheck: CheckDefinition = {
   judge: judgeCachePolicy,
 };
 
+/** Evidence of the push session's first exchange with the server. */
+function exchangeEvidence(x: SyncMLExchange): Evidence {
+  const answer = x.httpStatus === null ? 'no answer' : `HTTP ${x.httpStatus}`;
+  return {
+    time: x.time,
+    kind: 'syncml',
+    text: `push session ${x.sessionId} msg ${x.sent.header.msgId} → ${answer}`,
+  };
+}
+
 /** A duration for people: `350 ms`, `1.2 s`, `3.5 min`. */
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;
@@ -338,14 +355,15 @@ function sessionAfterPush(recording: Recording, mark: Mark, push: JournalEntry):
     (x) => x.trigger === 'push' && x.time >= started.time && (!end || x.time <= end.time),
   );
   if (!exchange) return fail('the push session never reached the server');
-  if (!end)
+  if (!end) {
     return fail('the push session did not end', marksOf(recording, 'timeout').map(stepEvidence));
+  }
   const took =
     mark.realMs === undefined ? '' : ` (the trigger itself took ${formatDuration(mark.realMs)})`;
   return verdict(
     'pass',
     `trigger→push ${formatDuration(push.time - mark.time)}${took}, push→session ${formatDuration(exchange.time - push.time)}`,
-    [...evidence, deviceEvidence(end)],
+    [...evidence, exchangeEvidence(exchange), deviceEvidence(end)],
   );
 }
 
