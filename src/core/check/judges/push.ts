@@ -35,9 +35,9 @@ const HEADERS_PAGE = {
 } as const;
 
 /** The raw payload limit: "smaller than 5 KB"; WNS answers 413 over 5000 bytes. */
-export const RAW_MAX_BYTES = 5000;
+const RAW_MAX_BYTES = 5000;
 /** A TTL under this many seconds is too short for a device that is briefly offline. */
-export const MIN_TTL_SECONDS = 60;
+const MIN_TTL_SECONDS = 60;
 const UNCACHED =
   'WNS does not cache a raw notification for an offline device unless the header says cache';
 
@@ -68,7 +68,7 @@ function grouped(findings: readonly Finding[]): { texts: string[]; evidence: Evi
 }
 
 /** The skip of a check about pushes when the server sent none, saying whether it had a reason to. */
-export function noPushVerdict(recording: Recording): Verdict {
+function noPushVerdict(recording: Recording): Verdict {
   const triggers = marksOf(recording, 'trigger');
   const why = !recording.triggers
     ? 'the run has no trigger (--trigger-cmd or --trigger-url), so the server had no reason to push'
@@ -248,7 +248,7 @@ function exchangeEvidence(x: SyncMLExchange): Evidence {
 }
 
 /** A duration for people: `350 ms`, `1.2 s`, `3.5 min`. */
-export function formatDuration(ms: number): string {
+function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 120_000) return `${(ms / 1000).toFixed(1)} s`;
   return `${(ms / 60_000).toFixed(1)} min`;
