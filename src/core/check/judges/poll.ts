@@ -19,9 +19,9 @@ import {
 } from '../recorded.js';
 
 /** An infinite set polling more often than this warns. */
-export const MIN_INFINITE_INTERVAL_MS = HOUR;
+const MIN_INFINITE_INTERVAL_MS = HOUR;
 /** The fleet size the warning's load is counted for. */
-export const FLEET_SIZE = 10_000;
+const FLEET_SIZE = 10_000;
 
 const POLL_LEAVES = [
   'IntervalForFirstSetOfRetries',
@@ -44,7 +44,7 @@ function phaseWords(phase: PollPhase): string {
 }
 
 /** The effective schedule in words, as the device runs it (the CSP's rules applied). */
-export function scheduleWords(config: PollConfig): string {
+function scheduleWords(config: PollConfig): string {
   const plan = planPolls(config);
   const parts = plan.phases.map(phaseWords);
   if (plan.maintenanceFallback) parts.push(`daily at ${plan.maintenanceTime} (maintenance window)`);
@@ -52,7 +52,7 @@ export function scheduleWords(config: PollConfig): string {
 }
 
 /** Sessions a day that an infinite set of `intervalMs` costs a fleet of {@link FLEET_SIZE}. */
-export function dailySessions(intervalMs: number): number {
+function dailySessions(intervalMs: number): number {
   return Math.round((DAY / intervalMs) * FLEET_SIZE);
 }
 

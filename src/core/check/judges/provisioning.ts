@@ -71,6 +71,7 @@ function resultsIn(
 
 /** Evidence of one of the device's Results (none when absent). */
 function resultsEvidence(
+  leaf: string,
   r: { readonly exchange: SyncMLExchange; readonly value: string } | undefined,
 ): Evidence[] {
   if (!r) return [];
@@ -79,7 +80,7 @@ function resultsEvidence(
     {
       time: r.exchange.time,
       kind: 'syncml',
-      text: `device's Results = ${r.value.slice(0, 60)} (${where})`,
+      text: `device's Results: ${leaf} = ${r.value.slice(0, 60)} (${where})`,
     },
   ];
 }
@@ -187,7 +188,11 @@ function judgeChannelRead(recording: Recording): Verdict {
     return verdict(
       'pass',
       `the server read Push/ChannelURI in session ${read.exchange.sessionId} (trigger ${read.exchange.trigger}) and got the device's channel`,
-      [issuedEvidence, answered(recording, read), ...resultsEvidence(carried(read))],
+      [
+        issuedEvidence,
+        answered(recording, read),
+        ...resultsEvidence('Push/ChannelURI', carried(read)),
+      ],
     );
   }
   if (gets.length === 0) {
@@ -248,7 +253,11 @@ function judgeStatusRead(recording: Recording): Verdict {
   return verdict(
     'pass',
     `the server read Push/Status in session ${read.exchange.sessionId} after setting Push/PFN${got}`,
-    [answered(recording, firstSet), answered(recording, read), ...resultsEvidence(value)],
+    [
+      answered(recording, firstSet),
+      answered(recording, read),
+      ...resultsEvidence('Push/Status', value),
+    ],
   );
 }
 

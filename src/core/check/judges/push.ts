@@ -6,7 +6,14 @@
  * @module
  */
 import type { JournalEntry, NotifyRequestFacts, TokenRequestFacts } from '../../wns/journal.js';
-import type { CheckDefinition, Evidence, Mark, Recording, Verdict } from '../model.js';
+import type {
+  CheckDefinition,
+  Evidence,
+  Mark,
+  Recording,
+  SyncMLExchange,
+  Verdict,
+} from '../model.js';
 import {
   deviceEvidence,
   eventsOf,
@@ -28,9 +35,9 @@ const HEADERS_PAGE = {
 } as const;
 
 /** The raw payload limit: "smaller than 5 KB"; WNS answers 413 over 5000 bytes. */
-export const RAW_MAX_BYTES = 5000;
+const RAW_MAX_BYTES = 5000;
 /** A TTL under this many seconds is too short for a device that is briefly offline. */
-export const MIN_TTL_SECONDS = 60;
+const MIN_TTL_SECONDS = 60;
 const UNCACHED =
   'WNS does not cache a raw notification for an offline device unless the header says cache';
 
@@ -61,7 +68,7 @@ function grouped(findings: readonly Finding[]): { texts: string[]; evidence: Evi
 }
 
 /** The skip of a check about pushes when the server sent none, saying whether it had a reason to. */
-export function noPushVerdict(recording: Recording): Verdict {
+function noPushVerdict(recording: Recording): Verdict {
   const triggers = marksOf(recording, 'trigger');
   const why = !recording.triggers
     ? 'the run has no trigger (--trigger-cmd or --trigger-url), so the server had no reason to push'
@@ -230,8 +237,18 @@ export const cachePolicyCheck: CheckDefinition = {
   judge: judgeCachePolicy,
 };
 
+/** Evidence of the push session's first exchange with the server. */
+function exchangeEvidence(x: SyncMLExchange): Evidence {
+  const answer = x.httpStatus === null ? 'no answer' : `HTTP ${x.httpStatus}`;
+  return {
+    time: x.time,
+    kind: 'syncml',
+    text: `push session ${x.sessionId} msg ${x.sent.header.msgId} → ${answer}`,
+  };
+}
+
 /** A duration for people: `350 ms`, `1.2 s`, `3.5 min`. */
-export function formatDuration(ms: number): string {
+function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 120_000) return `${(ms / 1000).toFixed(1)} s`;
   return `${(ms / 60_000).toFixed(1)} min`;
@@ -338,14 +355,15 @@ function sessionAfterPush(recording: Recording, mark: Mark, push: JournalEntry):
     (x) => x.trigger === 'push' && x.time >= started.time && (!end || x.time <= end.time),
   );
   if (!exchange) return fail('the push session never reached the server');
-  if (!end)
+  if (!end) {
     return fail('the push session did not end', marksOf(recording, 'timeout').map(stepEvidence));
+  }
   const took =
     mark.realMs === undefined ? '' : ` (the trigger itself took ${formatDuration(mark.realMs)})`;
   return verdict(
     'pass',
     `trigger→push ${formatDuration(push.time - mark.time)}${took}, push→session ${formatDuration(exchange.time - push.time)}`,
-    [...evidence, deviceEvidence(end)],
+    [...evidence, exchangeEvidence(exchange), deviceEvidence(end)],
   );
 }
 
