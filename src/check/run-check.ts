@@ -60,6 +60,11 @@ export async function runCheck(
   const world = await CheckWorld.start(io, o, logger);
   try {
     const trigger = o.trigger ?? (world.reference ? referenceTrigger(world.reference) : null);
+    io.stderr(
+      `dmpush check: ${world.mdmUrl}${world.reference ? ' (the reference server)' : ''}; ` +
+        `WNS emulator ${world.wns.url} (token endpoint ${world.wns.url}/accesstoken.srf), ` +
+        `app ${world.app.pfn}\n`,
+    );
     const device = readDeviceTemplate(io);
     const recordings = new Map<SituationId, Recording>();
     const durations = new Map<SituationId, number>();

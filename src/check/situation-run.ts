@@ -136,7 +136,7 @@ export class SituationRun {
     const since = this.clock.now();
     if (!(await this.trigger())) return false;
     return this.waitFor(
-      () => this.notifiesSince(since).length > 0,
+      () => this.answeredSince(since),
       'a push after the trigger',
       this.settings.timeoutMs,
     );
@@ -152,6 +152,15 @@ export class SituationRun {
     return this.world.wns.emulator.service
       .journalEntries()
       .filter((e) => e.seq > this.journalAfter && (e.op === 'token' || this.isMine(e)));
+  }
+
+  /**
+   * True once a push to the device since `since` got an answer other than 401: a server that
+   * takes a new token and retries is still at work after the 401, and the story waits for the
+   * retry's answer before it goes on.
+   */
+  answeredSince(since: number): boolean {
+    return this.notifiesSince(since).some((e) => e.status !== 401);
   }
 
   /** Pushes to the device journalled from `since`. */

@@ -21,10 +21,10 @@ import type { CheckRunOptions } from './options.js';
 
 /**
  * The check's emulator throttles each channel hard, so that a few pushes in a row meet a 406 with
- * `Retry-After` (the throttle situation): two at once, then one every 5 s. Misuse: 30 rejected
+ * `Retry-After` (the throttle situation): two at once, then one every 2 s. Misuse: 30 rejected
  * pushes within an hour block the PFN (no-push-storm). Both are settings of this run only.
  */
-export const CHECK_CHANNEL_RATE = '0.2/2';
+export const CHECK_CHANNEL_RATE = '0.5/2';
 export const CHECK_BLOCK_AFTER = 30;
 
 /** The parts of a check run, started and stopped together. */
