@@ -3,12 +3,20 @@
  *
  * @module
  */
+import type { EnrollConfig } from '../cli/program/enroll.js';
 import type { CheckId } from '../core/check/model.js';
 import type { Trigger } from './trigger.js';
 
 export interface CheckRunOptions {
   /** The user's management server; absent: the reference server runs in process and is checked. */
   readonly mdmUrl?: string;
+  /**
+   * The devices enroll (MS-MDE2) with the user's server first (`--enroll-url`); absent or null:
+   * they are managed at `mdmUrl` without enrolling, or enroll with the reference server.
+   */
+  readonly enroll?: EnrollConfig | null;
+  /** How long after a failed enrollment a device tries again, ms (`--enroll-retry`). */
+  readonly enrollRetry?: number;
   /** The devices' DMClient `{ProviderID}`: the server's own. */
   readonly providerId: string;
   /** The PFN the server must set (an app of `apps`); default the first app. */

@@ -61,7 +61,7 @@ export async function runCheck(
   try {
     const trigger = o.trigger ?? (world.reference ? referenceTrigger(world.reference) : null);
     io.stderr(
-      `dmpush check: ${world.mdmUrl}${world.reference ? ' (the reference server)' : ''}; ` +
+      `dmpush check: ${serverOf(o)}${world.reference ? ' (the reference server, enrolling its devices)' : ''}; ` +
         `WNS emulator ${world.wns.url} (token endpoint ${world.wns.url}/accesstoken.srf), ` +
         `app ${world.app.pfn}\n`,
     );
@@ -84,7 +84,7 @@ export async function runCheck(
       outcome(id, recordings.get(CHECKS[id].situation) as Recording, durations),
     );
     const report: CheckReport = {
-      server: o.mdmUrl ?? 'reference',
+      server: serverOf(o),
       startedAt: meta.startedAt.toISOString(),
       dmpushVersion: meta.version,
       checks,
@@ -95,6 +95,9 @@ export async function runCheck(
     await world.close();
   }
 }
+
+/** The server a report names: the management URL, else the enrollment URL, else `reference`. */
+const serverOf = (o: CheckRunOptions): string => o.mdmUrl ?? o.enroll?.url ?? 'reference';
 
 /** A check judged on its situation's recording (skipped without a trigger when it needs one). */
 function outcome(

@@ -51,6 +51,7 @@ export class SituationRun {
       wns: world.link,
       wnsControl: world.wns.emulator.cloud,
       mdm: world.client,
+      ...(world.enroller ? { enroller: world.enroller } : {}),
     });
     this.simulation.start();
   }

@@ -11,7 +11,9 @@ import { OmaDmHttpClient, type TappedExchange } from '../adapters/http/omadm-cli
 import { startReferenceMdm, type RunningReferenceMdm } from '../adapters/mdm-server/start.js';
 import { fleetCredentials, newFleetKey } from '../adapters/ws/device-credentials.js';
 import { WebSocketWnsLink } from '../adapters/ws/websocket-wns-link.js';
+import { planEnrollment, type EnrollmentPlan } from '../cli/serve/enrollment.js';
 import type { SyncMLExchange } from '../core/check/model.js';
+import type { EnrollmentService } from '../core/enroll/enrollment.js';
 import { streamFor } from '../core/random/random.js';
 import { VirtualClock } from '../core/time/virtual-clock.js';
 import type { WnsApp } from '../core/wns/apps.js';
@@ -37,10 +39,12 @@ export class CheckWorld {
     readonly wns: RunningWns,
     readonly link: WebSocketWnsLink,
     readonly client: OmaDmHttpClient,
+    /** The devices' enrollment service, or null: they are managed without enrolling. */
+    readonly enroller: EnrollmentService | null,
     /** The in-process reference server, when the run checks it. */
     readonly reference: RunningReferenceMdm | null,
-    /** The management server's URL. */
-    readonly mdmUrl: string,
+    /** The management server's URL; null when each device's comes from its enrollment. */
+    readonly mdmUrl: string | null,
     /** The app the server sends as: its PFN is what it must set on the devices. */
     readonly app: Omit<WnsApp, 'secret'>,
   ) {}
@@ -83,16 +87,24 @@ export class CheckWorld {
       credentials: fleetCredentials(fleetKey),
       onError: (error, deviceId) => logger.warn({ deviceId, error: error.message }, 'wns link'),
     });
-    const reference = o.mdmUrl === undefined ? await startReference(wns, app.pfn, clock, o) : null;
-    const mdmUrl = o.mdmUrl ?? (reference as RunningReferenceMdm).url;
+    // Who enrolls the devices: the user's server (--enroll-url), the reference server (when it is
+    // the one checked), or nobody (--mdm-url alone: a server that assumes enrolled devices).
+    const plan = planEnrollment(
+      { mdmUrl: o.mdmUrl, enroll: o.enroll, enrollRetry: o.enrollRetry },
+      null,
+    );
+    const checksReference = o.mdmUrl === undefined && !o.enroll;
+    const reference = checksReference ? await startReference(wns, app.pfn, clock, o, plan) : null;
+    const enroller = plan.service(reference, clock);
+    const mdmUrl = o.mdmUrl ?? reference?.url ?? null;
     let world: CheckWorld | null = null;
     const client = new OmaDmHttpClient({
-      url: mdmUrl,
+      ...(mdmUrl === null ? {} : { url: mdmUrl }),
       clock,
       sessionTimeoutMs: o.timeoutMs,
       tap: (x) => world?.record(x),
     });
-    world = new CheckWorld(clock, wns, link, client, reference, mdmUrl, app);
+    world = new CheckWorld(clock, wns, link, client, enroller, reference, mdmUrl, app);
     return world;
   }
 
@@ -116,12 +128,16 @@ export class CheckWorld {
   }
 }
 
-/** The reference MDM server, in process on the run's clock, sending as `pfn`. */
+/**
+ * The reference MDM server, in process on the run's clock, sending as `pfn`; it enrolls the
+ * devices (digest-authenticated sessions), as `dmpush serve` runs it by default.
+ */
 async function startReference(
   wns: RunningWns,
   pfn: string,
   clock: VirtualClock,
   o: CheckRunOptions,
+  plan: EnrollmentPlan,
 ): Promise<RunningReferenceMdm> {
   const app = wns.emulator.apps.byPackageFamilyName(pfn) as WnsApp;
   return startReferenceMdm({
@@ -131,5 +147,6 @@ async function startReference(
     providerId: o.providerId,
     wns: { tokenUrl: `${wns.url}/accesstoken.srf`, sid: app.sid, secret: app.secret },
     clock,
+    ...(plan.reference ? { enrollment: plan.reference } : {}),
   });
 }

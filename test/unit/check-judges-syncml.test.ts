@@ -98,6 +98,19 @@ describe('syncml-hygiene', () => {
     expect(v.evidence[0]?.text).toContain('no Status for a command: none for Alert CmdID 1');
   });
 
+  it('owes no Status to the commands of a message refused with a challenge (401 or 407)', () => {
+    for (const code of ['401', '407']) {
+      const challenge = { commands: [status('1', '1', '0', 'SyncHdr', code)] };
+      expect(judge(recording('lifecycle', { syncml: session({ first: challenge }) })).result).toBe(
+        'pass',
+      );
+    }
+    const accepted = { commands: [status('1', '1', '0', 'SyncHdr', '212')] };
+    expect(judge(recording('lifecycle', { syncml: session({ first: accepted }) })).result).toBe(
+      'fail',
+    );
+  });
+
   it('fails when the SyncHdr gets no Status', () => {
     const v = judge(recording('lifecycle', { syncml: session({ second: { commands: [] } }) }));
     expect(v.result).toBe('fail');

@@ -18,6 +18,7 @@ import { renderCheckJunit } from '../../core/check/report-junit.js';
 import { renderCheckText } from '../../core/check/report-text.js';
 import { DmpushError } from '../../core/errors.js';
 import type { CheckFlags } from '../program/check.js';
+import type { EnrollConfig } from '../program/enroll.js';
 import { UsageError, type CliIo } from '../io.js';
 import { VERSION } from '../version.js';
 import { REDACT } from './wns.js';
@@ -47,9 +48,9 @@ function triggerOf(o: CheckFlags, timeoutMs: number): Trigger | null {
 }
 
 /** Resolves when `url` answers HTTP at all; a usage error naming why when it cannot be reached. */
-export async function ensureReachable(url: string): Promise<void> {
+export async function ensureReachable(url: string, flag: string): Promise<void> {
   if (!/^https?:\/\/[^/]/i.test(url))
-    throw new UsageError(`--mdm-url: expected an http(s) URL, got ${JSON.stringify(url)}`);
+    throw new UsageError(`${flag}: expected an http(s) URL, got ${JSON.stringify(url)}`);
   try {
     const res = await fetch(url, { method: 'GET', signal: AbortSignal.timeout(REACH_TIMEOUT_MS) });
     await res.arrayBuffer();
@@ -59,7 +60,7 @@ export async function ensureReachable(url: string): Promise<void> {
       e.name === 'TimeoutError'
         ? `no answer within ${REACH_TIMEOUT_MS / 1000} s`
         : (e.cause?.code ?? e.cause?.message ?? e.message);
-    throw new UsageError(`--mdm-url: cannot reach ${url} (${why}); no check was run`);
+    throw new UsageError(`${flag}: cannot reach ${url} (${why}); no check was run`);
   }
 }
 
@@ -78,7 +79,11 @@ function render(run: CheckRun, format: CheckFormat, verbose: boolean): string {
 }
 
 /** `dmpush check`. */
-export async function checkCommand(io: CliIo, o: CheckFlags): Promise<void> {
+export async function checkCommand(
+  io: CliIo,
+  o: CheckFlags,
+  enroll: EnrollConfig | null = null,
+): Promise<void> {
   const timeoutMs = o.timeout * 1000;
   const { checks, unknown } = selectChecks(o.only, o.skip);
   if (unknown.length > 0)
@@ -87,7 +92,8 @@ export async function checkCommand(io: CliIo, o: CheckFlags): Promise<void> {
     );
   if (checks.length === 0) throw new UsageError('--only/--skip leave no check to run');
   const trigger = triggerOf(o, timeoutMs);
-  if (o.mdmUrl !== undefined) await ensureReachable(o.mdmUrl);
+  if (o.mdmUrl !== undefined) await ensureReachable(o.mdmUrl, '--mdm-url');
+  if (enroll) await ensureReachable(enroll.url, '--enroll-url');
   const logger = pino(
     { level: 'warn', redact: { paths: REDACT, censor: '[redacted]' } },
     pino.destination(2),
@@ -97,6 +103,8 @@ export async function checkCommand(io: CliIo, o: CheckFlags): Promise<void> {
     io,
     {
       ...(o.mdmUrl === undefined ? {} : { mdmUrl: o.mdmUrl }),
+      enroll,
+      ...(o.enrollRetry === undefined ? {} : { enrollRetry: o.enrollRetry }),
       providerId: o.providerId,
       ...(o.pfn === undefined ? {} : { pfn: o.pfn }),
       ...(o.apps === undefined ? {} : { apps: o.apps }),

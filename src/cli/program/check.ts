@@ -1,11 +1,13 @@
 /** `dmpush check`: grade an MDM server against Microsoft's push recommendations. */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { checkCommand, CHECK_FORMATS, type CheckFormat } from '../commands/check.js';
+import { DEFAULT_ENROLL_EMAIL } from '../commands/serve.js';
 import type { CliIo } from '../io.js';
 import { list, portArg, providerIdArg, seedArg } from './arguments.js';
+import { addEnrollOptions, enrollConfig, type EnrollFlags } from './enroll.js';
 
 /** The options of `check`, as Commander hands them over. */
-export interface CheckFlags {
+export interface CheckFlags extends EnrollFlags {
   mdmUrl?: string;
   providerId: string;
   pfn?: string;
@@ -34,7 +36,7 @@ function secondsArg(value: string): number {
 
 /** Adds `dmpush check` to `program`; it runs with `io`. */
 export function addCheckCommand(program: Command, io: CliIo): void {
-  program
+  const command = program
     .command('check')
     .description(
       "grade an MDM server against Microsoft's push recommendations: a few devices on a virtual clock play the situations that matter (renewal, expiry offline, 401, 406, 410…) and a report card says what passed (exit 0: no check failed, 1: one did, 2: usage)",
@@ -84,6 +86,13 @@ export function addCheckCommand(program: Command, io: CliIo): void {
       secondsArg,
       10,
     )
-    .option('--verbose', 'text report: print the evidence of every check', false)
-    .action((o: CheckFlags) => checkCommand(io, o));
+    .option('--verbose', 'text report: print the evidence of every check', false);
+  addEnrollOptions(command).action((o: CheckFlags, cmd: Command) => {
+    const fromEnv = new Set(
+      (['enrollPassword', 'enrollToken'] as const).filter(
+        (k) => cmd.getOptionValueSource(k) === 'env',
+      ),
+    );
+    return checkCommand(io, o, enrollConfig(o, DEFAULT_ENROLL_EMAIL, fromEnv));
+  });
 }

@@ -89,7 +89,12 @@ function statuses(x: SyncMLExchange): Violation[] {
   if (!x.reply) return [];
   const got = x.reply.commands.filter((c): c is StatusCommand => c.kind === 'Status');
   const msgRef = x.sent.header.msgId;
-  const owed = x.sent.commands.filter((c) => c.kind !== 'Status' && c.kind !== 'Results');
+  // A challenge (401 or 407 on the SyncHdr) refuses the whole message: its commands were not
+  // run, and the device sends them again with its credentials, so they are owed no Status.
+  const refused = got.some((c) => c.cmdRef === '0' && (c.data === '401' || c.data === '407'));
+  const owed = refused
+    ? []
+    : x.sent.commands.filter((c) => c.kind !== 'Status' && c.kind !== 'Results');
   return [
     ...statusFor(got, msgRef, '0', 'SyncHdr'),
     ...owed.flatMap((c) => statusFor(got, msgRef, c.cmdId, commandName(c))),
