@@ -12,7 +12,7 @@ import { startReferenceMdm, type RunningReferenceMdm } from '../adapters/mdm-ser
 import { fleetCredentials, newFleetKey } from '../adapters/ws/device-credentials.js';
 import { WebSocketWnsLink } from '../adapters/ws/websocket-wns-link.js';
 import { planEnrollment, type EnrollmentPlan } from '../cli/serve/enrollment.js';
-import type { SyncMLExchange } from '../core/check/model.js';
+import { CHECK_BLOCK_AFTER, type SyncMLExchange } from '../core/check/model.js';
 import type { EnrollmentService } from '../core/enroll/enrollment.js';
 import { streamFor } from '../core/random/random.js';
 import { VirtualClock } from '../core/time/virtual-clock.js';
@@ -23,11 +23,11 @@ import type { CheckRunOptions } from './options.js';
 
 /**
  * The check's emulator throttles each channel hard, so that a few pushes in a row meet a 406 with
- * `Retry-After` (the throttle situation): two at once, then one every 2 s. Misuse: 30 rejected
- * pushes within an hour block the PFN (no-push-storm). Both are settings of this run only.
+ * `Retry-After` (the throttle situation): two at once, then one every 2 s. Misuse:
+ * {@link CHECK_BLOCK_AFTER} rejected pushes within an hour block the PFN (no-push-storm). Both
+ * are settings of this run only.
  */
 export const CHECK_CHANNEL_RATE = '0.5/2';
-export const CHECK_BLOCK_AFTER = 30;
 
 /** The parts of a check run, started and stopped together. */
 export class CheckWorld {

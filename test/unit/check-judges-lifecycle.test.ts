@@ -9,11 +9,8 @@ import {
   pfnSetCheck,
   statusReadCheck,
 } from '../../src/core/check/judges/provisioning.js';
-import {
-  cachePolicyCheck,
-  pushFormatCheck,
-  pushWakesSessionCheck,
-} from '../../src/core/check/judges/push.js';
+import { cachePolicyCheck, pushFormatCheck } from '../../src/core/check/judges/push.js';
+import { pushWakesSessionCheck } from '../../src/core/check/judges/push-session.js';
 import type { Mark, Recording, SyncMLExchange } from '../../src/core/check/model.js';
 import type { Command } from '../../src/core/syncml/message.js';
 import type { TimelineEvent } from '../../src/core/timeline/events.js';

@@ -8,7 +8,8 @@
 import { channelRereadCheck, offlineAcrossExpiryCheck } from './judges/channel-change.js';
 import { pollScheduleCheck } from './judges/poll.js';
 import { channelReadCheck, pfnSetCheck, statusReadCheck } from './judges/provisioning.js';
-import { cachePolicyCheck, pushFormatCheck, pushWakesSessionCheck } from './judges/push.js';
+import { cachePolicyCheck, pushFormatCheck } from './judges/push.js';
+import { pushWakesSessionCheck } from './judges/push-session.js';
 import { syncmlHygieneCheck } from './judges/syncml-hygiene.js';
 import {
   gone410Check,

@@ -10,6 +10,12 @@ import type { SyncMLMessage } from '../syncml/message.js';
 import type { TimelineEvent } from '../timeline/events.js';
 import type { JournalEntry } from '../wns/journal.js';
 
+/**
+ * Rejected pushes (404, 410, 406) within an hour after which a check run's emulator blocks the
+ * PFN for misuse (a setting of the run: WNS publishes no figure); `no-push-storm` fails there.
+ */
+export const CHECK_BLOCK_AFTER = 30;
+
 /** The scripted stories a check run plays, each on devices of its own (`src/check/situations.ts`). */
 export const SITUATION_IDS = ['lifecycle', 'renewal', 'token', 'throttle', 'expiry'] as const;
 export type SituationId = (typeof SITUATION_IDS)[number];

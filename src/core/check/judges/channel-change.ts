@@ -29,11 +29,7 @@ import {
   wnsEvidence,
   type ServerCommand,
 } from '../recorded.js';
-
-const PUSH_PAGE = {
-  document: 'Push notification support for device management',
-  url: 'https://learn.microsoft.com/windows/client-management/push-notification-windows-mdm',
-};
+import { PUSH_PAGE } from '../sources.js';
 
 /** A renewal of the device's channel: the request, the new channel and the one it replaced. */
 interface Renewal {

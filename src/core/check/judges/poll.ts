@@ -17,6 +17,7 @@ import {
   syncmlEvidence,
   verdict,
 } from '../recorded.js';
+import { PUSH_PAGE } from '../sources.js';
 
 /** An infinite set polling more often than this warns. */
 const MIN_INFINITE_INTERVAL_MS = HOUR;
@@ -105,8 +106,7 @@ export const pollScheduleCheck: CheckDefinition = {
   needsTrigger: false,
   source: {
     quote: "Push isn't a replacement for having a polling schedule.",
-    document: 'Push notification support for device management',
-    url: 'https://learn.microsoft.com/windows/client-management/push-notification-windows-mdm',
+    ...PUSH_PAGE,
   },
   judge: judgePollSchedule,
 };

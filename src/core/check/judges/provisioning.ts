@@ -19,15 +19,7 @@ import {
   verdict,
   type ServerCommand,
 } from '../recorded.js';
-
-const PUSH_PAGE = {
-  document: 'Push notification support for device management',
-  url: 'https://learn.microsoft.com/windows/client-management/push-notification-windows-mdm',
-} as const;
-const DMCLIENT_CSP = {
-  document: 'DMClient CSP',
-  url: 'https://learn.microsoft.com/windows/client-management/mdm/dmclient-csp',
-} as const;
+import { DMCLIENT_CSP, PUSH_PAGE } from '../sources.js';
 
 /** The value a set command writes to `Push/PFN` (trimmed; `''` when it carries none). */
 function pfnValue(x: ServerCommand): string {

@@ -14,6 +14,7 @@ import {
 } from '../../syncml/message.js';
 import type { CheckDefinition, Evidence, Recording, SyncMLExchange, Verdict } from '../model.js';
 import { flatCommands, verdict } from '../recorded.js';
+import { OMA_DM_PAGE } from '../sources.js';
 
 /** One violation: its kind (named once in the verdict) and where it was seen. */
 interface Violation {
@@ -186,8 +187,7 @@ export const syncmlHygieneCheck: CheckDefinition = {
   source: {
     quote:
       'Specifies the ID of the command for which status or results information is being returned. This element takes the value of the CmdID element of the corresponding request message.',
-    document: 'OMA DM protocol support',
-    url: 'https://learn.microsoft.com/windows/client-management/oma-dm-protocol-support',
+    ...OMA_DM_PAGE,
   },
   judge: judgeHygiene,
 };

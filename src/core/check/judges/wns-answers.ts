@@ -7,7 +7,14 @@
  * @module
  */
 import type { JournalEntry } from '../../wns/journal.js';
-import type { CheckDefinition, Evidence, Recording, Verdict } from '../model.js';
+import { HOUR } from '../../time/iso.js';
+import {
+  CHECK_BLOCK_AFTER,
+  type CheckDefinition,
+  type Evidence,
+  type Recording,
+  type Verdict,
+} from '../model.js';
 import {
   deviceEvidence,
   eventsOf,
@@ -19,14 +26,8 @@ import {
   verdict,
   wnsEvidence,
 } from '../recorded.js';
+import { HEADERS_PAGE, PUSH_PAGE } from '../sources.js';
 
-const HEADERS_PAGE = {
-  document: 'Push notification service request and response headers',
-  url: 'https://learn.microsoft.com/windows/apps/develop/notifications/push-notifications/push-request-response-headers',
-};
-const HOUR = 3_600_000;
-/** Rejected pushes within an hour that get a PFN blocked (the check run's emulator policy). */
-const BLOCK_LIMIT = 30;
 /** Rejected pushes to one URI from which the storm check warns. */
 const WARN_PER_URI = 10;
 /** Consecutive 401s, without a token request between, that a server may see before refreshing. */
@@ -243,7 +244,7 @@ function judgeStorm(recording: Recording): Verdict {
   ];
   if (blocked || refused)
     return verdict('fail', `WNS blocked the PFN for misuse: ${counts}`, evidence);
-  if (perHour >= BLOCK_LIMIT)
+  if (perHour >= CHECK_BLOCK_AFTER)
     return verdict('fail', `Enough rejected pushes to get the PFN blocked: ${counts}`, evidence);
   if (topCount >= WARN_PER_URI)
     return verdict(
@@ -300,8 +301,7 @@ export const noPushStormCheck: CheckDefinition = {
   source: {
     quote:
       'WNS reserves the right to block push notifications to your PFN if improper use of notifications is detected.',
-    document: 'Push notification support for device management',
-    url: 'https://learn.microsoft.com/windows/client-management/push-notification-windows-mdm',
+    ...PUSH_PAGE,
   },
   judge: judgeStorm,
 };
