@@ -13,7 +13,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
-import { CHECK_DEVICE_IDS, runCheck, type CheckRun } from '../src/check/run-check.js';
+import { runCheck, type CheckRun } from '../src/check/run-check.js';
 import { CHECK_IDS, SITUATION_IDS, type SituationId } from '../src/core/check/model.js';
 import { benchArgs, quietIo, runBench } from './args.js';
 import { median } from './stats.js';
@@ -46,7 +46,6 @@ async function oneRun(seed: number): Promise<Sample> {
       quietMs: 1500,
       trigger: null,
       checks: CHECK_IDS,
-      deviceIds: CHECK_DEVICE_IDS,
     },
     pino({ level: 'silent' }),
     { version: 'bench', startedAt: new Date(Date.UTC(2026, 0, 1)) },

@@ -36,6 +36,4 @@ export interface CheckRunOptions {
   readonly trigger: Trigger | null;
   /** The checks to run, in report order. */
   readonly checks: readonly CheckId[];
-  /** The simulator ids of every device the run may use (the emulator trusts them). */
-  readonly deviceIds: readonly string[];
 }

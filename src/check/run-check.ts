@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { BaseLogger } from 'pino';
 import { performance } from 'node:perf_hooks';
@@ -38,11 +39,13 @@ export interface CheckRun {
   readonly recordings: ReadonlyMap<SituationId, Recording>;
 }
 
-/** The simulator id of a situation's device. */
-export const deviceIdOf = (situation: SituationId): string => `check-${situation}`;
-
-/** Every device id a run may use. */
-export const CHECK_DEVICE_IDS: readonly string[] = SITUATION_IDS.map(deviceIdOf);
+/**
+ * The simulator id of a situation's device in run `runId`: `check-renewal-3fa2c1`. Every run
+ * brings new devices (new DevIds), so a server that keeps its records across runs meets each as
+ * a device it has never seen, with no PFN.
+ */
+export const deviceIdOf = (situation: SituationId, runId: string): string =>
+  `check-${situation}-${runId}`;
 
 /** The situations `checks` need, in the order they are played. */
 export function situationsFor(checks: readonly CheckId[]): SituationId[] {
@@ -57,7 +60,9 @@ export async function runCheck(
   logger: BaseLogger,
   meta: { readonly version: string; readonly startedAt: Date },
 ): Promise<CheckRun> {
-  const world = await CheckWorld.start(io, o, logger);
+  const runId = randomBytes(3).toString('hex');
+  const deviceIds = SITUATION_IDS.map((s) => deviceIdOf(s, runId));
+  const world = await CheckWorld.start(io, o, logger, deviceIds);
   try {
     const trigger = o.trigger ?? (world.reference ? referenceTrigger(world.reference) : null);
     io.stderr(
@@ -71,7 +76,8 @@ export async function runCheck(
     for (const situation of situationsFor(o.checks)) {
       const began = performance.now();
       io.stderr(`dmpush check: ${situation}…\n`);
-      const run = new SituationRun(world, situation, specFor(device, situation, o, world), {
+      const spec = specFor(device, deviceIdOf(situation, runId), o, world);
+      const run = new SituationRun(world, situation, spec, {
         trigger,
         timeoutMs: o.timeoutMs,
         quietMs: o.quietMs,
@@ -130,10 +136,10 @@ function readDeviceTemplate(io: CliIo): ScenarioFile {
   return parseScenario(io.readFile(file), file);
 }
 
-/** The spec of a situation's one device, starting now on the run's clock. */
+/** The spec of a situation's one device (`id`), starting now on the run's clock. */
 function specFor(
   template: ScenarioFile,
-  situation: SituationId,
+  id: string,
   o: CheckRunOptions,
   world: CheckWorld,
 ): SimulationSpec {
@@ -142,7 +148,7 @@ function specFor(
     {
       ...template,
       start: formatInstant(world.clock.now()),
-      devices: [{ ...device, id: deviceIdOf(situation), providerId: o.providerId }],
+      devices: [{ ...device, id, providerId: o.providerId }],
     },
     { seed: o.seed },
   );

@@ -34,6 +34,9 @@ async function bringUp(run: SituationRun): Promise<boolean> {
 
 /** Why the device has no channel after the bring-up, in the device's own events. */
 function whyNoChannel(run: SituationRun): string {
+  const enrollment = run.sink.ofType('enrollment.failed')[0];
+  if (enrollment && run.sink.ofType('enrollment.completed').length === 0)
+    return `the device could not enroll: ${enrollment.stage} failed (${enrollment.reason})`;
   const failed = run.sink.ofType('channel.request-failed')[0];
   if (failed) return `the device's channel request failed (${failed.reason}): see pfn-set`;
   const session = run.sink.ofType('session.failed')[0];

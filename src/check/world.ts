@@ -50,7 +50,13 @@ export class CheckWorld {
   ) {}
 
   /** Starts the emulator, the devices' adapters and, without `mdmUrl`, the reference server. */
-  static async start(io: CliIo, o: CheckRunOptions, logger: BaseLogger): Promise<CheckWorld> {
+  static async start(
+    io: CliIo,
+    o: CheckRunOptions,
+    logger: BaseLogger,
+    /** The simulator ids of every device the run may use (the emulator trusts them). */
+    deviceIds: readonly string[],
+  ): Promise<CheckWorld> {
     const clock = new VirtualClock({ start: o.start });
     const wns = await startWns(
       { ...io, stdout: () => undefined },
@@ -79,7 +85,7 @@ export class CheckWorld {
     const app = o.pfn === undefined ? apps[0] : apps.find((a) => a.pfn === o.pfn);
     if (!app) return closeWns();
     const fleetKey = newFleetKey();
-    wns.emulator.credentials.trustFleet(fleetKey, o.deviceIds);
+    wns.emulator.credentials.trustFleet(fleetKey, deviceIds);
     const link = new WebSocketWnsLink({
       url: `${wns.url.replace(/^http/, 'ws')}/_device`,
       clock,

@@ -264,7 +264,7 @@ describe('usage errors: exit 2, a message naming the problem, no stack', () => {
     [
       '--out in no directory',
       () => ['--only', 'pfn-set', '--out', join(dir, 'none', 'r.json')],
-      /--out: cannot write \S+none\/r\.json: ENOENT/,
+      /--out: cannot write \S+none\/r\.json: no directory \S+none/,
     ],
     [
       'a --pfn not among the apps',

@@ -5,11 +5,12 @@
  *
  * @module
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { pino } from 'pino';
 import { SystemClock } from '../../adapters/clock/system-clock.js';
 import { renderCheckHtml } from '../../adapters/pages/check-report.js';
-import { CHECK_DEVICE_IDS, runCheck, type CheckRun } from '../../check/run-check.js';
+import { runCheck, type CheckRun } from '../../check/run-check.js';
 import { commandTrigger, urlTrigger, type Trigger } from '../../check/trigger.js';
 import { selectChecks } from '../../core/check/checks.js';
 import { CHECK_IDS } from '../../core/check/model.js';
@@ -92,6 +93,7 @@ export async function checkCommand(
     );
   if (checks.length === 0) throw new UsageError('--only/--skip leave no check to run');
   const trigger = triggerOf(o, timeoutMs);
+  if (o.out !== undefined) ensureWritableDir(o.out);
   if (o.mdmUrl !== undefined) await ensureReachable(o.mdmUrl, '--mdm-url');
   if (enroll) await ensureReachable(enroll.url, '--enroll-url');
   const logger = pino(
@@ -115,7 +117,6 @@ export async function checkCommand(
       quietMs: QUIET_MS,
       trigger,
       checks,
-      deviceIds: CHECK_DEVICE_IDS,
     },
     logger,
     { version: VERSION, startedAt },
@@ -124,6 +125,13 @@ export async function checkCommand(
   if (o.out === undefined) io.stdout(text);
   else writeOut(o.out, text, io);
   if (run.report.summary.failed > 0) throw new ChecksFailedError(run.report.summary.failed);
+}
+
+/** Refuses, before anything runs, an `--out` whose directory does not exist. */
+function ensureWritableDir(file: string): void {
+  const dir = dirname(file);
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new UsageError(`--out: cannot write ${file}: no directory ${dir}`);
 }
 
 /** Writes the report to `file`; a usage error names the file when it cannot. */
