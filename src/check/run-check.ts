@@ -44,11 +44,11 @@ export interface CheckRun {
  * brings new devices (new DevIds), so a server that keeps its records across runs meets each as
  * a device it has never seen, with no PFN.
  */
-export const deviceIdOf = (situation: SituationId, runId: string): string =>
+const deviceIdOf = (situation: SituationId, runId: string): string =>
   `check-${situation}-${runId}`;
 
 /** The situations `checks` need, in the order they are played. */
-export function situationsFor(checks: readonly CheckId[]): SituationId[] {
+function situationsFor(checks: readonly CheckId[]): SituationId[] {
   const needed = new Set(checks.map((id) => CHECKS[id].situation));
   return SITUATION_IDS.filter((s) => needed.has(s));
 }

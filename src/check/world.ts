@@ -27,7 +27,7 @@ import type { CheckRunOptions } from './options.js';
  * {@link CHECK_BLOCK_AFTER} rejected pushes within an hour block the PFN (no-push-storm). Both
  * are settings of this run only.
  */
-export const CHECK_CHANNEL_RATE = '0.5/2';
+const CHECK_CHANNEL_RATE = '0.5/2';
 
 /** The parts of a check run, started and stopped together. */
 export class CheckWorld {

@@ -2,7 +2,8 @@
  * Running `dmpush check` in process against a server of the tests, and reading its JSON report.
  */
 import { createServer } from 'node:net';
-import type { CheckResult } from '../../src/core/check/model.js';
+import { expect } from 'vitest';
+import { CHECK_IDS, type CheckResult } from '../../src/core/check/model.js';
 import { cli } from './cli.js';
 import { startProofServer, type ProofMistake, type ProofServer } from './proof-mdm-server.js';
 
@@ -76,4 +77,28 @@ export async function proofServer(mistake: ProofMistake): Promise<{
     `POST ${server.triggerUrl}/{deviceId}`,
   ];
   return { server, args };
+}
+
+/** A proof: a server with one mistake and the report it must get. */
+export interface ProofCase {
+  readonly mistake: ProofMistake;
+  /** What differs from an all-pass report. */
+  readonly expected: Readonly<Record<string, CheckResult>>;
+  readonly exit: number;
+  /** Only these checks (default all). */
+  readonly only?: readonly string[];
+}
+
+/** Runs `dmpush check` against a proof server making the case's mistake; asserts the report. */
+export async function expectProof(c: ProofCase): Promise<void> {
+  const proof = await proofServer(c.mistake);
+  try {
+    const only = c.only ? ['--only', c.only.join(',')] : [];
+    const { code, report, err } = await checkJson([...proof.args, '--timeout', '5', ...only]);
+    const all = Object.fromEntries((c.only ?? CHECK_IDS).map((id) => [id, 'pass']));
+    expect(resultsOf(report), err).toEqual({ ...all, ...c.expected });
+    expect(code).toBe(c.exit);
+  } finally {
+    await proof.server.close();
+  }
 }

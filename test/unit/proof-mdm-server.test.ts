@@ -258,7 +258,6 @@ describe('proof MDM server: pushes', () => {
     expect(server.tokenRequests()).toBe(1);
   });
 
-
   it('no-cache: X-WNS-Cache-Policy no-cache', async () => {
     const { server, dev, pushes } = await withChannel('no-cache');
     await trigger(server, dev.devId);

@@ -29,7 +29,7 @@ export interface TemplateCommandOptions {
 }
 
 /** The environment variable of placeholder `name`: `deviceId` → `DMPUSH_DEVICE_ID`. */
-export const variableOf = (name: string): string =>
+const variableOf = (name: string): string =>
   `DMPUSH_${name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`;
 
 /** The shell script `/bin/sh -c` runs for `template`: the placeholders of `names` made variable references. */

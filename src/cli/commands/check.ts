@@ -33,7 +33,7 @@ const QUIET_MS = 1500;
 const REACH_TIMEOUT_MS = 10_000;
 
 /** The server failed a check: exit 1 (the report names it). */
-export class ChecksFailedError extends DmpushError {
+class ChecksFailedError extends DmpushError {
   constructor(failed: number) {
     super('E_CHECK_FAILED', `${failed} check${failed === 1 ? '' : 's'} failed`);
   }
@@ -49,7 +49,7 @@ function triggerOf(o: CheckFlags, timeoutMs: number): Trigger | null {
 }
 
 /** Resolves when `url` answers HTTP at all; a usage error naming why when it cannot be reached. */
-export async function ensureReachable(url: string, flag: string): Promise<void> {
+async function ensureReachable(url: string, flag: string): Promise<void> {
   if (!/^https?:\/\/[^/]/i.test(url))
     throw new UsageError(`${flag}: expected an http(s) URL, got ${JSON.stringify(url)}`);
   try {

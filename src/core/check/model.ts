@@ -121,7 +121,7 @@ export interface Recording {
 export type CheckResult = 'pass' | 'fail' | 'warn' | 'skip';
 
 /** Where an evidence item comes from: a SyncML exchange, the emulator's journal, the device's timeline, the situation's own steps. */
-export type EvidenceKind = 'syncml' | 'wns' | 'device' | 'step';
+type EvidenceKind = 'syncml' | 'wns' | 'device' | 'step';
 
 /** One exchange or event that decided a verdict, in one readable line. */
 export interface Evidence {

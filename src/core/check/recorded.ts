@@ -180,7 +180,7 @@ export function stepEvidence(mark: Mark): Evidence {
 }
 
 /** Sorts evidence oldest first and keeps at most `max` items (the first ones). */
-export function evidenceList(items: readonly Evidence[], max = 12): Evidence[] {
+function evidenceList(items: readonly Evidence[], max = 12): Evidence[] {
   return [...items].sort((a, b) => a.time - b.time).slice(0, max);
 }
 
