@@ -14,8 +14,6 @@ export const EXIT_STATUS: Readonly<Record<string, number>> = {
   E_USAGE: 2,
   E_VALIDATION: 2,
   E_STATE_FILE: 2,
-  // `dmpush check`: the server failed a check (the report says which).
-  E_CHECK_FAILED: 1,
 };
 
 /** Exit status of an error without an entry in {@link EXIT_STATUS}. */

@@ -16,6 +16,7 @@
  * | `E_PROVISIONING_DOC`   | `ProvisioningDocError`         | a wap-provisioningdoc that cannot be used    |
  * | `E_ENROLL_MESSAGE`     | `EnrollMessageError`           | an enrollment SOAP message not understood    |
  * | `E_TOKEN_COMMAND`      | `TokenCommandError`            | an enrollment token command that failed      |
+ * | `E_CHECK_FAILED`       | `ChecksFailedError`            | `dmpush check`: a check failed (exit 1)      |
  *
  * Protocol errors carry the wire status (`status`).
  */
