@@ -75,15 +75,14 @@ export class CheckWorld {
       logger,
       clock,
     );
-    const closeWns = async (): Promise<never> => {
+    const apps = wns.emulator.apps.list();
+    const app = o.pfn === undefined ? apps[0] : apps.find((a) => a.pfn === o.pfn);
+    if (!app) {
       await wns.close();
       throw new UsageError(
         `--pfn ${o.pfn ?? ''}: the emulator knows no such app (add it with --apps)`,
       );
-    };
-    const apps = wns.emulator.apps.list();
-    const app = o.pfn === undefined ? apps[0] : apps.find((a) => a.pfn === o.pfn);
-    if (!app) return closeWns();
+    }
     const fleetKey = newFleetKey();
     wns.emulator.credentials.trustFleet(fleetKey, deviceIds);
     const link = new WebSocketWnsLink({
@@ -100,7 +99,13 @@ export class CheckWorld {
       null,
     );
     const checksReference = o.mdmUrl === undefined && !o.enroll;
-    const reference = checksReference ? await startReference(wns, app.pfn, clock, o, plan) : null;
+    const reference = checksReference
+      ? await startReference(wns, app.pfn, clock, o, plan).catch(async (e: unknown) => {
+          await link.close();
+          await wns.close();
+          throw e;
+        })
+      : null;
     const enroller = plan.service(reference, clock);
     const mdmUrl = o.mdmUrl ?? reference?.url ?? null;
     let world: CheckWorld | null = null;
