@@ -3,12 +3,15 @@
  * emulator's journal and the device's timeline, written as a few readable lines.
  */
 import { DEFAULT_POLL } from '../../src/core/dmclient/poll-schedule.js';
-import type {
-  Mark,
-  Recording,
-  RecordedDevice,
-  SituationId,
-  SyncMLExchange,
+import {
+  summarize,
+  type CheckOutcome,
+  type CheckReport,
+  type Mark,
+  type Recording,
+  type RecordedDevice,
+  type SituationId,
+  type SyncMLExchange,
 } from '../../src/core/check/model.js';
 import type { Command, Item, SyncMLMessage } from '../../src/core/syncml/message.js';
 import type { TimelineEvent } from '../../src/core/timeline/events.js';
@@ -157,3 +160,32 @@ export function recording(
     ...(parts.aborted ? { aborted: parts.aborted } : {}),
   };
 }
+
+/** The source hand-built outcomes quote. */
+export const SOURCE = {
+  quote: 'The server should re-read the ChannelURI.',
+  document: 'Push notification support for device management',
+  url: 'https://learn.microsoft.com/windows/client-management/push-notification-windows-mdm',
+};
+
+/** A judged check for the reports' tests, defaults filled in. */
+export const outcome = (
+  fields: Partial<CheckOutcome> & Pick<CheckOutcome, 'id' | 'result'>,
+): CheckOutcome => ({
+  title: `Title of ${fields.id}`,
+  summary: `summary of ${fields.id}`,
+  source: SOURCE,
+  evidence: [],
+  durationMs: 1200,
+  situation: 'lifecycle',
+  ...fields,
+});
+
+/** A report of `checks`. */
+export const checkReport = (checks: CheckOutcome[]): CheckReport => ({
+  server: 'https://mdm.example/ManagementServer/MDM.svc',
+  startedAt: '2026-01-01T00:00:00.000Z',
+  dmpushVersion: '0.1.0',
+  checks,
+  summary: summarize(checks),
+});

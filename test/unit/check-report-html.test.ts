@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { renderCheckHtml } from '../../src/adapters/pages/check-report.js';
 import {
   summarize,
-  type CheckOutcome,
   type CheckReport,
   type Recording,
   type SituationId,
@@ -12,23 +11,7 @@ import { checkExcerpt, EXCERPT_EVENTS, renderCheckPage } from '../../src/report/
 import type { PageAssets } from '../../src/report/page-assets.js';
 import type { ReportData } from '../../src/report/report-data.js';
 import { DAY, event, HOUR, MINUTE, recording, T0 } from '../helpers/check-recordings.js';
-
-const SOURCE = {
-  quote: 'The server should re-read the ChannelURI.',
-  document: 'Push notification support for device management',
-  url: 'https://learn.microsoft.com/en-us/windows/client-management/mdm/push-notification-support-for-device-management',
-};
-
-const outcome = (fields: Partial<CheckOutcome> & Pick<CheckOutcome, 'id' | 'result'>) =>
-  ({
-    title: `Title of ${fields.id}`,
-    summary: `summary of ${fields.id}`,
-    source: SOURCE,
-    evidence: [],
-    durationMs: 1000,
-    situation: 'lifecycle',
-    ...fields,
-  }) satisfies CheckOutcome;
+import { outcome, SOURCE } from '../helpers/check-recordings.js';
 
 const ASSETS: PageAssets = {
   library: { name: 'vis-timeline', version: '8.0.0', script: '/* library */' },

@@ -1,24 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { summarize, type CheckOutcome, type CheckReport } from '../../src/core/check/model.js';
+import { summarize, type CheckReport } from '../../src/core/check/model.js';
 import { renderCheckJson } from '../../src/core/check/report-json.js';
-import { MINUTE, T0 } from '../helpers/check-recordings.js';
-
-const SOURCE = {
-  quote: 'The server should re-read the ChannelURI.',
-  document: 'Push notification support for device management',
-  url: 'https://learn.microsoft.com/en-us/windows/client-management/mdm/push-notification-support-for-device-management',
-};
-
-const outcome = (fields: Partial<CheckOutcome> & Pick<CheckOutcome, 'id' | 'result'>) =>
-  ({
-    title: `Title of ${fields.id}`,
-    summary: `summary of ${fields.id}`,
-    source: SOURCE,
-    evidence: [],
-    durationMs: 1200,
-    situation: 'lifecycle',
-    ...fields,
-  }) satisfies CheckOutcome;
+import { MINUTE, outcome, SOURCE, T0 } from '../helpers/check-recordings.js';
 
 const CHECKS = [
   outcome({

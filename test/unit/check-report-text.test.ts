@@ -1,34 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { summarize, type CheckOutcome, type CheckReport } from '../../src/core/check/model.js';
 import { renderCheckText } from '../../src/core/check/report-text.js';
-import { MINUTE, T0 } from '../helpers/check-recordings.js';
-
-const SOURCE = {
-  quote: 'The server should re-read the ChannelURI.',
-  document: 'Push notification support for device management',
-  url: 'https://learn.microsoft.com/en-us/windows/client-management/mdm/push-notification-support-for-device-management',
-};
-
-const outcome = (fields: Partial<CheckOutcome> & Pick<CheckOutcome, 'id' | 'result'>) =>
-  ({
-    title: `Title of ${fields.id}`,
-    summary: `summary of ${fields.id}`,
-    source: SOURCE,
-    evidence: [],
-    durationMs: 1200,
-    situation: 'lifecycle',
-    ...fields,
-  }) satisfies CheckOutcome;
-
-function report(checks: CheckOutcome[]): CheckReport {
-  return {
-    server: 'https://mdm.example/ManagementServer/MDM.svc',
-    startedAt: '2026-01-01T00:00:00.000Z',
-    dmpushVersion: '0.1.0',
-    checks,
-    summary: summarize(checks),
-  };
-}
+import { checkReport as report, MINUTE, outcome, SOURCE, T0 } from '../helpers/check-recordings.js';
 
 const CHECKS = [
   outcome({
