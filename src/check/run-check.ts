@@ -44,8 +44,7 @@ export interface CheckRun {
  * brings new devices (new DevIds), so a server that keeps its records across runs meets each as
  * a device it has never seen, with no PFN.
  */
-const deviceIdOf = (situation: SituationId, runId: string): string =>
-  `check-${situation}-${runId}`;
+const deviceIdOf = (situation: SituationId, runId: string): string => `check-${situation}-${runId}`;
 
 /** The situations `checks` need, in the order they are played. */
 function situationsFor(checks: readonly CheckId[]): SituationId[] {

@@ -94,7 +94,7 @@ export async function expectProof(c: ProofCase): Promise<void> {
   const proof = await proofServer(c.mistake);
   try {
     const only = c.only ? ['--only', c.only.join(',')] : [];
-    const { code, report, err } = await checkJson([...proof.args, '--timeout', '5', ...only]);
+    const { code, report, err } = await checkJson([...proof.args, '--timeout', '3', ...only]);
     const all = Object.fromEntries((c.only ?? CHECK_IDS).map((id) => [id, 'pass']));
     expect(resultsOf(report), err).toEqual({ ...all, ...c.expected });
     expect(code).toBe(c.exit);
