@@ -43,7 +43,7 @@ export function addCheckCommand(program: Command, io: CliIo): void {
     )
     .option(
       '--mdm-url <url>',
-      'your management server, for devices managed without enrollment (default: check the reference MDM server)',
+      'your management server, for devices managed without enrollment (default: check the reference MDM server; with --enroll-url: where the provisioning document says)',
     )
     .option(
       '--provider-id <id>',
