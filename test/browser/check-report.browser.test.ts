@@ -14,7 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECKS } from '../../src/core/check/checks.js';
 import type { CheckId, CheckResult } from '../../src/core/check/model.js';
-import { expectNotBlank, launchChromium } from '../helpers/browser.js';
+import { expectNotBlank, filePage, launchChromium } from '../helpers/browser.js';
 import { proofServer } from '../helpers/check-cli.js';
 import { cli } from '../helpers/cli.js';
 
@@ -44,21 +44,12 @@ describe('the check page in headless Chromium', () => {
   const file = join(dir, 'check.html');
   let browser: Browser | undefined;
   let page: Page;
-  const problems: string[] = [];
+  let problems: string[] = [];
 
   beforeAll(async () => {
     await writeCheckPage(file);
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
-    page.on('request', (r) => {
-      if (!r.url().startsWith('file:') && !r.url().startsWith('data:'))
-        problems.push(`network request: ${r.url()}`);
-    });
+    ({ page, problems } = await filePage(browser));
     await page.goto(pathToFileURL(file).href);
     await page.waitForSelector('body[data-ready="true"]', { timeout: 15_000 });
   }, 90_000);

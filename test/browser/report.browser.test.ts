@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { CHROMIUM, expectNotBlank, launchChromium } from '../helpers/browser.js';
+import { CHROMIUM, expectNotBlank, filePage, launchChromium } from '../helpers/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { listDemos } from '../../src/demos.js';
@@ -36,22 +36,13 @@ describe('HTML report in headless Chromium', () => {
   const all = join(dir, 'all.html');
   let browser: Browser | undefined;
   let page: Page;
-  const problems: string[] = [];
+  let problems: string[] = [];
 
   beforeAll(async () => {
     await writeReport(['demo', 'offline-across-expiry-1511', '--out', report]);
     await writeReport(['demo', '--all', '--out', all]);
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
-    page.on('request', (r) => {
-      if (!r.url().startsWith('file:') && !r.url().startsWith('data:'))
-        problems.push(`network request: ${r.url()}`);
-    });
+    ({ page, problems } = await filePage(browser));
     await page.goto(pathToFileURL(report).href);
     await page.waitForSelector('body[data-ready="true"]', { timeout: 15_000 });
   }, 60_000);

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { expect } from 'vitest';
 
@@ -34,4 +34,24 @@ export function expectNotBlank(file: string, minColoured: number): void {
   }
   expect(colours.size).toBeGreaterThan(50);
   expect(coloured / (png.width * png.height)).toBeGreaterThan(minColoured);
+}
+
+/**
+ * A page for a self-contained file (a report), collecting every console error, page error,
+ * failed request and request that leaves the file into `problems`. Open the file with
+ * `page.goto(pathToFileURL(file).href)`.
+ */
+export async function filePage(browser: Browser): Promise<{ page: Page; problems: string[] }> {
+  const problems: string[] = [];
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
+  page.on('request', (r) => {
+    if (!r.url().startsWith('file:') && !r.url().startsWith('data:'))
+      problems.push(`network request: ${r.url()}`);
+  });
+  return { page, problems };
 }
